@@ -1,0 +1,54 @@
+"""The `coc` command line. Each command group lives in its own module and registers itself here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from app import __version__
+from app.cli.common import CliError
+
+# Modules that add sub-commands: each has `register(subparsers)`.
+COMMAND_MODULES = ("app.cli.forms_cmd", "app.cli.request_cmd")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = argparse.ArgumentParser(
+        prog="coc",
+        description="Request U.S. Certificates of Coverage under the totalization agreements.",
+    )
+    parser.add_argument("--version", action="version", version=f"coc {__version__}")
+    parser.add_argument("--data-dir", help="folder of the encrypted store (default: COC_DATA_DIR or the user-data folder)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        default = getattr(parser, "default_handler", None)
+        if default is None:
+            parser.print_help()
+            return 0
+        handler = default
+    try:
+        return handler(args)
+    except CliError as exc:
+        print(f"coc: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("coc: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""What every command shares: the error that becomes one clear line, and reading input files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+class CliError(Exception):
+    """A problem with the user's input or environment: printed as one line, never a traceback."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+
+def read_text(path: str) -> str:
+    """The text of a file (or of standard input for `-`), as UTF-8."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file")
+    except IsADirectoryError:
+        raise CliError(f"{path}: is a folder, not a file")
+    except PermissionError:
+        raise CliError(f"{path}: permission denied")
+    except UnicodeDecodeError:
+        raise CliError(f"{path}: not UTF-8 text")
+    except OSError as exc:
+        raise CliError(f"{path}: cannot be read ({exc.strerror})")
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))

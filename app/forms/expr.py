@@ -1,0 +1,511 @@
+"""The condition language of the definitions: parsed into a tree and walked, never `eval`.
+
+Grammar (lowest precedence first)::
+
+    expr    := or
+    or      := and ("or" and)*
+    and     := not ("and" not)*
+    not     := "not" not | cmp
+    cmp     := sum (("==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not in") sum)?
+    sum     := unary (("+" | "-") unary)*
+    unary   := "-" unary | atom
+    atom    := NUMBER | STRING | "true" | "false" | "null" | NAME | NAME "(" args ")" | "(" expr ")"
+             | "[" args "]"
+
+A NAME is a dotted reference (`worker.ssn`, `agreement.in_force`, `row.birth_date`). Which names exist is the
+caller's business: `references()` lists them so the loader can check each one. Functions come from the closed
+registry `FUNCTIONS`, each with its arity; an unknown function or a wrong number of arguments is a parse error.
+
+Missing values are `None`. Comparisons and arithmetic with `None` give `None`, and `None` is false in `and`,
+`or`, `not` and as a result: a rule about a date that is not yet entered simply does not fire.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Value = Any
+
+
+class ExprError(Exception):
+    """A syntax error in an expression, with the character offset where it was found."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+# ---------------------------------------------------------------------------------------------- functions
+
+
+def _as_date(value: Value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _fn_date(value: Value) -> dt.date | None:
+    return _as_date(value)
+
+
+def _fn_months_between(start: Value, end: Value) -> float | None:
+    """Whole months from start to end, plus the fraction of the month that follows (end exclusive).
+
+    2020-01-01 to 2025-01-01 is exactly 60; one day more is a little over 60.
+    """
+    a, b = _as_date(start), _as_date(end)
+    if a is None or b is None:
+        return None
+    months = (b.year - a.year) * 12 + (b.month - a.month)
+    anchor = _add_months(a, months)
+    if anchor > b:
+        months -= 1
+        anchor = _add_months(a, months)
+    following = _add_months(a, months + 1)
+    span = (following - anchor).days or 1
+    return months + (b - anchor).days / span
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    total = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(total, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def _fn_add_months(day: Value, months: Value) -> dt.date | None:
+    d = _as_date(day)
+    if d is None or not isinstance(months, int | float) or isinstance(months, bool):
+        return None
+    try:
+        return _add_months(d, int(months))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _fn_days_between(start: Value, end: Value) -> int | None:
+    a, b = _as_date(start), _as_date(end)
+    if a is None or b is None:
+        return None
+    return (b - a).days
+
+
+def _fn_later(a: Value, b: Value) -> Value:
+    da, db = _as_date(a), _as_date(b)
+    if da is None or db is None:
+        return da or db
+    return max(da, db)
+
+
+def _fn_earlier(a: Value, b: Value) -> Value:
+    da, db = _as_date(a), _as_date(b)
+    if da is None or db is None:
+        return da or db
+    return min(da, db)
+
+
+def _fn_empty(value: Value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _fn_present(value: Value) -> bool:
+    return not _fn_empty(value)
+
+
+def _fn_count(value: Value) -> int:
+    return len(value) if isinstance(value, list) else 0
+
+
+def _fn_count_where(rows: Value, key: Value) -> int:
+    """Rows of a repeat group whose `key` answer is true (yes)."""
+    if not isinstance(rows, list) or not isinstance(key, str):
+        return 0
+    return sum(1 for row in rows if isinstance(row, Mapping) and row.get(key) is True)
+
+
+def _fn_count_missing(rows: Value, flag: Value, key: Value) -> int:
+    """Rows whose `flag` answer is true but whose `key` answer is empty."""
+    if not isinstance(rows, list) or not isinstance(flag, str) or not isinstance(key, str):
+        return 0
+    return sum(
+        1 for row in rows if isinstance(row, Mapping) and row.get(flag) is True and _fn_empty(row.get(key))
+    )
+
+
+def _fn_upper(value: Value) -> Value:
+    return value.upper() if isinstance(value, str) else None
+
+
+def _fn_length(value: Value) -> int | None:
+    return len(value) if isinstance(value, str | list) else None
+
+
+def _fn_matches(value: Value, pattern: Value) -> bool | None:
+    if not isinstance(value, str) or not isinstance(pattern, str):
+        return None
+    return re.fullmatch(pattern, value) is not None
+
+
+def _fn_today() -> dt.date:
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    arity: int
+    call: Callable[..., Value]
+    doc: str
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in (
+        Function("date", 1, _fn_date, "the date in an ISO text (YYYY-MM-DD), or null"),
+        Function("months_between", 2, _fn_months_between, "months from the first date to the second"),
+        Function("add_months", 2, _fn_add_months, "the date that many months later"),
+        Function("days_between", 2, _fn_days_between, "days from the first date to the second"),
+        Function("later", 2, _fn_later, "the later of two dates"),
+        Function("earlier", 2, _fn_earlier, "the earlier of two dates"),
+        Function("empty", 1, _fn_empty, "true when no answer is given"),
+        Function("present", 1, _fn_present, "true when an answer is given"),
+        Function("count", 1, _fn_count, "number of rows of a repeat group"),
+        Function("count_where", 2, _fn_count_where, "rows of a group whose yes/no column is yes"),
+        Function("count_missing", 3, _fn_count_missing, "rows flagged yes in one column and empty in another"),
+        Function("upper", 1, _fn_upper, "text in capitals"),
+        Function("length", 1, _fn_length, "length of a text or a group"),
+        Function("matches", 2, _fn_matches, "true when the text matches the regular expression fully"),
+        Function("today", 0, _fn_today, "today's date"),
+    )
+}
+
+# ---------------------------------------------------------------------------------------------- tree
+
+
+@dataclass(frozen=True, slots=True)
+class Lit:
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    name: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListLit:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: str
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: str
+    left: Node
+    right: Node
+
+
+Node = Lit | Ref | Call | ListLit | Unary | Binary
+
+# ---------------------------------------------------------------------------------------------- lexer
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<number>\d+(?:\.\d+)?)
+  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<op>==|!=|<=|>=|<|>|\+|-|\(|\)|\[|\]|,)
+    """,
+    re.VERBOSE,
+)
+
+_KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    kind: str
+    text: str
+    offset: int
+
+
+def _tokenize(source: str) -> list[_Tok]:
+    tokens: list[_Tok] = []
+    pos = 0
+    while pos < len(source):
+        m = _TOKEN.match(source, pos)
+        if m is None:
+            raise ExprError(f"unexpected character {source[pos]!r}", pos)
+        kind = m.lastgroup or ""
+        text = m.group()
+        if kind == "name" and text in _KEYWORDS:
+            kind = "kw"
+        if kind != "ws":
+            tokens.append(_Tok(kind, text, pos))
+        pos = m.end()
+    tokens.append(_Tok("end", "", len(source)))
+    return tokens
+
+
+# ---------------------------------------------------------------------------------------------- parser
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.tokens = _tokenize(source)
+        self.i = 0
+
+    @property
+    def tok(self) -> _Tok:
+        return self.tokens[self.i]
+
+    def take(self, text: str | None = None, kind: str | None = None) -> _Tok | None:
+        t = self.tok
+        if (text is None or t.text == text) and (kind is None or t.kind == kind) and t.kind != "end":
+            self.i += 1
+            return t
+        return None
+
+    def expect(self, text: str) -> _Tok:
+        t = self.take(text)
+        if t is None:
+            found = self.tok.text or "the end"
+            raise ExprError(f"expected {text!r} but found {found!r}", self.tok.offset)
+        return t
+
+    def parse(self) -> Node:
+        node = self.or_()
+        if self.tok.kind != "end":
+            raise ExprError(f"unexpected {self.tok.text!r}", self.tok.offset)
+        return node
+
+    def or_(self) -> Node:
+        node = self.and_()
+        while self.take("or", "kw"):
+            node = Binary("or", node, self.and_())
+        return node
+
+    def and_(self) -> Node:
+        node = self.not_()
+        while self.take("and", "kw"):
+            node = Binary("and", node, self.not_())
+        return node
+
+    def not_(self) -> Node:
+        if self.tok.kind == "kw" and self.tok.text == "not" and self.tokens[self.i + 1].text != "in":
+            self.i += 1
+            return Unary("not", self.not_())
+        return self.cmp()
+
+    def cmp(self) -> Node:
+        node = self.sum()
+        t = self.tok
+        if t.kind == "op" and t.text in {"==", "!=", "<", "<=", ">", ">="}:
+            self.i += 1
+            return Binary(t.text, node, self.sum())
+        if t.kind == "kw" and t.text == "in":
+            self.i += 1
+            return Binary("in", node, self.sum())
+        if t.kind == "kw" and t.text == "not" and self.tokens[self.i + 1].text == "in":
+            self.i += 2
+            return Unary("not", Binary("in", node, self.sum()))
+        return node
+
+    def sum(self) -> Node:
+        node = self.unary()
+        while self.tok.kind == "op" and self.tok.text in {"+", "-"}:
+            op = self.tok.text
+            self.i += 1
+            node = Binary(op, node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        if self.take("-", "op"):
+            return Unary("-", self.unary())
+        return self.atom()
+
+    def atom(self) -> Node:
+        t = self.tok
+        if t.kind == "number":
+            self.i += 1
+            return Lit(float(t.text) if "." in t.text else int(t.text))
+        if t.kind == "string":
+            self.i += 1
+            body = t.text[1:-1]
+            return Lit(re.sub(r"\\(.)", r"\1", body))
+        if t.kind == "kw" and t.text in {"true", "false", "null"}:
+            self.i += 1
+            return Lit({"true": True, "false": False, "null": None}[t.text])
+        if t.kind == "name":
+            self.i += 1
+            if self.take("(", "op"):
+                fn = FUNCTIONS.get(t.text)
+                if fn is None:
+                    raise ExprError(f"unknown function {t.text!r}", t.offset)
+                args = self.args(")")
+                if len(args) != fn.arity:
+                    raise ExprError(
+                        f"{t.text}() takes {fn.arity} argument(s), {len(args)} given",
+                        t.offset,
+                    )
+                return Call(t.text, tuple(args))
+            return Ref(t.text, t.offset)
+        if self.take("(", "op"):
+            node = self.or_()
+            self.expect(")")
+            return node
+        if self.take("[", "op"):
+            return ListLit(tuple(self.args("]")))
+        found = t.text or "the end"
+        raise ExprError(f"expected a value but found {found!r}", t.offset)
+
+    def args(self, close: str) -> list[Node]:
+        items: list[Node] = []
+        if self.take(close, "op"):
+            return items
+        while True:
+            items.append(self.or_())
+            if self.take(close, "op"):
+                return items
+            self.expect(",")
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A parsed expression: its source, its tree and the names it reads."""
+
+    source: str
+    tree: Node
+    refs: tuple[str, ...]
+
+    def evaluate(self, lookup: Callable[[str], Value]) -> Value:
+        return _eval(self.tree, lookup)
+
+    def truth(self, lookup: Callable[[str], Value]) -> bool:
+        return _eval(self.tree, lookup) is True
+
+
+def parse(source: str) -> Expr:
+    tree = _Parser(source).parse()
+    return Expr(source, tree, tuple(dict.fromkeys(_refs(tree))))
+
+
+def _refs(node: Node) -> list[str]:
+    match node:
+        case Ref(name=name):
+            return [name]
+        case Call(args=args) | ListLit(items=args):
+            return [r for a in args for r in _refs(a)]
+        case Unary(operand=operand):
+            return _refs(operand)
+        case Binary(left=left, right=right):
+            return _refs(left) + _refs(right)
+    return []
+
+
+def references(source: str) -> tuple[str, ...]:
+    return parse(source).refs
+
+
+# ---------------------------------------------------------------------------------------------- evaluator
+
+
+def _comparable(a: Value, b: Value) -> tuple[Value, Value] | None:
+    """Bring two values to a comparable pair (dates from ISO text); None when they cannot be compared."""
+    if a is None or b is None:
+        return None
+    da, db = _as_date(a), _as_date(b)
+    if isinstance(a, dt.date) or isinstance(b, dt.date):
+        return (da, db) if da is not None and db is not None else None
+    num = (int, float)
+    if isinstance(a, num) and isinstance(b, num) and not isinstance(a, bool) and not isinstance(b, bool):
+        return a, b
+    if isinstance(a, str) and isinstance(b, str):
+        return a, b
+    if isinstance(a, bool) and isinstance(b, bool):
+        return a, b
+    return None
+
+
+def _eval(node: Node, lookup: Callable[[str], Value]) -> Value:
+    match node:
+        case Lit(value=value):
+            return value
+        case Ref(name=name):
+            return lookup(name)
+        case ListLit(items=items):
+            return [_eval(i, lookup) for i in items]
+        case Call(name=name, args=args):
+            return FUNCTIONS[name].call(*(_eval(a, lookup) for a in args))
+        case Unary(op="not", operand=operand):
+            return _eval(operand, lookup) is not True
+        case Unary(op="-", operand=operand):
+            v = _eval(operand, lookup)
+            return -v if isinstance(v, int | float) and not isinstance(v, bool) else None
+        case Binary(op="and", left=left, right=right):
+            return _eval(left, lookup) is True and _eval(right, lookup) is True
+        case Binary(op="or", left=left, right=right):
+            return _eval(left, lookup) is True or _eval(right, lookup) is True
+        case Binary(op=op, left=left, right=right):
+            return _binary(op, _eval(left, lookup), _eval(right, lookup))
+    raise AssertionError(f"unknown node {node!r}")  # pragma: no cover
+
+
+def _binary(op: str, a: Value, b: Value) -> Value:
+    if op == "in":
+        return a in b if isinstance(b, list) and a is not None else None
+    if op in {"+", "-"}:
+        num = (int, float)
+        if isinstance(a, num) and isinstance(b, num) and not isinstance(a, bool) and not isinstance(b, bool):
+            return a + b if op == "+" else a - b
+        return None
+    if op == "==":
+        if a is None or b is None:
+            return a is b
+        pair = _comparable(a, b)
+        return pair[0] == pair[1] if pair else False
+    if op == "!=":
+        if a is None or b is None:
+            return a is not b
+        pair = _comparable(a, b)
+        return pair[0] != pair[1] if pair else True
+    pair = _comparable(a, b)
+    if pair is None:
+        return None
+    x, y = pair
+    if op == "<":
+        return x < y
+    if op == "<=":
+        return x <= y
+    if op == ">":
+        return x > y
+    if op == ">=":
+        return x >= y
+    raise AssertionError(op)  # pragma: no cover
