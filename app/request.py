@@ -106,7 +106,9 @@ class RequestDoc:
             raise RequestFormatError(
                 f"unknown state {data['state'][:20]!r} (one of: {', '.join(s.value for s in State)})"
             )
-        doc = cls(form=data["form"], edition=data.get("edition", ""), answers=dict(data["answers"]), state=state)
+        doc = cls(
+            form=data["form"], edition=data.get("edition", ""), answers=dict(data["answers"]), state=state
+        )
         for key in ("id", "created", "updated"):
             if key in data:
                 setattr(doc, key, data[key])

@@ -27,7 +27,9 @@ def main(argv: list[str]) -> int:
     header = ("area", "measure", "ours", "baseline", "ratio", "goal", "met")
     rows = [header]
     for r in results:
-        show = (lambda v: fmt_time(v)) if r.unit == "s" else (lambda v: f"{v:.3g} {r.unit}")
+        def show(v: float, unit: str = r.unit) -> str:
+            return fmt_time(v) if unit == "s" else f"{v:.3g} {unit}"
+
         rows.append(
             (
                 r.area,

@@ -21,7 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Request U.S. Certificates of Coverage under the totalization agreements.",
     )
     parser.add_argument("--version", action="version", version=f"coc {__version__}")
-    parser.add_argument("--data-dir", help="folder of the encrypted store (default: COC_DATA_DIR or the user-data folder)")
+    parser.add_argument(
+        "--data-dir", help="folder of the encrypted store (default: COC_DATA_DIR or the user-data folder)"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)

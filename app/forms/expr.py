@@ -185,7 +185,9 @@ FUNCTIONS: dict[str, Function] = {
         Function("present", 1, _fn_present, "true when an answer is given"),
         Function("count", 1, _fn_count, "number of rows of a repeat group"),
         Function("count_where", 2, _fn_count_where, "rows of a group whose yes/no column is yes"),
-        Function("count_missing", 3, _fn_count_missing, "rows flagged yes in one column and empty in another"),
+        Function(
+            "count_missing", 3, _fn_count_missing, "rows flagged yes in one column and empty in another"
+        ),
         Function("upper", 1, _fn_upper, "text in capitals"),
         Function("length", 1, _fn_length, "length of a text or a group"),
         Function("matches", 2, _fn_matches, "true when the text matches the regular expression fully"),

@@ -1,0 +1,201 @@
+"""The immutable model a definition is read into: agreements, forms, sections, fields and rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from app.forms.expr import Expr
+
+
+class FieldType(StrEnum):
+    """The closed set of field types. Each has one editor in the wizard and one check in validation."""
+
+    TEXT = "text"  # one line of free text
+    TEXTAREA = "textarea"  # several lines
+    NAME = "name"  # a person's name: letters and a few punctuation marks
+    DATE = "date"  # ISO date, YYYY-MM-DD
+    COUNTRY = "country"  # ISO 3166-1 alpha-2 code
+    US_STATE = "us_state"  # USPS code of a state, D.C. or territory
+    SSN = "ssn"  # U.S. Social Security number
+    EIN = "ein"  # U.S. Employer Identification Number
+    EMAIL = "email"
+    PHONE = "phone"
+    YESNO = "yesno"  # true / false
+    CHOICE = "choice"  # one of `choices`
+    FOREIGN_ID = "foreign_id"  # another country's insurance number, checked by `format` where one is known
+    GROUP = "group"  # a repeat group: a list of rows with `columns`
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # blocks transmission
+    WARNING = "warning"  # informs
+
+
+class FactStatus(StrEnum):
+    """How sure the research is of a fact. Anything but CONFIRMED is flagged in the help."""
+
+    CONFIRMED = "confirmed"  # read on an SSA or government page
+    THIRD_PARTY = "third_party"  # only from a third-party copy
+    UNCONFIRMED = "unconfirmed"  # could not be confirmed
+    CONFLICT = "conflict"  # sources disagree
+
+    @property
+    def flag(self) -> str:
+        return {
+            FactStatus.CONFIRMED: "",
+            FactStatus.THIRD_PARTY: "From a third-party copy of an SSA page; not read on SSA's own site.",
+            FactStatus.UNCONFIRMED: "Unconfirmed: no official source was found for this.",
+            FactStatus.CONFLICT: "Sources conflict on this point; check with SSA before relying on it.",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Fact:
+    key: str  # e.g. "detachment", "extension", "self_employment", "family"
+    title: str
+    text: str
+    status: FactStatus
+    sources: tuple[str, ...]
+
+    @property
+    def flagged(self) -> bool:
+        return self.status is not FactStatus.CONFIRMED
+
+
+@dataclass(frozen=True)
+class PaperChannel:
+    """Where a paper (fax or mail) request goes."""
+
+    office: str
+    address: tuple[str, ...]
+    fax: str
+    phone: str
+    sources: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Agreement:
+    id: str  # lower-case, e.g. "de"; Quebec is "qc"
+    name: str  # "Germany"
+    country: str  # ISO 3166-1 alpha-2 (Quebec: "CA")
+    region: str  # ISO 3166-2 subdivision where the agreement is with a province ("CA-QC"), else ""
+    in_force: dt.date | None  # None when signed but not in force
+    status: str  # "in_force" or "signed"
+    edition: str
+    detachment_limit_months: int | None  # None where a nationality rule applies instead (Italy)
+    kinds: tuple[str, ...]
+    facts: tuple[Fact, ...]
+    paper: PaperChannel | None
+    values: Mapping[str, Any]  # what `agreement.X` means in expressions
+    note: str = ""
+
+    @property
+    def in_force_now(self) -> bool:
+        return self.status == "in_force"
+
+    def fact(self, key: str) -> Fact | None:
+        return next((f for f in self.facts if f.key == key), None)
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    id: str  # full id, `section.field`; a group's column ids are bare (`birth_date`)
+    type: FieldType
+    label: str
+    help: str
+    required: bool | Expr = False
+    show: Expr | None = None
+    max_length: int | None = None
+    choices: tuple[Choice, ...] = ()
+    format: str = ""  # foreign_id: the identifier scheme (see validate.FOREIGN_FORMATS)
+    columns: tuple[FieldSpec, ...] = ()
+    max_rows: int | None = None
+    placeholder: str = ""
+    source: str = ""  # where the help's agreement-specific claim comes from
+    flag: str = ""  # shown beside the help when a fact behind this field is not confirmed
+
+    @property
+    def section(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def is_group(self) -> bool:
+        return self.type is FieldType.GROUP
+
+    def column(self, name: str) -> FieldSpec | None:
+        return next((c for c in self.columns if c.id == name), None)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    help: str
+    fields: tuple[FieldSpec, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check across fields: when `when` is true, the request has a problem at `field`."""
+
+    id: str
+    code: str
+    severity: Severity
+    field: str
+    when: Expr
+    message: str
+    sources: tuple[str, ...] = ()
+    flag: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class FormSpec:
+    id: str  # "<agreement>-<kind>", e.g. "de-employee"
+    kind: str  # "employee" or "self_employed"
+    title: str
+    edition: str
+    agreement: Agreement
+    sections: tuple[Section, ...]
+    rules: tuple[Rule, ...]
+    renamed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    def fields(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for s in self.sections for f in s.fields)
+
+    def field(self, field_id: str) -> FieldSpec:
+        return self._index()[field_id]
+
+    def has_field(self, field_id: str) -> bool:
+        return field_id in self._index()
+
+    def section_of(self, field_id: str) -> Section:
+        for s in self.sections:
+            if any(f.id == field_id for f in s.fields):
+                return s
+        raise KeyError(field_id)
+
+    def _index(self) -> dict[str, FieldSpec]:
+        cached: dict[str, FieldSpec] | None = self.__dict__.get("_field_index")
+        if cached is None:
+            cached = {f.id: f for f in self.fields()}
+            object.__setattr__(self, "_field_index", cached)
+        return cached
+
+
+KIND_LABELS = {"employee": "Employee sent abroad", "self_employed": "Self-employed person"}

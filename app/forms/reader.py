@@ -1,0 +1,163 @@
+"""Reading TOML tables with every problem collected, located by file, key path and (where found) line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from app.forms.errors import DefCode, DefinitionError, did_you_mean
+
+Table = Mapping[str, Any]
+
+
+class FileReader:
+    """One definition file: its parsed table, its text (for line numbers), and the problems found in it."""
+
+    def __init__(self, path: Path, root: Path, errors: list[DefinitionError]) -> None:
+        self.path = path
+        self.name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        self.errors = errors
+        self.text = ""
+        self.data: Table | None = None
+        try:
+            self.text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.error(DefCode.UNREADABLE, "", f"cannot be read: {exc}")
+            return
+        try:
+            self.data = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+            self.error(DefCode.TOML_SYNTAX, "", str(exc), line=int(m.group(1)) if m else None)
+
+    # -------------------------------------------------------------------------------------------- errors
+
+    def error(
+        self,
+        code: DefCode,
+        path: str,
+        message: str,
+        hint: str = "",
+        line: int | None = None,
+        near: Iterable[str] = (),
+    ) -> None:
+        if line is None:
+            line = self.line_of(*near) if near else self.line_of_path(path)
+        self.errors.append(DefinitionError(code, self.name, path, message, hint, line))
+
+    def line_of(self, *needles: str) -> int | None:
+        """The line of the first needle found (tried in order), 1-based."""
+        for needle in needles:
+            if not needle:
+                continue
+            idx = self.text.find(needle)
+            if idx >= 0:
+                return self.text.count("\n", 0, idx) + 1
+        return None
+
+    def line_of_path(self, path: str) -> int | None:
+        last = re.split(r"[.\[\]]", path.rstrip("]"))
+        keys = [k for k in last if k and not k.isdigit()]
+        if not keys:
+            return None
+        key = keys[-1].strip('"')
+        m = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*=", self.text, re.MULTILINE)
+        if m is None:
+            m = re.search(rf"^\s*\[+[^\]]*\b{re.escape(key)}\b[^\]]*\]+", self.text, re.MULTILINE)
+        return self.text.count("\n", 0, m.start()) + 1 if m else None
+
+    # -------------------------------------------------------------------------------------------- typed gets
+
+    def keys(self, table: Table, path: str, allowed: Iterable[str], required: Iterable[str] = ()) -> bool:
+        """Report unknown and missing keys of `table`; False when a required one is missing."""
+        allowed = tuple(allowed)
+        ok = True
+        for key in table:
+            if key not in allowed:
+                self.error(
+                    DefCode.UNKNOWN_KEY,
+                    join(path, key),
+                    f"{key!r} is not a key here",
+                    did_you_mean(key, allowed) or f"allowed: {', '.join(allowed)}",
+                )
+        for key in required:
+            if key not in table:
+                self.error(DefCode.MISSING_KEY, join(path, key), f"{key!r} is required", near=(path,))
+                ok = False
+        return ok
+
+    def get_str(self, table: Table, key: str, path: str, default: str = "") -> str:
+        value = table.get(key, default)
+        if not isinstance(value, str):
+            self.error(DefCode.BAD_VALUE, join(path, key), f"must be text, not {_kind(value)}")
+            return default
+        return value
+
+    def get_int(self, table: Table, key: str, path: str) -> int | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.error(DefCode.BAD_VALUE, join(path, key), f"must be a whole number ≥ 0, not {value!r}")
+            return None
+        return value
+
+    def get_date(self, table: Table, key: str, path: str) -> dt.date | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.error(DefCode.BAD_VALUE, join(path, key), f"must be a date like 2001-04-01, not {value!r}")
+        return None
+
+    def get_str_list(self, table: Table, key: str, path: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.error(DefCode.BAD_VALUE, join(path, key), "must be a list of texts")
+            return ()
+        return tuple(value)
+
+    def get_table(self, table: Table, key: str, path: str) -> Table:
+        value = table.get(key, {})
+        if not isinstance(value, Mapping):
+            self.error(DefCode.BAD_VALUE, join(path, key), f"must be a table, not {_kind(value)}")
+            return {}
+        return value
+
+    def get_tables(self, table: Table, key: str, path: str) -> list[Table]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+            self.error(DefCode.BAD_VALUE, join(path, key), "must be an array of tables ([[...]])")
+            return []
+        return value
+
+
+def join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if not re.fullmatch(r"[A-Za-z0-9_]+", key):
+        key = f'"{key}"'
+    return f"{path}.{key}" if path else key
+
+
+def _kind(value: object) -> str:
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
