@@ -1,0 +1,95 @@
+"""The list columns of a request, derived from its answers at each save.
+
+They live beside the document so that the request list, its filters and the overlap check are plain indexed
+queries: the worker's display name, a folded name for search, the keys that identify the worker (SSN, or name and
+birth date), and the assignment dates. All of it is inside the encrypted file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from app.request import RequestDoc
+
+FIRST, MIDDLE, LAST = "worker.first_name", "worker.middle_name", "worker.last_name"
+SSN, BIRTH = "worker.ssn", "worker.birth_date"
+START, END = "assignment.start_date", "assignment.end_date"
+IS_EXTENSION, PREVIOUS_END = "assignment.is_extension", "assignment.previous_certificate_end"
+EMPLOYER_PREFIX = "employer."
+
+
+@dataclass(frozen=True)
+class Columns:
+    agreement: str
+    kind: str
+    worker_name: str
+    name_search: str
+    ssn_key: str | None
+    namebirth_key: str | None
+    start_date: str | None
+    end_date: str | None
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed, spaces collapsed: 'José  Núñez' -> 'jose nunez'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def text_answer(answers: dict[str, Any], field_id: str) -> str:
+    value = answers.get(field_id)
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def iso_date(value: Any) -> str | None:
+    """An ISO date answer ("YYYY-MM-DD"), or None for anything else (a draft may hold half-typed dates)."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
+def ssn_digits(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return digits if len(digits) == 9 else None
+
+
+def display_name(answers: dict[str, Any]) -> str:
+    """'Last, First Middle' from whatever parts are there."""
+    last = text_answer(answers, LAST)
+    given = " ".join(p for p in (text_answer(answers, FIRST), text_answer(answers, MIDDLE)) if p)
+    if last and given:
+        return f"{last}, {given}"
+    return last or given
+
+
+def namebirth_key(answers: dict[str, Any]) -> str | None:
+    first, last = fold(text_answer(answers, FIRST)), fold(text_answer(answers, LAST))
+    birth = iso_date(answers.get(BIRTH))
+    if not (first and last and birth):
+        return None
+    return f"{first}|{last}|{birth}"
+
+
+def columns_for(doc: RequestDoc) -> Columns:
+    answers = doc.answers
+    kind = doc.form.split("-", 1)[1] if "-" in doc.form else ""
+    names = (text_answer(answers, f) for f in (FIRST, MIDDLE, LAST))
+    return Columns(
+        agreement=doc.agreement,
+        kind=kind,
+        worker_name=display_name(answers),
+        name_search=fold(" ".join(n for n in names if n)),
+        ssn_key=ssn_digits(answers.get(SSN)),
+        namebirth_key=namebirth_key(answers),
+        start_date=iso_date(answers.get(START)),
+        end_date=iso_date(answers.get(END)),
+    )

@@ -1,0 +1,342 @@
+"""Request documents in the store: save (with a revision), get, list, count, delete, history, duplicate, overlaps.
+
+These functions take an open connection and run inside the caller's transaction; `Store` adds the lock, the
+transaction and error translation. They work on any DB-API connection with the store's schema, which lets the
+benchmark run the very same code on the standard library's unencrypted `sqlite3` as a baseline.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from app.request import RequestDoc, RequestFormatError, State
+from app.store import audit
+from app.store.audit import AuditEvent
+from app.store.columns import END, IS_EXTENSION, PREVIOUS_END, START, columns_for, fold, iso_date
+from app.store.errors import AmbiguousId, InvalidTransition, InvalidValue, RequestNotFound
+from app.store.models import DuplicateMode, ListOrder, RequestSummary, Revision
+
+REVISIONS_KEPT = 50  # per request; older revisions are pruned in the same transaction as the save
+EDITABLE = frozenset({State.DRAFT, State.READY, State.QUEUED})
+OPEN_END = "9999-12-31"
+
+SUMMARY_COLUMNS = (
+    "id, form, agreement, kind, edition, state, worker_name, start_date, end_date, error_count, warning_count, "
+    "revision, created, updated"
+)
+ORDER_SQL = {
+    ListOrder.RECENT: "seq DESC",
+    ListOrder.OLDEST: "seq ASC",
+    ListOrder.ENDING: "end_date IS NULL, end_date ASC, seq DESC",
+    ListOrder.STARTING: "start_date IS NULL, start_date ASC, seq DESC",
+    ListOrder.WORKER: "name_search ASC, seq DESC",
+    ListOrder.CREATED: "created DESC, seq DESC",
+    ListOrder.STATE: "state ASC, seq DESC",
+}
+
+
+def _summary(row: Any) -> RequestSummary:
+    return RequestSummary(
+        id=row[0],
+        form=row[1],
+        agreement=row[2],
+        kind=row[3],
+        edition=row[4],
+        state=State(row[5]),
+        worker_name=row[6],
+        start_date=row[7],
+        end_date=row[8],
+        error_count=int(row[9]),
+        warning_count=int(row[10]),
+        revision=int(row[11]),
+        created=row[12],
+        updated=row[13],
+    )
+
+
+def next_seq(conn: Any) -> int:
+    return int(conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM requests").fetchone()[0])
+
+
+def _doc_json(doc: RequestDoc, state: State, created: str, updated: str) -> str:
+    data = doc.to_dict()
+    data.update(state=state.value, created=created, updated=updated)
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        raise InvalidValue("The request's answers are not plain JSON data (text, numbers, lists, objects).")
+
+
+def save(conn: Any, doc: RequestDoc, error_count: int, warning_count: int, now: str) -> tuple[int, State]:
+    """Write `doc` as a new revision; returns (revision, state). Runs inside the caller's transaction."""
+    if isinstance(error_count, bool) or not isinstance(error_count, int) or error_count < 0:
+        raise InvalidValue("error_count must be a whole number, 0 or more.")
+    if isinstance(warning_count, bool) or not isinstance(warning_count, int) or warning_count < 0:
+        raise InvalidValue("warning_count must be a whole number, 0 or more.")
+    try:  # the same checks as reading a document from a file
+        RequestDoc.from_dict(doc.to_dict())
+    except RequestFormatError as exc:
+        raise InvalidValue(f"Not a valid request document: {exc}")
+    if not doc.form:
+        raise InvalidValue("A request needs a form id (such as 'de-employee').")
+    row = conn.execute("SELECT state, revision, created FROM requests WHERE id = ?", (doc.id,)).fetchone()
+    previous = State(row[0]) if row else None
+    if previous is not None and previous not in EDITABLE:
+        raise InvalidTransition(
+            f"A request that is {previous.label.lower()} cannot be changed.",
+            "Duplicate it to start a new request from its answers.",
+        )
+    state = State.READY if error_count == 0 else State.DRAFT
+    revision = int(row[1]) + 1 if row else 1
+    created = str(row[2]) if row else doc.created
+    cols = columns_for(doc)
+    values = (
+        doc.form,
+        doc.edition,
+        cols.agreement,
+        cols.kind,
+        state.value,
+        cols.worker_name,
+        cols.name_search,
+        cols.ssn_key,
+        cols.namebirth_key,
+        cols.start_date,
+        cols.end_date,
+        error_count,
+        warning_count,
+        revision,
+        now,
+        next_seq(conn),
+    )
+    if row:
+        conn.execute(
+            "UPDATE requests SET form = ?, edition = ?, agreement = ?, kind = ?, state = ?, worker_name = ?, "
+            "name_search = ?, ssn_key = ?, namebirth_key = ?, start_date = ?, end_date = ?, error_count = ?, "
+            "warning_count = ?, revision = ?, updated = ?, seq = ? WHERE id = ?",
+            (*values, doc.id),
+        )
+    else:
+        conn.execute(
+            "INSERT INTO requests (form, edition, agreement, kind, state, worker_name, name_search, ssn_key, "
+            "namebirth_key, start_date, end_date, error_count, warning_count, revision, updated, seq, id, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*values, doc.id, created),
+        )
+    conn.execute(
+        "INSERT INTO revisions (request_id, rev, saved, state, error_count, warning_count, doc) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (doc.id, revision, now, state.value, error_count, warning_count, _doc_json(doc, state, created, now)),
+    )
+    if revision > REVISIONS_KEPT:
+        conn.execute(
+            "DELETE FROM revisions WHERE request_id = ? AND rev <= ?", (doc.id, revision - REVISIONS_KEPT)
+        )
+    if previous is State.QUEUED:  # editing takes it out of the outbox, in this same transaction
+        conn.execute("DELETE FROM outbox WHERE request_id = ?", (doc.id,))
+        audit.log(conn, doc.id, AuditEvent.DEQUEUED, {"reason": "edited"}, now)
+    if previous is None:
+        audit.log(conn, doc.id, AuditEvent.CREATED, {"revision": revision}, now)
+    elif audit.last_event(conn, doc.id) != AuditEvent.EDITED:  # a run of autosaves is one "edited" entry
+        audit.log(conn, doc.id, AuditEvent.EDITED, {"revision": revision}, now)
+    return revision, state
+
+
+def _load(doc_json: str, state: str, updated: str) -> RequestDoc:
+    doc = RequestDoc.from_dict(json.loads(doc_json))
+    doc.state = State(state)
+    doc.updated = updated
+    return doc
+
+
+def get(conn: Any, request_id: str) -> RequestDoc:
+    row = conn.execute(
+        "SELECT v.doc, r.state, r.updated FROM requests r JOIN revisions v "
+        "ON v.request_id = r.id AND v.rev = r.revision WHERE r.id = ?",
+        (request_id,),
+    ).fetchone()
+    if row is None:
+        raise RequestNotFound()
+    return _load(row[0], row[1], row[2])
+
+
+def state_of(conn: Any, request_id: str) -> State:
+    row = conn.execute("SELECT state FROM requests WHERE id = ?", (request_id,)).fetchone()
+    if row is None:
+        raise RequestNotFound()
+    return State(row[0])
+
+
+def resolve(conn: Any, id_or_prefix: str) -> str:
+    """The full id of the one request whose id is, or starts with, `id_or_prefix` (at least 4 characters)."""
+    text = id_or_prefix.strip().lower()
+    if conn.execute("SELECT 1 FROM requests WHERE id = ?", (text,)).fetchone():
+        return text
+    if len(text) < 4 or any(ch not in "0123456789abcdef-" for ch in text):
+        raise RequestNotFound()
+    rows = conn.execute(
+        "SELECT id FROM requests WHERE id >= ? AND id < ? LIMIT 2", (text, text + "g")
+    ).fetchall()
+    if not rows:
+        raise RequestNotFound()
+    if len(rows) > 1:
+        raise AmbiguousId()
+    return str(rows[0][0])
+
+
+@dataclass(frozen=True)
+class Filters:
+    state: State | tuple[State, ...] | None = None
+    agreement: str | None = None
+    text: str | None = None
+    ending_within_days: int | None = None
+    today: dt.date | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.state is not None:
+            states = (self.state,) if isinstance(self.state, State) else tuple(self.state)
+            clauses.append(f"state IN ({', '.join('?' * len(states))})")
+            params.extend(State(s).value for s in states)
+        if self.agreement:
+            clauses.append("agreement = ?")
+            params.append(self.agreement.strip().lower())
+        for word in fold(self.text or "").split():
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append("name_search LIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
+        if self.ending_within_days is not None:
+            today = self.today or dt.date.today()
+            clauses.append("end_date BETWEEN ? AND ?")
+            params.extend(
+                [today.isoformat(), (today + dt.timedelta(days=self.ending_within_days)).isoformat()]
+            )
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def make_filters(
+    state: State | str | Iterable[State | str] | None,
+    agreement: str | None,
+    text: str | None,
+    ending_within_days: int | None,
+    today: dt.date | None,
+) -> Filters:
+    states: State | tuple[State, ...] | None
+    if state is None:
+        states = None
+    elif isinstance(state, str):
+        states = State(state)
+    else:
+        states = tuple(State(s) for s in state)
+    if ending_within_days is not None and ending_within_days < 0:
+        raise InvalidValue("ending_within_days must be 0 or more.")
+    return Filters(states, agreement, text, ending_within_days, today)
+
+
+def list_requests(
+    conn: Any, filters: Filters, order_by: ListOrder | str, limit: int | None, offset: int
+) -> list[RequestSummary]:
+    where, params = filters.where()
+    sql = f"SELECT {SUMMARY_COLUMNS} FROM requests{where} ORDER BY {ORDER_SQL[ListOrder(order_by)]}"
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        params.extend([-1 if limit is None else max(0, int(limit)), max(0, int(offset))])
+    return [_summary(r) for r in conn.execute(sql, params)]
+
+
+def count(conn: Any, filters: Filters) -> int:
+    where, params = filters.where()
+    return int(conn.execute(f"SELECT count(*) FROM requests{where}", params).fetchone()[0])
+
+
+def summary(conn: Any, request_id: str) -> RequestSummary:
+    row = conn.execute(f"SELECT {SUMMARY_COLUMNS} FROM requests WHERE id = ?", (request_id,)).fetchone()
+    if row is None:
+        raise RequestNotFound()
+    return _summary(row)
+
+
+def delete(conn: Any, request_id: str, now: str) -> None:
+    """The request, all its revisions, its outbox item, receipt and receiver errors; the audit keeps 'deleted'."""
+    state_of(conn, request_id)
+    for table in ("outbox", "receipts", "receiver_errors"):
+        conn.execute(f"DELETE FROM {table} WHERE request_id = ?", (request_id,))
+    conn.execute("DELETE FROM revisions WHERE request_id = ?", (request_id,))
+    conn.execute("DELETE FROM requests WHERE id = ?", (request_id,))
+    audit.log(conn, request_id, AuditEvent.DELETED, "", now)
+
+
+def history(conn: Any, request_id: str) -> list[Revision]:
+    state_of(conn, request_id)
+    rows = conn.execute(
+        "SELECT rev, saved, state, error_count, warning_count FROM revisions WHERE request_id = ? ORDER BY rev",
+        (request_id,),
+    ).fetchall()
+    return [Revision(int(r[0]), str(r[1]), State(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+
+def revision(conn: Any, request_id: str, rev: int) -> RequestDoc:
+    row = conn.execute(
+        "SELECT doc, state, saved FROM revisions WHERE request_id = ? AND rev = ?", (request_id, rev)
+    ).fetchone()
+    if row is None:
+        raise RequestNotFound(
+            f"No revision {int(rev)} of that request (only the last {REVISIONS_KEPT} are kept)."
+        )
+    return _load(row[0], row[1], row[2])
+
+
+def duplicate(source: RequestDoc, mode: DuplicateMode | str) -> RequestDoc:
+    """A new, unsaved draft from `source`'s answers, for a new assignment or an extension of this one."""
+    kind = DuplicateMode(mode)
+    answers = copy.deepcopy(source.answers)
+    old_end = answers.get(END)
+    answers.pop(START, None)
+    answers.pop(END, None)
+    if kind is DuplicateMode.EXTENSION:
+        answers[IS_EXTENSION] = True
+        end = iso_date(old_end)
+        if end:
+            answers[PREVIOUS_END] = end
+        else:
+            answers.pop(PREVIOUS_END, None)
+    else:
+        answers[IS_EXTENSION] = False
+        answers.pop(PREVIOUS_END, None)
+    return RequestDoc(form=source.form, edition=source.edition, answers=answers)
+
+
+def overlaps(conn: Any, doc: RequestDoc) -> list[RequestSummary]:
+    """Other requests for the same worker and agreement whose assignment dates overlap `doc`'s (inclusive).
+
+    The same worker: the same SSN; or, when either side has no SSN, the same first and last name and birth date.
+    Requests rejected by the agency do not count. A request without a start date overlaps nothing.
+    """
+    cols = columns_for(doc)
+    if cols.start_date is None:
+        return []
+    who: list[str] = []
+    params: list[Any] = []
+    if cols.ssn_key:
+        who.append("ssn_key = ?")
+        params.append(cols.ssn_key)
+        if cols.namebirth_key:
+            who.append("(namebirth_key = ? AND ssn_key IS NULL)")
+            params.append(cols.namebirth_key)
+    elif cols.namebirth_key:
+        who.append("namebirth_key = ?")
+        params.append(cols.namebirth_key)
+    else:
+        return []
+    sql = (
+        f"SELECT {SUMMARY_COLUMNS} FROM requests WHERE ({' OR '.join(who)}) AND agreement = ? AND id != ? "
+        "AND state != 'rejected' AND start_date IS NOT NULL AND start_date <= ? AND coalesce(end_date, ?) >= ? "
+        "ORDER BY start_date"
+    )
+    params.extend([cols.agreement, doc.id, cols.end_date or OPEN_END, OPEN_END, cols.start_date])
+    return [_summary(r) for r in conn.execute(sql, params)]

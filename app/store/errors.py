@@ -1,0 +1,162 @@
+"""What can go wrong with the store, each with a message a coordinator understands and a way forward.
+
+Environment problems (wrong passphrase, damaged file, disk full, store busy) are `StoreError`s; anything else is a
+bug and is left to propagate. No message ever contains personal data: they name files and counts, never answers.
+"""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """A known problem with the store: `message` says what happened, `hint` what to do next."""
+
+    message: str = "The store cannot be used."
+    hint: str = ""
+    exit_code: int = 3
+
+    def __init__(self, message: str | None = None, hint: str | None = None) -> None:
+        if message is not None:
+            self.message = message
+        if hint is not None:
+            self.hint = hint
+        super().__init__(self.user_text)
+
+    @property
+    def user_text(self) -> str:
+        """The message and the way forward, as one line."""
+        return f"{self.message} {self.hint}".strip()
+
+
+# --- opening and unlocking ---------------------------------------------------------------------------------------
+
+
+class CipherUnavailable(StoreError):
+    message = "The database library in use does not encrypt (SQLCipher 4 is required); nothing was opened or written."
+    hint = "Reinstall the application (it needs the sqlcipher3 package with SQLCipher 4)."
+
+
+class StoreNotFound(StoreError):
+    message = "There is no store here yet."
+    hint = "Run `coc store init` to create one, or `coc store restore FILE` to restore a backup."
+
+
+class StoreExists(StoreError):
+    message = "A store already exists here; it was left as it is."
+    hint = "Use the existing store, or choose another data folder (--data-dir)."
+
+
+class WrongPassphrase(StoreError):
+    message = "The passphrase does not unlock this store (or the file is not a store of this application)."
+    hint = (
+        "Check the passphrase (Caps Lock, keyboard layout) and try again. The file was left unchanged. A forgotten "
+        "passphrase cannot be recovered: restore a backup if you have one."
+    )
+
+
+class PlainDatabaseFile(StoreError):
+    message = "This file is an unencrypted SQLite database, not an encrypted store; it was left unchanged."
+    hint = "Point --data-dir at the folder of your store, or move this file away and run `coc store init`."
+
+
+class EmptyStoreFile(StoreError):
+    message = (
+        "The store file is empty (0 bytes), probably from an interrupted first run; it was left unchanged."
+    )
+    hint = "If nothing was ever saved in it, move the file away and run `coc store init`; otherwise restore a backup."
+
+
+class DamagedStore(StoreError):
+    message = "The store file is damaged; it was left unchanged."
+    hint = (
+        "Restore a backup with `coc store restore FILE` (keep the damaged file in case it is needed later)."
+    )
+
+
+class NotAStoreFile(StoreError):
+    message = (
+        "This file is an encrypted database, but not a store of this application; it was left unchanged."
+    )
+    hint = "Point --data-dir at the folder of your store."
+
+
+class NewerSchema(StoreError):
+    message = "This store was written by a newer version of the application; it was left unchanged."
+    hint = "Install the newer version of the application to open it."
+
+
+class StoreBusy(StoreError):
+    message = "The store is busy: another copy of the application is writing to it."
+    hint = "Wait a moment and try again, or close the other copy."
+
+
+class DiskFull(StoreError):
+    message = "The disk is full: the last change was not saved."
+    hint = "Free some disk space and save again; everything saved before is intact."
+
+
+class ReadOnlyStore(StoreError):
+    message = "The store cannot be written (read-only file or folder): the last change was not saved."
+    hint = "Check the permissions of the data folder."
+
+
+class StoreLocked(StoreError):
+    message = "The store is locked."
+    hint = "Unlock it with the passphrase."
+
+
+# --- passphrases and the keychain --------------------------------------------------------------------------------
+
+
+class WeakPassphrase(StoreError):
+    message = "The passphrase is too weak."
+    exit_code = 2
+
+
+class PassphraseMismatch(StoreError):
+    message = "The two passphrases differ."
+    hint = "Type the same passphrase twice."
+    exit_code = 2
+
+
+class NoPassphrase(StoreError):
+    message = "No passphrase was given."
+    hint = "Type it when asked, or set COC_PASSPHRASE (meant for automation only)."
+    exit_code = 2
+
+
+class KeychainUnavailable(StoreError):
+    message = "No system keychain is available, so this workstation cannot remember the passphrase."
+    hint = "Type the passphrase at each start; it is never stored in a plain file."
+
+
+# --- requests ----------------------------------------------------------------------------------------------------
+
+
+class RequestNotFound(StoreError):
+    message = "No request with that id."
+    hint = "List the requests with `coc drafts list`."
+    exit_code = 4
+
+
+class AmbiguousId(StoreError):
+    message = "More than one request starts with that id."
+    hint = "Give more characters of the id."
+    exit_code = 4
+
+
+class InvalidTransition(StoreError):
+    """An operation that the request's state does not allow (say, editing a sent request)."""
+
+    message = "The request is not in a state that allows this."
+    exit_code = 4
+
+
+class InvalidValue(StoreError):
+    """A value the store refuses (an unknown setting name, an audit detail that could hold personal data...)."""
+
+    message = "The value is not accepted."
+    exit_code = 2
+
+
+class BackupError(StoreError):
+    message = "The backup could not be written."

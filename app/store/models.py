@@ -1,0 +1,99 @@
+"""The plain records the store hands out: list rows, revisions, outbox items, audit entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from app.request import State
+
+
+class DuplicateMode(StrEnum):
+    NEW_ASSIGNMENT = "new_assignment"  # same worker, new dates
+    EXTENSION = "extension"  # continues an earlier certificate
+
+
+class ListOrder(StrEnum):
+    """How `Store.list` sorts. Each value maps to a fixed ORDER BY (never user text in SQL)."""
+
+    RECENT = "-updated"  # last changed first (the default)
+    OLDEST = "updated"
+    ENDING = "end_date"  # assignment ends soonest first, undated last
+    STARTING = "start_date"
+    WORKER = "worker"  # by name
+    CREATED = "-created"  # newest first
+    STATE = "state"
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    """One row of the request list (what the list shows, without the answers)."""
+
+    id: str
+    form: str
+    agreement: str
+    kind: str
+    edition: str
+    state: State
+    worker_name: str
+    start_date: str | None
+    end_date: str | None
+    error_count: int
+    warning_count: int
+    revision: int
+    created: str
+    updated: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "form": self.form,
+            "agreement": self.agreement,
+            "kind": self.kind,
+            "edition": self.edition,
+            "state": self.state.value,
+            "worker_name": self.worker_name,
+            "start_date": self.start_date,
+            "end_date": self.end_date,
+            "error_count": self.error_count,
+            "warning_count": self.warning_count,
+            "revision": self.revision,
+            "created": self.created,
+            "updated": self.updated,
+        }
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One saved version of a request (`Store.revision(id, rev)` returns its document)."""
+
+    rev: int
+    saved: str
+    state: State
+    error_count: int
+    warning_count: int
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A queued request: its frozen payload and idempotency key, and how sending has gone so far."""
+
+    request_id: str
+    payload: str = field(repr=False)
+    payload_sha256: str
+    idempotency_key: str
+    queued: str
+    attempts: int
+    next_try: str
+    last_attempt: str | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    request_id: str | None
+    at: str
+    event: str
+    detail: str

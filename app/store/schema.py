@@ -1,0 +1,183 @@
+"""The store's schema: a version (`PRAGMA user_version`), an application id, and ordered migrations.
+
+A migration is a function run inside one transaction together with the version bump, so a crash leaves either the
+old schema or the new one. A file whose version is newer than the newest migration is refused before anything is
+written to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.store.connection import translated
+from app.store.errors import NewerSchema, NotAStoreFile
+
+APPLICATION_ID = 0x436F4352  # "CoCR": marks a file as this application's store
+
+STATES_SQL = "'draft','ready','queued','sent','approved','rejected'"
+
+V1 = f"""
+CREATE TABLE requests (
+    id            TEXT PRIMARY KEY,
+    form          TEXT NOT NULL,
+    edition       TEXT NOT NULL,
+    agreement     TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ({STATES_SQL})),
+    worker_name   TEXT NOT NULL,
+    name_search   TEXT NOT NULL,
+    ssn_key       TEXT,
+    namebirth_key TEXT,
+    start_date    TEXT,
+    end_date      TEXT,
+    error_count   INTEGER NOT NULL CHECK (error_count >= 0),
+    warning_count INTEGER NOT NULL CHECK (warning_count >= 0),
+    revision      INTEGER NOT NULL CHECK (revision >= 1),
+    created       TEXT NOT NULL,
+    updated       TEXT NOT NULL,
+    seq           INTEGER NOT NULL UNIQUE
+);
+CREATE INDEX requests_by_seq ON requests (seq);
+CREATE INDEX requests_by_state ON requests (state, seq);
+CREATE INDEX requests_by_agreement ON requests (agreement, seq);
+CREATE INDEX requests_by_end ON requests (end_date);
+CREATE INDEX requests_by_ssn ON requests (ssn_key, agreement);
+CREATE INDEX requests_by_namebirth ON requests (namebirth_key, agreement);
+
+CREATE TABLE revisions (
+    request_id    TEXT NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+    rev           INTEGER NOT NULL,
+    saved         TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    error_count   INTEGER NOT NULL,
+    warning_count INTEGER NOT NULL,
+    doc           TEXT NOT NULL,
+    PRIMARY KEY (request_id, rev)
+) WITHOUT ROWID;
+
+CREATE TABLE outbox (
+    request_id      TEXT PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,
+    payload         TEXT NOT NULL,
+    payload_sha256  TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    queued          TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_try        TEXT NOT NULL,
+    last_attempt    TEXT,
+    last_error      TEXT
+);
+CREATE INDEX outbox_by_next_try ON outbox (next_try);
+
+CREATE TABLE receipts (
+    request_id      TEXT PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,
+    idempotency_key TEXT NOT NULL,
+    received        TEXT NOT NULL,
+    receipt         TEXT NOT NULL
+);
+
+CREATE TABLE receiver_errors (
+    request_id TEXT PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,
+    recorded   TEXT NOT NULL,
+    errors     TEXT NOT NULL
+);
+
+CREATE TABLE employer_profile (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    data    TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL,
+    secret INTEGER NOT NULL DEFAULT 0 CHECK (secret IN (0, 1))
+);
+
+CREATE TABLE audit (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT,
+    at         TEXT NOT NULL,
+    event      TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_by_request ON audit (request_id, seq);
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int  # the schema version after this migration
+    description: str
+    apply: Callable[[Any], None]
+
+
+def _script(sql: str) -> Callable[[Any], None]:
+    def run(conn: Any) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return run
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "requests, revisions, outbox, receipts, settings, audit", _script(V1)),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def read_version(conn: Any) -> tuple[int, int]:
+    """(application id, schema version) of an open connection."""
+    with translated():
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    return app_id, version
+
+
+def check(conn: Any, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """The file's schema version, after checking it is ours and not newer than this program; read only."""
+    app_id, version = read_version(conn)
+    latest = migrations[-1].version
+    if app_id == 0 and version == 0:
+        with translated():
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables:
+            raise NotAStoreFile()
+        return 0  # a keyed, empty database: a store whose creation had not committed yet
+    if app_id != APPLICATION_ID:
+        raise NotAStoreFile()
+    if version > latest:
+        raise NewerSchema(
+            f"This store has schema version {version}, written by a newer version of the application (this one "
+            f"knows up to version {latest}); it was left unchanged."
+        )
+    return version
+
+
+def migrate(conn: Any, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Apply, in order, every migration the file lacks; each in its own transaction. Returns the new version."""
+    versions = [m.version for m in migrations]
+    if versions != sorted(set(versions)) or versions[0] < 1:
+        raise ValueError("migrations must have increasing versions from 1")
+    current = check(conn, migrations)
+    for migration in migrations:
+        if migration.version <= current:
+            continue
+        with translated():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if read_version(conn)[1] >= migration.version:  # another process got there first
+                    conn.execute("ROLLBACK")
+                    current = migration.version
+                    continue
+                migration.apply(conn)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+                conn.execute(f"PRAGMA user_version = {migration.version:d}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        current = migration.version
+    return current

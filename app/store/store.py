@@ -1,0 +1,473 @@
+"""`Store`: the encrypted local store, one SQLCipher file, and the one object the rest of the program talks to.
+
+Every public method holds the store's lock (so the GUI's worker thread and the idle-lock timer never collide),
+turns SQLite environment errors into `StoreError`s, and writes in exactly one transaction. See `docs/store.md`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from app.paths import data_dir
+from app.request import RequestDoc, State, now_utc
+from app.store import audit, drafts, outbox, schema, settings
+from app.store.audit import AuditEvent
+from app.store.connection import configure, connect, fsync_dir, fsync_file, precheck, translated, verify
+from app.store.errors import NoPassphrase, StoreExists, StoreLocked
+from app.store.keys import RawKey, derive, new_salt, read_salt, require_strong
+from app.store.models import AuditEntry, DuplicateMode, ListOrder, OutboxItem, RequestSummary, Revision
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "store.db"
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def locate(location: str | os.PathLike[str] | None = None) -> Path:
+    """The store file for `location`: a folder (the file inside it), a `.db` file, or None for the data folder."""
+    if location is None:
+        return data_dir() / FILE_NAME
+    path = Path(location).expanduser()
+    if path.is_dir() or (not path.exists() and path.suffix != ".db"):
+        return path / FILE_NAME
+    return path
+
+
+def remove_with_sidecars(path: Path) -> None:
+    for candidate in (path, *(path.with_name(path.name + s) for s in SIDE_SUFFIXES)):
+        with suppress(FileNotFoundError):
+            candidate.unlink()
+
+
+def place_new_file(tmp: Path, target: Path) -> None:
+    """Move a finished temporary file to `target` atomically, never over an existing file."""
+    fsync_file(tmp)
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise StoreExists(f"A store already exists at {target}; it was left as it is.")
+    except OSError:  # no hard links here (some file systems): rename, refusing to replace
+        if target.exists():
+            raise StoreExists(f"A store already exists at {target}; it was left as it is.")
+        os.rename(tmp, target)
+    else:
+        tmp.unlink()
+    fsync_dir(target.parent)
+
+
+class Store:
+    """An unlocked store. Make one with `Store.create` or `Store.open` (or `app.store.unlock.unlock`)."""
+
+    def __init__(self, conn: Any, path: Path, key: RawKey, now: Callable[[], str] = now_utc) -> None:
+        self._conn: Any = conn
+        self._path = path
+        self._key = key
+        self._now = now
+        self._lock = threading.RLock()
+        self._close_listeners: builtins.list[Callable[[], None]] = []
+
+    # --- opening and closing -------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        location: str | os.PathLike[str] | None = None,
+        passphrase: str | None = None,
+        *,
+        key: RawKey | None = None,
+        verify_pages: bool = True,
+        driver: ModuleType | None = None,
+        now: Callable[[], str] = now_utc,
+    ) -> Store:
+        """Unlock an existing store with its passphrase (or a raw key from the keychain).
+
+        Refuses, leaving the file byte-for-byte as it was: a missing, empty, plain-SQLite, truncated, damaged or
+        foreign file, a wrong passphrase, and a schema newer than this program. `verify_pages` checks every
+        page's HMAC and the b-trees before anything is written (about 1 ms per 100 requests).
+        """
+        path = locate(location)
+        if key is None:
+            if passphrase is None:
+                raise NoPassphrase()
+            precheck(path)
+            key = derive(passphrase, read_salt(path))
+        conn = connect(path, key, driver=driver)
+        try:
+            if verify_pages:
+                verify(conn)
+            schema.check(conn)  # ours, and not newer: still nothing written
+            configure(conn)
+            schema.migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        log.info("store opened (schema %d)", schema.LATEST)
+        return cls(conn, path, key, now)
+
+    @classmethod
+    def create(
+        cls,
+        location: str | os.PathLike[str] | None = None,
+        passphrase: str | None = None,
+        *,
+        key: RawKey | None = None,
+        driver: ModuleType | None = None,
+        now: Callable[[], str] = now_utc,
+    ) -> Store:
+        """A new, empty store with `passphrase` (which must meet the strength rule); never over an existing file.
+
+        The database is built under a temporary name and moved into place only when complete, so an interrupted
+        first run leaves no half-made store behind.
+        """
+        path = locate(location)
+        if path.exists():
+            raise StoreExists(f"A store already exists at {path}; it was left as it is.")
+        if key is None:
+            if passphrase is None:
+                raise NoPassphrase()
+            key = derive(require_strong(passphrase), new_salt())
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.new-{secrets.token_hex(4)}")
+        try:
+            conn = connect(tmp, key, create=True, driver=driver)
+            try:
+                configure(conn)
+                schema.migrate(conn)
+                with translated():
+                    audit.log(conn, None, AuditEvent.STORE_CREATED, {"schema": schema.LATEST}, now())
+            finally:
+                conn.close()
+            with suppress(OSError):
+                os.chmod(tmp, 0o600)
+            place_new_file(tmp, path)
+        finally:
+            remove_with_sidecars(tmp)
+        log.info("store created")
+        return cls.open(path, key=key, verify_pages=False, driver=driver, now=now)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    @property
+    def raw_key(self) -> RawKey:
+        """The derived key, for the system keychain only ("remember on this workstation"); never log or save it."""
+        return self._key
+
+    def close(self) -> None:
+        """Close the database (the idle lock does this); later calls raise `StoreLocked`. Safe to call twice."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is None:
+                return
+            with suppress(Exception):
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+            listeners = builtins.list(self._close_listeners)
+        log.info("store closed")
+        for listener in listeners:
+            listener()
+
+    def on_close(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (on the closing thread) after the store closes, e.g. to clear the screen."""
+        self._close_listeners.append(listener)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Store {self._path} {'closed' if self.closed else 'open'}>"
+
+    # --- transactions --------------------------------------------------------------------------------------------
+
+    def _require(self) -> Any:
+        if self._conn is None:
+            raise StoreLocked()
+        return self._conn
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        with self._lock, translated():
+            yield self._require()
+
+    @contextmanager
+    def _writing(self) -> Iterator[Any]:
+        """One transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error."""
+        with self._lock, translated():
+            conn = self._require()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    with suppress(Exception):
+                        conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """The raw connection under the store's lock, for this package's own modules (backup) and tests."""
+        with self._reading() as conn:
+            yield conn
+
+    # --- requests ------------------------------------------------------------------------------------------------
+
+    def save(self, doc: RequestDoc, *, error_count: int, warning_count: int = 0) -> int:
+        """Store `doc` as a new revision in one transaction; returns the revision number.
+
+        The state becomes Ready when `error_count` is 0, else Draft; a queued request leaves the outbox in the same
+        transaction. A sent (or decided) request cannot be saved. `doc.state` and `doc.updated` are set to what
+        was stored.
+        """
+        now = self._now()
+        with self._writing() as conn:
+            revision, state = drafts.save(conn, doc, error_count, warning_count, now)
+        doc.state, doc.updated = state, now
+        return revision
+
+    def get(self, request_id: str) -> RequestDoc:
+        with self._reading() as conn:
+            return drafts.get(conn, request_id)
+
+    def resolve_id(self, id_or_prefix: str) -> str:
+        """The full id of the one request whose id starts with `id_or_prefix` (4 characters or more)."""
+        with self._reading() as conn:
+            return drafts.resolve(conn, id_or_prefix)
+
+    def summary(self, request_id: str) -> RequestSummary:
+        with self._reading() as conn:
+            return drafts.summary(conn, request_id)
+
+    def list(
+        self,
+        state: State | str | Iterable[State | str] | None = None,
+        agreement: str | None = None,
+        text: str | None = None,
+        ending_within_days: int | None = None,
+        order_by: ListOrder | str = ListOrder.RECENT,
+        limit: int | None = None,
+        offset: int = 0,
+        *,
+        today: dt.date | None = None,
+    ) -> builtins.list[RequestSummary]:
+        """The request list: filter by state(s), agreement, words in the worker's names, assignments ending
+        within N days of `today`; sorted; paged with `limit` and `offset`."""
+        filters = drafts.make_filters(state, agreement, text, ending_within_days, today)
+        with self._reading() as conn:
+            return drafts.list_requests(conn, filters, order_by, limit, offset)
+
+    def count(
+        self,
+        state: State | str | Iterable[State | str] | None = None,
+        agreement: str | None = None,
+        text: str | None = None,
+        ending_within_days: int | None = None,
+        *,
+        today: dt.date | None = None,
+    ) -> int:
+        filters = drafts.make_filters(state, agreement, text, ending_within_days, today)
+        with self._reading() as conn:
+            return drafts.count(conn, filters)
+
+    def new_request(self, form: str, edition: str) -> RequestDoc:
+        """A new, unsaved request pre-filled with the employer profile."""
+        return RequestDoc(form=form, edition=edition, answers=dict(self.employer_profile()))
+
+    def duplicate(
+        self, request_id: str, mode: DuplicateMode | str = DuplicateMode.NEW_ASSIGNMENT
+    ) -> RequestDoc:
+        """A new, unsaved draft from a request's answers: for a new assignment (dates cleared) or an extension
+        (`assignment.is_extension` true, `assignment.previous_certificate_end` = the old end date, dates cleared).
+        Save it like any request; `app.store.service.duplicate` validates, saves and logs it in one go."""
+        return drafts.duplicate(self.get(request_id), mode)
+
+    def delete(self, request_id: str) -> None:
+        """Delete a request with all its revisions, outbox item and receipt (the audit keeps a 'deleted' entry)."""
+        now = self._now()
+        with self._writing() as conn:
+            drafts.delete(conn, request_id, now)
+
+    def history(self, request_id: str) -> builtins.list[Revision]:
+        with self._reading() as conn:
+            return drafts.history(conn, request_id)
+
+    def revision(self, request_id: str, rev: int) -> RequestDoc:
+        with self._reading() as conn:
+            return drafts.revision(conn, request_id, rev)
+
+    def overlaps(self, doc: RequestDoc) -> builtins.list[RequestSummary]:
+        """Other requests of the same worker under the same agreement whose assignment dates overlap `doc`'s."""
+        with self._reading() as conn:
+            return drafts.overlaps(conn, doc)
+
+    # --- outbox and receipts -------------------------------------------------------------------------------------
+
+    def enqueue(self, request_id: str, payload_json: str, idempotency_key: str) -> OutboxItem:
+        """Freeze the payload and its idempotency key and mark the (Ready) request Queued, in one transaction."""
+        now = self._now()
+        with self._writing() as conn:
+            return outbox.enqueue(conn, request_id, payload_json, idempotency_key, now)
+
+    def outbox(self, due_at: str | None = None) -> builtins.list[OutboxItem]:
+        """Queued items, the next to try first (only those due at `due_at`, an ISO time, when given)."""
+        with self._reading() as conn:
+            return outbox.items(conn, due_at)
+
+    def outbox_item(self, request_id: str) -> OutboxItem | None:
+        with self._reading() as conn:
+            return outbox.item(conn, request_id)
+
+    def record_attempt(self, request_id: str, error: str, next_try: str) -> int:
+        """A failed send: count it, keep the error text and the next try's time; returns the attempts so far."""
+        now = self._now()
+        with self._writing() as conn:
+            return outbox.record_attempt(conn, request_id, error, next_try, now)
+
+    def mark_sent(self, request_id: str, receipt: dict[str, Any]) -> None:
+        """Store the receiver's receipt, drop the outbox item and mark the request Sent, in one transaction."""
+        now = self._now()
+        with self._writing() as conn:
+            outbox.mark_sent(conn, request_id, receipt, now)
+
+    def dequeue(self, request_id: str, errors: builtins.list[dict[str, Any]] | None = None) -> None:
+        """Take a queued request back to Draft, keeping the receiver's errors (`receiver_errors`)."""
+        now = self._now()
+        with self._writing() as conn:
+            outbox.dequeue(conn, request_id, errors, now)
+
+    def receipt(self, request_id: str) -> dict[str, Any] | None:
+        with self._reading() as conn:
+            return outbox.receipt(conn, request_id)
+
+    def receiver_errors(self, request_id: str) -> builtins.list[dict[str, Any]]:
+        with self._reading() as conn:
+            return outbox.receiver_errors(conn, request_id)
+
+    def set_outcome(self, request_id: str, outcome: State) -> None:
+        """The agency's decision on a sent request (approved or rejected)."""
+        now = self._now()
+        with self._writing() as conn:
+            outbox.set_outcome(conn, request_id, outcome, now)
+
+    # --- employer profile, settings, audit -----------------------------------------------------------------------
+
+    def employer_profile(self) -> dict[str, str]:
+        with self._reading() as conn:
+            return settings.employer_profile(conn)
+
+    def set_employer_profile(self, profile: Mapping[str, Any]) -> None:
+        now = self._now()
+        with self._writing() as conn:
+            settings.set_employer_profile(conn, profile, now)
+
+    def get_setting(self, name: str, default: str | None = None) -> str | None:
+        with self._reading() as conn:
+            value = settings.get(conn, name)
+        return default if value is None else value
+
+    def set_setting(self, name: str, value: str, *, secret: bool = False) -> None:
+        """Keep a setting; `secret=True` for credentials (never listed, only inside the encrypted file)."""
+        with self._writing() as conn:
+            settings.set_(conn, name, value, secret)
+
+    def delete_setting(self, name: str) -> bool:
+        with self._writing() as conn:
+            return settings.delete(conn, name)
+
+    def settings(self) -> dict[str, str | None]:
+        """Every setting; secret ones with the value None."""
+        with self._reading() as conn:
+            return settings.listing(conn)
+
+    def idle_lock_seconds(self) -> float:
+        with self._reading() as conn:
+            return settings.idle_lock_seconds(conn)
+
+    def log_event(
+        self, request_id: str | None, event: AuditEvent | str, detail: str | Mapping[str, Any] = ""
+    ) -> None:
+        """Add an audit entry. Only known events, and a detail of allowed `key=value` pairs (no personal data)."""
+        now = self._now()
+        with self._writing() as conn:
+            if request_id is not None:
+                drafts.state_of(conn, request_id)
+            audit.log(conn, request_id, event, detail, now)
+
+    def audit(self, request_id: str | None = None) -> builtins.list[AuditEntry]:
+        """The audit entries of a request (also after it was deleted), or the store's own when None."""
+        with self._reading() as conn:
+            return audit.entries(conn, request_id)
+
+    # --- passphrase and backup -----------------------------------------------------------------------------------
+
+    def change_passphrase(self, new_passphrase: str) -> None:
+        """Re-encrypt every page under a key from `new_passphrase` (SQLCipher `PRAGMA rekey`).
+
+        SQLCipher rewrites the pages in one transaction, so a crash leaves a file that opens with the old or the
+        new passphrase (proved by `tests/store/test_crash.py`). Other programs holding the store open must reopen.
+        """
+        key = derive(require_strong(new_passphrase), self._key.salt)
+        now = self._now()
+        with self._lock, translated():
+            conn = self._require()
+            conn.execute(f'PRAGMA rekey = "{key.sql_literal()}"')
+            self._key = key
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        with self._writing() as conn:
+            audit.log(conn, None, AuditEvent.PASSPHRASE_CHANGED, "", now)
+        log.info("store passphrase changed")
+
+    def backup(
+        self, destination: str | os.PathLike[str], passphrase: str, *, overwrite: bool = False
+    ) -> Path:
+        """Write an encrypted copy to `destination`, under its own `passphrase` (see `app.store.backup`)."""
+        from app.store.backup import make_backup
+
+        return make_backup(self, Path(destination), passphrase, overwrite=overwrite)
+
+    @classmethod
+    def restore(
+        cls,
+        backup_file: str | os.PathLike[str],
+        backup_passphrase: str,
+        location: str | os.PathLike[str] | None,
+        new_passphrase: str,
+        *,
+        replace: bool = False,
+    ) -> tuple[Store, Path | None]:
+        """Restore a backup as the store at `location`, keyed with `new_passphrase`.
+
+        Returns the open store and where an existing store was kept aside (with `replace`), or None.
+        """
+        from app.store.backup import restore_backup
+
+        path, key, kept = restore_backup(
+            Path(backup_file), backup_passphrase, locate(location), new_passphrase, replace=replace
+        )
+        store = cls.open(path, key=key, verify_pages=False)
+        store.log_store_event(AuditEvent.RESTORED, {"schema": schema.LATEST})
+        return store, kept
+
+    def log_store_event(self, event: AuditEvent, detail: str | Mapping[str, Any] = "") -> None:
+        now = self._now()
+        with self._writing() as conn:
+            audit.log(conn, None, event, detail, now)
