@@ -31,7 +31,6 @@ from app.store.idle import IdleLock
 from app.store.keys import STRENGTH_RULE, strength_problems
 from app.store.models import AuditEntry, DuplicateMode, ListOrder, OutboxItem, RequestSummary, Revision
 from app.store.store import FILE_NAME, Store, locate
-from app.store.unlock import unlock
 
 __all__ = [
     "FILE_NAME",
@@ -70,5 +69,4 @@ __all__ = [
     "WrongPassphrase",
     "locate",
     "strength_problems",
-    "unlock",
 ]
