@@ -157,7 +157,10 @@ def _fn_length(value: Value) -> int | None:
 def _fn_matches(value: Value, pattern: Value) -> bool | None:
     if not isinstance(value, str) or not isinstance(pattern, str):
         return None
-    return re.fullmatch(pattern, value) is not None
+    try:
+        return re.fullmatch(pattern, value) is not None
+    except re.error:
+        return None
 
 
 def _fn_today() -> dt.date:

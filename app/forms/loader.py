@@ -152,13 +152,15 @@ def _load(root: Path | None) -> tuple[Catalog | None, list[DefinitionError]]:
     sections = _read_sections(root, errors)
     kinds = _read_kinds(root, sections, errors)
     default_paper = _read_default_paper(root, errors)
+    # Forms are built only from sound shared files: otherwise every form would repeat their problems.
+    shared_ok = not errors
     agreements: dict[str, Agreement] = {}
     forms: dict[str, FormSpec] = {}
     for path in sorted((root / "agreements").glob("*.toml")):
         r = FileReader(path, root, errors)
         if r.data is None:
             continue
-        result = _read_agreement(r, sections, kinds, default_paper)
+        result = _read_agreement(r, sections if shared_ok else {}, kinds if shared_ok else {}, default_paper)
         if result is None:
             continue
         agreement, agreement_forms = result
@@ -173,7 +175,8 @@ def _load(root: Path | None) -> tuple[Catalog | None, list[DefinitionError]]:
             DefinitionError(DefCode.MISSING_KEY, "agreements/", "", "no agreement definitions found")
         )
     catalog = Catalog(MappingProxyType(agreements), MappingProxyType(forms), root)
-    return catalog, errors
+    # A shared file's problem is found once per form built from it: report it once.
+    return catalog, list(dict.fromkeys(errors))
 
 
 # ------------------------------------------------------------------------------------------------ sections
@@ -184,6 +187,7 @@ def _read_sections(root: Path, errors: list[DefinitionError]) -> dict[str, tuple
     for path in sorted((root / "sections").glob("*.toml")):
         r = FileReader(path, root, errors)
         if r.data is None:
+            out[path.stem] = ({}, r)  # unreadable: known by its file name, so nothing else reports it missing
             continue
         data = r.data
         if not r.keys(
@@ -276,11 +280,11 @@ def _read_agreement(
     if status not in ("in_force", "signed"):
         r.error(DefCode.BAD_VALUE, "status", f"status must be 'in_force' or 'signed', not {status!r}")
     in_force = r.get_date(data, "in_force", "")
-    if status == "in_force" and in_force is None:
+    if status == "in_force" and "in_force" not in data:
         r.error(DefCode.MISSING_KEY, "in_force", "an agreement in force needs its date in force")
     kind_ids = r.get_str_list(data, "kinds", "")
     for i, k in enumerate(kind_ids):
-        if k not in kinds:
+        if kinds and k not in kinds:
             r.error(DefCode.UNKNOWN_KIND, join("kinds", i), f"no request kind {k!r}", did_you_mean(k, kinds))
     facts = _read_facts(r, r.get_table(data, "facts", ""))
     values: dict[str, Any] = dict.fromkeys(BASE_VALUES)
@@ -321,7 +325,7 @@ def _read_agreement(
     )
     form_tables = r.get_table(data, "forms", "")
     for key in form_tables:
-        if key not in kind_ids:
+        if key not in kind_ids and key in kinds:
             r.error(DefCode.UNKNOWN_KIND, join("forms", key), f"{key!r} is not in this agreement's kinds")
     specs: list[FormSpec] = []
     if status != "in_force":
@@ -404,6 +408,7 @@ def _build_form(
             # Added sections go before the last page (the request's own page stays last).
             names.insert(max(len(names) - 1, 0), name)
     values = agreement.values
+    errors_before = len(r.errors)
     built_sections: list[Section] = []
     editions = [agreement.edition, kind.edition]
     for name in names:
@@ -427,13 +432,13 @@ def _build_form(
     field_index = {f.id: f for s in built_sections for f in s.fields}
     seen: set[str] = set()
     for s in built_sections:
-        for f in s.fields:
+        for i, f in enumerate(s.fields):
             if f.id in seen:
                 _, sr = sections[s.id]
-                sr.error(
-                    DefCode.DUPLICATE_ID, "fields", f"field {f.id!r} is defined twice", near=(f'"{f.id}"',)
-                )
+                sr.error(DefCode.DUPLICATE_ID, join(join("fields", i), "id"), f"field {f.id!r} is defined twice")
             seen.add(f.id)
+    if len(r.errors) > errors_before:
+        return None  # the shared sections are broken: checking rules against them would only echo that
     # Agreement overrides of shared fields.
     overrides = r.get_table(table, "fields", path)
     for fid, otable in overrides.items():

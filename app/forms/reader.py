@@ -46,7 +46,7 @@ class FileReader:
         near: Iterable[str] = (),
     ) -> None:
         if line is None:
-            line = self.line_of(*near) if near else self.line_of_path(path)
+            line = self.line_of_path(path) or (self.line_of(*near) if near else None)
         self.errors.append(DefinitionError(code, self.name, path, message, hint, line))
 
     def line_of(self, *needles: str) -> int | None:
@@ -60,15 +60,37 @@ class FileReader:
         return None
 
     def line_of_path(self, path: str) -> int | None:
-        last = re.split(r"[.\[\]]", path.rstrip("]"))
-        keys = [k for k in last if k and not k.isdigit()]
-        if not keys:
+        """The line of a key path such as `fields[3].type` or `forms.employee.rules[0].when`, walking the file
+        from each part to the next; None when the path does not name keys of this file."""
+        parts = re.findall(r'"[^"]*"|[A-Za-z0-9_]+|\[\d+\]', path)
+        if not parts or " " in path:
             return None
-        key = keys[-1].strip('"')
-        m = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*=", self.text, re.MULTILINE)
-        if m is None:
-            m = re.search(rf"^\s*\[+[^\]]*\b{re.escape(key)}\b[^\]]*\]+", self.text, re.MULTILINE)
-        return self.text.count("\n", 0, m.start()) + 1 if m else None
+        pos, found = 0, None
+        table = ""
+        for part in parts:
+            if part.startswith("["):
+                n = int(part[1:-1])
+                headers = list(re.finditer(rf"^[ \t]*\[\[[ \t]*{re.escape(table)}[ \t]*\]\]", self.text[pos:], re.MULTILINE))
+                if len(headers) <= n:
+                    return found
+                pos += headers[n].start()
+            else:
+                key = re.escape(part)
+                table = f"{table}.{part}" if table else part
+                # A plain key belongs to the current table: look for it only up to the next table header.
+                line_end = self.text.find("\n", pos) + 1 or len(self.text)
+                nxt = re.search(r"^[ \t]*\[", self.text[line_end:], re.MULTILINE)
+                end = line_end + nxt.start() if nxt else len(self.text)
+                m = re.search(rf"^[ \t]*{key}[ \t]*=", self.text[pos:end], re.MULTILINE)
+                if m is None:  # else a table header that names it
+                    m = re.search(
+                        rf"^[ \t]*\[+[^\]\n]*(?<![\w\"]){key}(?![\w\"])[^\]\n]*\]+", self.text[pos:], re.MULTILINE
+                    )
+                if m is None:
+                    return found
+                pos += m.start()
+            found = self.text.count("\n", 0, pos) + 1
+        return found
 
     # -------------------------------------------------------------------------------------------- typed gets
 
