@@ -50,6 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug: one line for the user, a report without personal data for us
+        from app.crashlog import report_current
+
+        path = report_current()
+        where = f"; a report (without personal data) was written to {path}" if path else ""
+        print(f"coc: internal error ({type(exc).__name__}){where}", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":  # pragma: no cover
