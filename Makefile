@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test check lint typecheck pytest system-deps bench build clean
+.PHONY: run test check lint typecheck pytest system-deps bench build build-check clean
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PY=python3.11)")'
@@ -39,6 +39,16 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## build: the desktop application as one folder (build/dist/coc) with PyInstaller
+build: $(STAMP)
+	$(BIN)/pip install -q -e '.[build]'
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/dist --workpath build/work build.spec
+
+## build-check: the built program checks its definitions and starts its GUI offscreen
+build-check: build
+	build/dist/coc/coc forms check
+	build/dist/coc/coc gui --smoke
 
 ## bench: every benchmark, one table of results and ratios
 bench: $(STAMP)
