@@ -1,0 +1,238 @@
+"""What the intake service does with a request, apart from HTTP: authenticate, deduplicate by idempotency key,
+re-run the application's own validation, store, issue a receipt; report status; record the agency's decision.
+
+Each operation returns an `Answer` (status code, JSON body, extra headers) that the HTTP layer writes as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.forms import Catalog, UnknownForm, default_catalog, validate_document
+from app.request import RequestDoc, RequestFormatError
+from intake.db import IntakeDB, Received
+from intake.mail import write_confirmation
+
+MAX_KEY_LENGTH = 255
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def problem(
+    status: int, code: str, message: str, errors: list[dict[str, str]] | None = None, **headers: str
+) -> Answer:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if errors is not None:
+        body["errors"] = errors
+    return Answer(status, body, {k.replace("_", "-"): v for k, v in headers.items()})
+
+
+def client_id(token: str) -> str:
+    """The identity a token stands for: requests and idempotency keys are scoped by it."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
+
+
+def fingerprint(data: Any) -> str:
+    """The payload's fingerprint: SHA-256 of its canonical JSON (key order and spacing do not matter)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_key(header: str | None) -> str | None:
+    """The Idempotency-Key, bare or as a structured-field string ("..."); None when absent or malformed."""
+    if header is None:
+        return None
+    text = header.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    return text if _KEY.fullmatch(text) else None
+
+
+def period_of(doc: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The period a request asks a certificate for (assignment dates, or self-employment dates)."""
+    answers = doc.get("answers") or {}
+    for prefix in ("assignment", "self"):
+        start, end = answers.get(f"{prefix}.start_date"), answers.get(f"{prefix}.end_date")
+        if isinstance(start, str) and start:
+            return start, end if isinstance(end, str) and end else None
+    return None, None
+
+
+class IntakeService:
+    def __init__(self, data_dir: Path, tokens: Iterable[str], catalog: Catalog | None = None) -> None:
+        self.data_dir = data_dir
+        self.db = IntakeDB(data_dir)
+        self._tokens = [t for t in tokens if t]
+        if not self._tokens:
+            raise ValueError("the intake service needs at least one token")
+        self._catalog = catalog
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog or default_catalog()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- authentication ------------------------------------------------------------------------------------------
+
+    def authenticate(self, authorization: str | None) -> str | None:
+        """The client id for a valid `Authorization: Bearer <token>`, else None."""
+        if not authorization:
+            return None
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        token = token.strip()
+        found = None
+        for known in self._tokens:  # compare with every token, in constant time each
+            if hmac.compare_digest(known.encode("utf-8"), token.encode("utf-8")):
+                found = known
+        return client_id(found) if found is not None else None
+
+    # --- POST /v1/requests ---------------------------------------------------------------------------------------
+
+    def submit(self, client: str, key_header: str | None, body: bytes) -> Answer:
+        if key_header is None:
+            return problem(400, "missing_idempotency_key", "The Idempotency-Key header is required.")
+        key = parse_key(key_header)
+        if key is None:
+            return problem(
+                400, "bad_idempotency_key", "The Idempotency-Key must be 1 to 255 printable ASCII characters."
+            )
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return problem(400, "not_json", "The body is not JSON (UTF-8).")
+        try:
+            doc = RequestDoc.from_dict(data)
+        except RequestFormatError as exc:
+            return problem(400, "not_a_request", f"The body is not a request document: {exc}.")
+        if "id" not in data:
+            return problem(400, "not_a_request", "The request document has no 'id'.")
+        print_ = fingerprint(data)
+        with self.db.lock:
+            known = self.db.by_key(client, key)
+            if known is not None:
+                if hmac.compare_digest(known.fingerprint, print_):
+                    return Answer(200, known.receipt(), {"Idempotent-Replayed": "true"})
+                return problem(
+                    422,
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was already used with a different request document.",
+                    [
+                        {
+                            "field": "request",
+                            "code": "idempotency_key_reused",
+                            "message": "A request with this id "
+                            "was already received with different answers; it cannot be changed after sending.",
+                        }
+                    ],
+                )
+            if key != doc.id:
+                return problem(
+                    422,
+                    "key_mismatch",
+                    "The Idempotency-Key must be the request's id.",
+                    [
+                        {
+                            "field": "id",
+                            "code": "key_mismatch",
+                            "message": "The Idempotency-Key is not the request id.",
+                        }
+                    ],
+                )
+            errors = self._validate(doc)
+            if errors:
+                return problem(422, "invalid_request", f"The request has {len(errors)} error(s).", errors)
+            payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            with self.db.transaction() as conn:
+                row = self.db.insert(conn, client, key, doc.id, print_, payload, doc.form)
+        return Answer(201, row.receipt(), {"Location": f"/v1/requests/{row.request_id}"})
+
+    def _validate(self, doc: RequestDoc) -> list[dict[str, str]]:
+        try:
+            issues = validate_document(doc, self.catalog)
+        except UnknownForm as exc:
+            return [{"field": "form", "code": "unknown_form", "message": str(exc)}]
+        except RequestFormatError as exc:
+            return [{"field": "answers", "code": "wrong_type", "message": str(exc)}]
+        return [{"field": i.field, "code": i.code, "message": i.message} for i in issues if i.is_error]
+
+    # --- GET -----------------------------------------------------------------------------------------------------
+
+    def status(self, client: str, request_id: str) -> Answer:
+        row = self.db.for_client(client, request_id)
+        if row is None:
+            return problem(404, "not_found", "No request with this id was received from you.")
+        return Answer(200, row.status())
+
+    def forms(self) -> Answer:
+        forms = [
+            {"form": spec.id, "edition": spec.edition, "title": spec.title}
+            for spec in sorted(self.catalog.forms.values(), key=lambda s: s.id)
+        ]
+        return Answer(200, {"forms": forms})
+
+
+# --- the agency's decision (python -m intake decide) ---------------------------------------------------------------
+
+
+class DecisionError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Decision:
+    row: Received
+    mail: Path | None
+
+
+DEFAULT_REASON = "The request does not meet the conditions of the agreement."
+
+
+def decide(
+    db: IntakeDB,
+    data_dir: Path,
+    id_or_confirmation: str,
+    decision: str,
+    *,
+    reason: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> Decision:
+    """Record the agency's decision (approve, reject, review) on a received request; on approval, write the
+    confirmation e-mail where the request asked for one (`request.email_confirmation`)."""
+    rows = db.find(id_or_confirmation)
+    if not rows:
+        raise DecisionError(f"no request {id_or_confirmation!r} was received")
+    if len(rows) > 1:
+        raise DecisionError(f"{id_or_confirmation!r} matches {len(rows)} requests; give the full id")
+    row = rows[0]
+    if row.state in ("approved", "rejected"):
+        raise DecisionError(f"request {row.request_id} was already {row.state}")
+    doc = row.document()
+    if decision == "approve":
+        asked_start, asked_end = period_of(doc)
+        row = db.decide(row.seq, "approved", None, start or asked_start, end or asked_end)
+    elif decision == "reject":
+        row = db.decide(row.seq, "rejected", reason or DEFAULT_REASON, None, None)
+    elif decision == "review":
+        row = db.decide(row.seq, "in_review", None, None, None)
+    else:
+        raise DecisionError(f"unknown decision {decision!r} (approve, reject or review)")
+    mail = write_confirmation(data_dir, row, doc) if row.state == "approved" else None
+    return Decision(row, mail)
