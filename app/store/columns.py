@@ -82,12 +82,12 @@ def namebirth_key(answers: dict[str, Any]) -> str | None:
 def columns_for(doc: RequestDoc) -> Columns:
     answers = doc.answers
     kind = doc.form.split("-", 1)[1] if "-" in doc.form else ""
-    names = (text_answer(answers, f) for f in (FIRST, MIDDLE, LAST))
+    name = display_name(answers)
     return Columns(
         agreement=doc.agreement,
         kind=kind,
-        worker_name=display_name(answers),
-        name_search=fold(" ".join(n for n in names if n)),
+        worker_name=name,
+        name_search=fold(name),  # "last, first middle": sorts by last name, and every name is searchable
         ssn_key=ssn_digits(answers.get(SSN)),
         namebirth_key=namebirth_key(answers),
         start_date=iso_date(answers.get(START)),

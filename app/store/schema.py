@@ -136,10 +136,10 @@ def read_version(conn: Any) -> tuple[int, int]:
     return app_id, version
 
 
-def check(conn: Any, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+def check(conn: Any, migrations: Sequence[Migration] | None = None) -> int:
     """The file's schema version, after checking it is ours and not newer than this program; read only."""
     app_id, version = read_version(conn)
-    latest = migrations[-1].version
+    latest = (migrations or MIGRATIONS)[-1].version
     if app_id == 0 and version == 0:
         with translated():
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -156,8 +156,9 @@ def check(conn: Any, migrations: Sequence[Migration] = MIGRATIONS) -> int:
     return version
 
 
-def migrate(conn: Any, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+def migrate(conn: Any, migrations: Sequence[Migration] | None = None) -> int:
     """Apply, in order, every migration the file lacks; each in its own transaction. Returns the new version."""
+    migrations = migrations or MIGRATIONS
     versions = [m.version for m in migrations]
     if versions != sorted(set(versions)) or versions[0] < 1:
         raise ValueError("migrations must have increasing versions from 1")

@@ -1,0 +1,155 @@
+"""The outbox and receipts: payload and key frozen at queueing, one transaction per transition."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from app.request import State
+from app.store import InvalidTransition, InvalidValue, RequestNotFound, Store
+from app.store import audit as audit_module
+from tests.store.helpers import make_doc
+
+
+def _ready(store: Store) -> str:
+    doc = make_doc()
+    store.save(doc, error_count=0)
+    return doc.id
+
+
+def test_enqueue_freezes_payload_and_key_and_marks_queued(store: Store) -> None:
+    rid = _ready(store)
+    payload = json.dumps({"request": rid, "answers": {"a": 1}})
+    item = store.enqueue(rid, payload, rid)
+    assert store.get(rid).state is State.QUEUED
+    (listed,) = store.outbox()
+    assert listed == item == store.outbox_item(rid)
+    assert listed.payload == payload
+    assert listed.payload_sha256 == hashlib.sha256(payload.encode()).hexdigest()
+    assert (listed.idempotency_key, listed.attempts, listed.last_error) == (rid, 0, None)
+    assert [e.event for e in store.audit(rid)] == ["created", "queued"]
+
+
+def test_only_a_ready_request_can_be_queued(store: Store) -> None:
+    doc = make_doc()
+    store.save(doc, error_count=2)
+    with pytest.raises(InvalidTransition):
+        store.enqueue(doc.id, "{}", doc.id)
+    rid = _ready(store)
+    store.enqueue(rid, "{}", rid)
+    with pytest.raises(InvalidTransition):
+        store.enqueue(rid, "{}", rid)  # already queued
+    with pytest.raises(RequestNotFound):
+        store.enqueue("0d1c7c0e-0000-4000-8000-000000000000", "{}", "k")
+    assert len(store.outbox()) == 1
+
+
+def test_enqueue_checks_payload_and_key(store: Store) -> None:
+    rid = _ready(store)
+    for payload, key in (("not json", rid), ("{}", ""), ("{}", "has space"), ("{}", "x" * 256), ("{}", "é")):
+        with pytest.raises(InvalidValue):
+            store.enqueue(rid, payload, key)
+    assert store.get(rid).state is State.READY
+    assert store.outbox() == []
+
+
+def test_record_attempt_keeps_error_and_next_try(store: Store) -> None:
+    rid = _ready(store)
+    store.enqueue(rid, "{}", rid)
+    assert store.record_attempt(rid, "connection refused", "2030-01-01T00:00:10Z") == 1
+    assert store.record_attempt(rid, "HTTP 503", "2030-01-01T00:01:00Z") == 2
+    (item,) = store.outbox()
+    assert (item.attempts, item.last_error, item.next_try) == (2, "HTTP 503", "2030-01-01T00:01:00Z")
+    assert item.payload == "{}" and item.idempotency_key == rid  # unchanged by retries
+    assert store.outbox(due_at="2030-01-01T00:00:59Z") == []
+    assert store.outbox(due_at="2030-01-01T00:01:00Z") == [item]
+    assert [e.detail for e in store.audit(rid) if e.event == "send_failed"] == ["attempt=1", "attempt=2"]
+
+
+def test_mark_sent_stores_receipt_and_leaves_the_outbox(store: Store) -> None:
+    rid = _ready(store)
+    store.enqueue(rid, "{}", "key-1")
+    receipt = {"confirmation": "CoC-2027-000123", "received": "2027-01-01T10:00:00Z"}
+    store.mark_sent(rid, receipt)
+    assert store.get(rid).state is State.SENT
+    assert store.outbox() == []
+    assert store.receipt(rid) == receipt
+    with store.connection() as conn:
+        assert conn.execute("SELECT idempotency_key FROM receipts").fetchone()[0] == "key-1"
+    with pytest.raises(InvalidTransition):
+        store.mark_sent(rid, receipt)
+    with pytest.raises(InvalidTransition):
+        store.record_attempt(rid, "x", "2030-01-01T00:00:00Z")
+    assert store.receipt(_ready(store)) is None
+
+
+def test_dequeue_back_to_draft_with_the_receivers_errors(store: Store) -> None:
+    rid = _ready(store)
+    store.enqueue(rid, "{}", rid)
+    errors = [{"field": "worker.ssn", "code": "invalid", "message": "SSN not issued"}]
+    store.dequeue(rid, errors)
+    assert store.get(rid).state is State.DRAFT
+    assert store.outbox() == []
+    assert store.receiver_errors(rid) == errors
+    assert store.audit(rid)[-1].detail == "reason=receiver_errors errors=1"
+    # fixed and queued again: the old errors go
+    store.save(store.get(rid), error_count=0)
+    store.enqueue(rid, "{}", rid)
+    assert store.receiver_errors(rid) == []
+    store.dequeue(rid)
+    assert store.audit(rid)[-1].detail == "reason=user"
+    with pytest.raises(InvalidTransition):
+        store.dequeue(rid)
+
+
+def test_editing_a_queued_request_takes_it_out_of_the_outbox(store: Store) -> None:
+    doc = make_doc()
+    store.save(doc, error_count=0)
+    store.enqueue(doc.id, doc.to_json(), doc.id)
+    doc.answers["worker.first_name"] = "Edited"
+    store.save(doc, error_count=1)
+    assert store.outbox() == []
+    assert store.get(doc.id).state is State.DRAFT
+    assert ("dequeued", "reason=edited") in [(e.event, e.detail) for e in store.audit(doc.id)]
+
+
+def test_outcome_only_after_sent(store: Store) -> None:
+    rid = _ready(store)
+    with pytest.raises(InvalidTransition):
+        store.set_outcome(rid, State.APPROVED)
+    store.enqueue(rid, "{}", rid)
+    store.mark_sent(rid, {"confirmation": "C"})
+    with pytest.raises(InvalidValue):
+        store.set_outcome(rid, State.READY)
+    store.set_outcome(rid, State.APPROVED)
+    assert store.get(rid).state is State.APPROVED
+    assert store.audit(rid)[-1].event == "approved"
+
+
+def test_a_failure_inside_a_transition_changes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    rid = _ready(store)
+    store.enqueue(rid, "{}", rid)
+
+    def broken_log(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated failure after the first statements")
+
+    monkeypatch.setattr(audit_module, "log", broken_log)
+    with pytest.raises(RuntimeError):
+        store.mark_sent(rid, {"confirmation": "C"})
+    with pytest.raises(RuntimeError):
+        store.save(store.get(rid), error_count=0)
+    monkeypatch.undo()
+    assert store.get(rid).state is State.QUEUED
+    assert len(store.outbox()) == 1
+    assert store.receipt(rid) is None
+    assert [r.rev for r in store.history(rid)] == [1]
+
+
+def test_receipt_must_be_json_data(store: Store) -> None:
+    rid = _ready(store)
+    store.enqueue(rid, "{}", rid)
+    with pytest.raises(InvalidValue):
+        store.mark_sent(rid, {"when": object()})
+    assert store.get(rid).state is State.QUEUED
