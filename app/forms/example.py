@@ -64,6 +64,10 @@ BY_ID: dict[str, Any] = {
     "request.confirmation_email": "coordinator@example.com",
 }
 
+# Where an agreement asks for the part of the country (a rule on host.region or the business address), the
+# example names one: the United Kingdom's forms need England, Scotland, Wales or Northern Ireland.
+REGION_BY_COUNTRY: dict[str, str] = {"GB": "England"}
+
 
 def example_answers(spec: FormSpec) -> dict[str, Any]:
     """Answers for every visible field the example knows, checked field by field against the form."""
@@ -80,6 +84,11 @@ def _value(spec: FormSpec, f: FieldSpec) -> Any:
         return spec.agreement.country
     if f.id == "host.region" and spec.agreement.region:
         return spec.agreement.region.split("-")[-1]
+    region = REGION_BY_COUNTRY.get(spec.agreement.country)
+    if f.id == "host.region" and region:
+        return region
+    if f.id == "self.foreign_address" and region:
+        return f"{BY_ID[f.id]}, {region}"
     if f.id in BY_ID:
         return BY_ID[f.id]
     if f.type is FieldType.FOREIGN_ID:
