@@ -1,0 +1,389 @@
+"""What the fax copy says: a plain model of the printed pages, built from a request and its form.
+
+Every text that reaches the page is made here: answers formatted for a reader (Yes/No, countries by name with
+code, choices by label), hidden fields left out, the SSN masked when asked, and every character checked against
+the embedded fonts (`GlyphMissing` names the field). The layout only arranges what this module hands it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.forms.document import migrate, validate_document
+from app.forms.loader import Catalog
+from app.forms.model import Agreement, FieldSpec, FieldType, FormSpec, Severity
+from app.forms.session import FormSession, Issue
+from app.forms.validate import country_name, is_empty, us_state_codes
+from app.printing.errors import PrintError
+from app.printing.fonts import check, scrub
+from app.request import RequestDoc, RequestFormatError
+
+WIDE_AFTER = 60  # characters; a longer answer gets a full-width box that may run over pages
+_QUARTER = frozenset({FieldType.DATE, FieldType.SSN, FieldType.EIN, FieldType.US_STATE, FieldType.PHONE})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One field in a ruled box: its label and the answer as printed ("" when not answered)."""
+
+    field: str
+    label: str
+    value: str
+    type: FieldType
+    size: int  # how much of a row the box wants: 1, 2 or 4 quarters
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A repeat group (family members) as a table: column labels and one tuple of texts per row."""
+
+    field: str
+    label: str
+    columns: tuple[str, ...]
+    kinds: tuple[FieldType, ...]  # each column's type
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    title: str
+    items: tuple[Entry | Grid, ...]
+
+
+@dataclass(frozen=True)
+class FactNote:
+    title: str
+    text: str
+    flag: str  # why the fact is not confirmed; "" when it is
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    office: str
+    fax: str
+    phone: str
+    address: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sender:
+    role: str  # "Employer contact" or "Self-employed person"
+    name: str
+    organisation: str
+    phone: str
+    email: str
+    address: str
+
+
+@dataclass(frozen=True)
+class FaxCopy:
+    request_id: str
+    form_id: str
+    form_title: str
+    kind_label: str
+    edition: str
+    created: str
+    agreement: str  # "Germany"
+    printed_at: dt.datetime
+    recipient: Recipient
+    sender: Sender
+    subject: str
+    parts: tuple[Part, ...]
+    facts: tuple[FactNote, ...]
+    errors: tuple[Problem, ...]
+    signer: str  # whose signature the last page asks for
+    masked: bool
+
+    @property
+    def ready(self) -> bool:
+        return not self.errors
+
+    @property
+    def agreement_title(self) -> str:
+        return f"United States – {self.agreement}"
+
+    @property
+    def printed_text(self) -> str:
+        return format_time(self.printed_at)
+
+
+def format_time(moment: dt.datetime) -> str:
+    """`2026-11-29 12:45 UTC−05:00` (or `… UTC` when the offset is zero)."""
+    offset = moment.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    zone = "UTC"
+    if minutes:
+        sign = "+" if minutes > 0 else "−"
+        zone += f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f"{moment:%Y-%m-%d %H:%M} {zone}"
+
+
+def format_date(moment: dt.datetime) -> str:
+    return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+# ---------------------------------------------------------------------------------------------- answers
+
+
+def mask_ssn(value: str) -> str:
+    """All but the last four digits hidden: `XXX-XX-6789`."""
+    digits = re.sub(r"\D", "", value)[-4:]
+    return "XXX-XX-" + digits.rjust(4, "X")
+
+
+def _ssn_masker(spec: FormSpec, answers: Mapping[str, Any]) -> Callable[[str], str]:
+    """Replaces every SSN of the request, wherever it is typed (with or without separators), by its mask."""
+    numbers: set[str] = set()
+    for f in spec.fields():
+        value = answers.get(f.id)
+        if f.type is FieldType.SSN and isinstance(value, str):
+            numbers.add(re.sub(r"\D", "", value))
+        for col in f.columns:
+            if col.type is FieldType.SSN and isinstance(value, list):
+                numbers.update(
+                    re.sub(r"\D", "", row[col.id])
+                    for row in value
+                    if isinstance(row, Mapping) and isinstance(row.get(col.id), str)
+                )
+    patterns = [
+        re.compile(r"(?<!\d)" + r"[\s.\-]?".join((n[:3], n[3:5], n[5:])) + r"(?!\d)")
+        for n in sorted(numbers)
+        if len(n) == 9
+    ]
+
+    def mask(text: str) -> str:
+        for pattern in patterns:
+            text = pattern.sub(lambda m: mask_ssn(m.group(0)), text)
+        return text
+
+    return mask
+
+
+def display(f: FieldSpec, value: Any) -> str:
+    """An answer as a reader wants it: Yes/No, `Germany (DE)`, a choice's label, text as typed."""
+    if value is None or is_empty(value):
+        return ""
+    if f.type is FieldType.YESNO and isinstance(value, bool):
+        return "Yes" if value else "No"
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if f.type is FieldType.COUNTRY:
+        name = country_name(value.strip().upper())
+        return f"{name} ({value.strip().upper()})" if name != value.strip().upper() else value
+    if f.type is FieldType.US_STATE:
+        state = us_state_codes().get(value.strip().upper())
+        return f"{state} ({value.strip().upper()})" if state else value
+    if f.type is FieldType.CHOICE:
+        return next((c.label for c in f.choices if c.value == value), value)
+    return value
+
+
+def where(spec: FormSpec, path: str) -> str:
+    """A field path as a reader names it: `family[1].birth_date` -> `Family members, row 2: Date of birth`."""
+    m = re.fullmatch(r"([^\[]+)\[(\d+)\]\.(.+)", path)
+    if m and spec.has_field(m.group(1)):
+        group = spec.field(m.group(1))
+        col = group.column(m.group(3))
+        return f"{group.label}, row {int(m.group(2)) + 1}: {col.label if col else m.group(3)}"
+    if spec.has_field(path):
+        return spec.field(path).label
+    return "The request as a whole" if path == "request" else path
+
+
+# ---------------------------------------------------------------------------------------------- the model
+
+
+def build(
+    doc: RequestDoc, spec: FormSpec, *, mask: bool = False, printed_at: dt.datetime | None = None
+) -> FaxCopy:
+    """The fax copy of `doc`, or `GlyphMissing` for an answer with a character that cannot be printed."""
+    if doc.form != spec.id:
+        raise PrintError(f"The request is written on form {doc.form!r}, not on {spec.id!r}.")
+    doc = migrate(spec, doc)
+    answers = _Answers(spec, FormSession(spec, doc.answers), mask)
+    parts = tuple(p for p in (answers.part(s.id) for s in spec.sections) if p.items)
+    agreement = spec.agreement
+    return FaxCopy(
+        request_id=check(doc.id, "Request id", "id"),
+        form_id=spec.id,
+        form_title=_own(spec.title),
+        kind_label=_own(spec.kind_label),
+        edition=spec.edition,
+        created=check(doc.created[:10], "Created", "created"),
+        agreement=_own(agreement.name),
+        printed_at=(printed_at or dt.datetime.now()).astimezone(),
+        recipient=_recipient(agreement),
+        sender=_sender(spec, answers.values),
+        subject=_own(
+            f"Request for a U.S. Certificate of Coverage under the Social Security agreement between the "
+            f"United States and {agreement.name} ({spec.kind_label.lower()})"
+        ),
+        parts=parts,
+        facts=_facts(spec),
+        errors=tuple(
+            Problem(scrub(answers.masker(where(spec, i.field))), scrub(answers.masker(i.message)))
+            for i in _errors(doc, spec)
+        ),
+        signer="the self-employed person"
+        if spec.kind == "self_employed"
+        else "the employer's representative",
+        masked=mask,
+    )
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _own(text: str) -> str:
+    """Text of our own (definitions, fixed wording): checked like any other, named as the form's."""
+    return check(text, "The form definition", "")
+
+
+def _errors(doc: RequestDoc, spec: FormSpec) -> list[Issue]:
+    catalog = Catalog(agreements={spec.agreement.id: spec.agreement}, forms={spec.id: spec}, root=Path())
+    try:
+        issues = validate_document(doc, catalog)
+    except RequestFormatError as exc:
+        malformed = Issue("request", "malformed", Severity.ERROR, f"The request document is malformed: {exc}")
+        issues = [malformed, *FormSession(spec, doc.answers).issues()]
+    return [i for i in issues if i.is_error]
+
+
+class _Answers:
+    """The visible answers of one request, formatted, masked and checked; `values` keeps each printed text."""
+
+    def __init__(self, spec: FormSpec, session: FormSession, mask: bool) -> None:
+        self.spec = spec
+        self.session = session
+        self.mask = mask
+        self.masker = _ssn_masker(spec, session.answers) if mask else _same
+        self.values: dict[str, str] = {}
+
+    def text(self, f: FieldSpec, value: Any, where: str, field_id: str) -> str:
+        if self.mask and f.type is FieldType.SSN and isinstance(value, str) and value.strip():
+            shown = mask_ssn(value)
+        else:
+            shown = self.masker(display(f, value))
+        return check(shown, where, field_id)
+
+    def part(self, section_id: str) -> Part:
+        section = next(s for s in self.spec.sections if s.id == section_id)
+        items: list[Entry | Grid] = []
+        for f in self.session.visible_fields(section_id):
+            raw = self.session.answers.get(f.id)
+            if f.is_group and isinstance(raw, list):
+                items.append(self.grid(f, raw))
+                continue
+            label = _own(f.label)
+            value = self.text(f, raw, label, f.id)
+            self.values[f.id] = value
+            items.append(Entry(f.id, label, value, f.type, _size(f, value)))
+        return Part(section.id, _own(section.title), tuple(items))
+
+    def grid(self, group: FieldSpec, rows: list[Any]) -> Grid:
+        out: list[tuple[str, ...]] = []
+        for i, row in enumerate(rows):
+            where_row = f"{group.label}, row {i + 1}"
+            if not isinstance(row, Mapping):
+                first = check(self.masker(json.dumps(row, ensure_ascii=False)), where_row, group.id)
+                out.append((first,) + ("",) * (len(group.columns) - 1))
+                continue
+            out.append(
+                tuple(
+                    self.text(
+                        col,
+                        row.get(col.id) if self.session.column_visible(group.id, row, col.id) else None,
+                        f"{where_row}: {col.label}",
+                        f"{group.id}[{i}].{col.id}",
+                    )
+                    for col in group.columns
+                )
+            )
+        columns = group.columns
+        return Grid(
+            group.id,
+            _own(group.label),
+            tuple(_own(c.label) for c in columns),
+            tuple(c.type for c in columns),
+            tuple(out),
+        )
+
+
+def _size(f: FieldSpec, value: str) -> int:
+    if f.type is FieldType.TEXTAREA or len(value) > WIDE_AFTER or "\n" in value:
+        return 4
+    if f.type in _QUARTER or (f.type is FieldType.TEXT and (f.max_length or 99) <= 12):
+        return 1 if len(value) <= 20 else 2
+    return 2
+
+
+def _recipient(agreement: Agreement) -> Recipient:
+    paper = agreement.paper
+    if paper is None:
+        raise PrintError(
+            f"The definition of the agreement with {agreement.name} names no office for paper requests, so "
+            "there is nowhere to fax this request."
+        )
+    return Recipient(
+        _own(paper.office), _own(paper.fax), _own(paper.phone), tuple(_own(a) for a in paper.address)
+    )
+
+
+def _sender(spec: FormSpec, values: Mapping[str, str]) -> Sender:
+    def v(*ids: str) -> str:
+        return " ".join(values[i] for i in ids if values.get(i))
+
+    if spec.kind == "self_employed":
+        return Sender(
+            role="Self-employed person",
+            name=v("worker.first_name", "worker.middle_name", "worker.last_name", "worker.second_last_name"),
+            organisation=v("self.business_name"),
+            phone="",
+            email=v("request.confirmation_email"),
+            address=v("self.us_address"),
+        )
+    state = re.sub(r"^.*\((\w\w)\)$", r"\1", values.get("employer.state", ""))
+    return Sender(
+        role="Employer contact",
+        name=v("employer.contact_name"),
+        organisation=v("employer.name"),
+        phone=v("employer.phone"),
+        email=v("employer.email"),
+        address=", ".join(
+            x for x in (v("employer.street"), v("employer.city"), f"{state} {v('employer.zip')}".strip()) if x
+        ),
+    )
+
+
+def _facts(spec: FormSpec) -> tuple[FactNote, ...]:
+    """The agreement's facts a reader of the request needs: in force, the limit, and what the request touches."""
+    a = spec.agreement
+    keys = ["in_force", "self_employment" if spec.kind == "self_employed" else "detachment", "extension"]
+    if spec.has_field("family"):
+        keys.append("family")
+    out: list[FactNote] = []
+    for key in keys:
+        fact = a.fact(key)
+        if fact is None:
+            if key == "in_force" and a.in_force is not None:
+                out.append(FactNote("In force", f"In force since {a.in_force.isoformat()}.", ""))
+            continue
+        text = fact.text
+        if key == "detachment" and a.detachment_limit_months:
+            text = f"Limit: {a.detachment_limit_months} months. {text}"
+        out.append(FactNote(_own(fact.title), _own(text), _own(fact.status.flag) if fact.flagged else ""))
+    return tuple(out)

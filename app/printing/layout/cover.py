@@ -1,0 +1,107 @@
+"""The fax cover sheet: to the agreement's paper office, from the employer's contact (or the self-employed
+person), the date, the number of pages, the request id and the subject."""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
+
+from app.printing.content import FaxCopy, format_date
+from app.printing.fonts import markup
+from app.printing.layout.boxes import BoxRow, Cell, cell
+from app.printing.layout.page import TotalPages
+from app.printing.layout.styles import RULE, RULE_W, styles
+
+SHORT = 160  # characters of one answer on the cover sheet
+
+
+def cover_sheet(copy: FaxCopy) -> list[Flowable]:
+    st = styles()
+    to, sender = copy.recipient, copy.sender
+    date = format_date(copy.printed_at)
+    heading = Table(
+        [
+            [
+                Paragraph("FAX", st["fax"]),
+                Paragraph(
+                    markup(f"Request for a U.S. Certificate of Coverage\n{copy.agreement_title} agreement"),
+                    st["subtitle"],
+                ),
+            ]
+        ],
+        colWidths=["28%", "72%"],
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("LINEBELOW", (0, 0), (-1, 0), 2.5, RULE),
+            ]
+        ),
+    )
+    sender_lines = "\n".join(_short(x) for x in (sender.name, sender.organisation, sender.address) if x)
+    pages = Cell(Paragraph(markup("Number of pages, including this cover"), st["label"]), TotalPages(10), 1.2)
+    flow: list[Flowable] = [
+        heading,
+        Spacer(1, 16),
+        BoxRow(
+            [
+                cell("To", "\n".join((to.office, *to.address)), 2),
+                cell(f"From: {sender.role.lower()}", sender_lines, 2),
+            ]
+        ),
+        BoxRow(
+            [
+                cell("Fax number", to.fax, 1),
+                cell("Telephone", to.phone, 1),
+                cell("Telephone", _short(sender.phone, 40), 1),
+                cell("E-mail", _short(sender.email, 40), 1),
+            ]
+        ),
+        BoxRow([cell("Date", date, 1), pages, cell("Request ID", copy.request_id, 1.8)]),
+        BoxRow([cell("Subject", copy.subject, 4)]),
+        BoxRow(
+            [
+                cell(
+                    "Message",
+                    f"Please find enclosed a request for a U.S. Certificate of Coverage for one "
+                    f"{'self-employed person' if copy.form_id.endswith('self_employed') else 'worker'}, "
+                    f"on form {copy.form_title} (edition {copy.edition}). The request id above is printed, "
+                    "with a QR code, on every page. Please send questions and the certificate to the sender "
+                    "named above.",
+                    4,
+                )
+            ]
+        ),
+        Spacer(1, 18),
+        _notice(),
+        PageBreak(),
+    ]
+    return flow
+
+
+def _short(text: str, limit: int = SHORT) -> str:
+    """A cover-sheet line: an answer too long for the cover is cut there (the request pages show it whole)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "… (in full in the request)"
+
+
+def _notice() -> Flowable:
+    st = styles()
+    text = (
+        "CONFIDENTIALITY NOTICE. The pages that follow hold personal information, including a Social Security "
+        "number, about the person named in the request. They are meant only for the Social Security "
+        "Administration. If you received this fax by mistake, please tell the sender at the telephone number "
+        "above and destroy every page; do not copy or pass it on."
+    )
+    t = Table([[Paragraph(markup(text), st["notice"])]], colWidths=["100%"])
+    t.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), RULE_W, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+            ]
+        )
+    )
+    return t
