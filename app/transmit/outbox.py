@@ -1,0 +1,375 @@
+"""Queueing and sending: the outbox on top of the encrypted store.
+
+- `queue(store, id)` re-runs the full validation, refuses an invalid request (`NotReady`, with its issues), and
+  freezes the payload and its idempotency key (the request id) in the store's outbox.
+- `send(store, id, client)` sends one queued request: the gate in `Client.submit` validates it again against the
+  current definitions; a few quick tries with backoff; a receipt makes it Sent; a permanent refusal takes it back
+  to Draft with the receiver's messages on its fields; a transient failure leaves it queued with the next try's
+  time and the last error.
+- `Outbox` runs the queue for the GUI and the command line: `send_due(now, progress)`, `check_status(id)`.
+
+Every retry of a request, in this run or after a crash and restart, sends the same frozen bytes with the same key,
+so the receiver keeps exactly one copy. The item leaves the outbox only in the transaction that stores the receipt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from app.forms import Catalog, UnknownForm, default_catalog, validate_document
+from app.forms.model import Severity
+from app.forms.session import Issue
+from app.request import RequestFormatError, State
+from app.store import InvalidTransition, OutboxItem, Store
+from app.transmit.client import Answer, AnswerKind, Client, ReceiverStatus, payload_json
+from app.transmit.errors import AlreadySent, NotQueued, NotReady
+from app.transmit.retry import RetryPolicy
+from app.transmit.settings import TransmitSettings
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Any]
+DONE = frozenset({State.SENT, State.APPROVED, State.REJECTED})
+
+
+def iso_time(t: float) -> str:
+    """An epoch time as the store writes times (UTC, whole seconds, `Z`), rounded up to the next second."""
+    return dt.datetime.fromtimestamp(math.ceil(t), dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def epoch(text: str) -> float:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _now_floor(t: float) -> str:
+    return dt.datetime.fromtimestamp(math.floor(t), dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- queueing ------------------------------------------------------------------------------------------------------
+
+
+def queue(store: Store, request_id: str, *, catalog: Catalog | None = None) -> OutboxItem:
+    """Put a request in the outbox after the full validation; `NotReady` (with every issue) when it has errors.
+
+    The payload and its idempotency key are frozen in the same transaction that marks it Queued. Queueing a request
+    that is already queued returns its item; a sent one raises `AlreadySent`.
+    """
+    doc = store.get(request_id)
+    if doc.state is State.QUEUED:
+        item = store.outbox_item(request_id)
+        if item is not None:
+            return item
+    if doc.state in DONE:
+        receipt = store.receipt(request_id) or {}
+        raise AlreadySent(
+            f"The request was already sent (confirmation {receipt.get('confirmation', 'unknown')})."
+        )
+    try:
+        issues = validate_document(doc, catalog or default_catalog())
+    except UnknownForm as exc:
+        raise NotReady([Issue("form", "unknown_form", Severity.ERROR, str(exc))])
+    except RequestFormatError as exc:
+        raise NotReady([Issue("answers", "wrong_type", Severity.ERROR, str(exc))])
+    errors = [i for i in issues if i.is_error]
+    if errors:
+        raise NotReady(issues)
+    if doc.state is not State.READY:
+        store.save(doc, error_count=0, warning_count=len(issues))
+    return store.enqueue(request_id, payload_json(doc), doc.id)
+
+
+# --- sending one ---------------------------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    SENT = "sent"  # receipt stored; the request is Sent
+    REFUSED = "refused"  # the receiver refused it for good; back to Draft with its messages
+    INVALID = "invalid"  # the send gate found errors; back to Draft, nothing was sent
+    WAITING = "waiting"  # a transient failure; still queued, next try at `next_try`
+
+
+@dataclass(frozen=True)
+class SendResult:
+    request_id: str
+    outcome: Outcome
+    message: str
+    receipt: dict[str, Any] | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    next_try: float | None = None  # epoch seconds, for WAITING
+    tries: int = 0  # HTTP tries made by this send
+    http_status: int | None = None
+    endpoint_wide: bool = False  # the problem concerns the endpoint, not this request
+
+
+def _mark_sent(store: Store, request_id: str, receipt: dict[str, Any]) -> None:
+    try:
+        store.mark_sent(request_id, receipt)
+    except InvalidTransition:
+        # Another sender (a second window, the command line) stored the receipt first: that is the same request.
+        if store.get(request_id).state not in DONE:
+            raise
+
+
+def send(
+    store: Store,
+    request_id: str,
+    client: Client,
+    *,
+    policy: RetryPolicy | None = None,
+    clock: Clock = time.time,
+    sleep: Sleep = time.sleep,
+    rng: random.Random | None = None,
+) -> SendResult:
+    """Send one queued request (see the module's description). Never raises for network or receiver problems:
+    they are in the result and in the outbox item. `NotQueued` / `AlreadySent` when it is not in the outbox."""
+    policy = policy or RetryPolicy()
+    rng = rng or random.Random()
+    item = store.outbox_item(request_id)
+    if item is None:
+        doc = store.get(request_id)
+        if doc.state in DONE:
+            return SendResult(request_id, Outcome.SENT, "Already sent.", store.receipt(request_id))
+        raise NotQueued()
+    answer: Answer | None = None
+    for i in range(policy.tries_per_send):
+        try:
+            answer = client.submit(item.payload, item.idempotency_key, now=clock())
+        except NotReady as exc:
+            store.dequeue(request_id, exc.errors)
+            log.info("send %s: refused by the send gate (%d errors)", request_id, len(exc.errors))
+            return SendResult(request_id, Outcome.INVALID, exc.message, errors=exc.errors, tries=i)
+        if answer.kind is AnswerKind.ACCEPTED:
+            assert answer.receipt is not None
+            _mark_sent(store, request_id, answer.receipt)
+            log.info("send %s: sent (HTTP %s, try %d)", request_id, answer.status, i + 1)
+            return SendResult(
+                request_id,
+                Outcome.SENT,
+                answer.message,
+                answer.receipt,
+                tries=i + 1,
+                http_status=answer.status,
+            )
+        if answer.kind is AnswerKind.REFUSED:
+            store.dequeue(request_id, answer.errors)
+            log.info("send %s: refused (HTTP %s)", request_id, answer.status)
+            return SendResult(
+                request_id,
+                Outcome.REFUSED,
+                answer.message,
+                errors=answer.errors,
+                tries=i + 1,
+                http_status=answer.status,
+                endpoint_wide=answer.endpoint_wide,
+            )
+        wait = policy.wait(item.attempts * policy.tries_per_send + i, answer.retry_after, rng)
+        last_try = i + 1 >= policy.tries_per_send
+        if last_try or not answer.retry_inline or wait > policy.inline_max_wait:
+            next_try = clock() + wait
+            store.record_attempt(request_id, answer.message, iso_time(next_try))
+            log.info("send %s: will retry (HTTP %s, try %d)", request_id, answer.status, i + 1)
+            return SendResult(
+                request_id,
+                Outcome.WAITING,
+                answer.message,
+                next_try=next_try,
+                tries=i + 1,
+                http_status=answer.status,
+                endpoint_wide=answer.endpoint_wide,
+            )
+        sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- the outbox runner ---------------------------------------------------------------------------------------------
+
+Progress = Callable[[int, int, SendResult], Any]
+
+
+@dataclass
+class RunReport:
+    """What one `send_due` run did."""
+
+    total: int = 0  # items due when the run started
+    results: list[SendResult] = field(default_factory=list)
+    stopped: str | None = None  # why the run ended before the last item (endpoint problem, cancelled, busy)
+    paused_until: float | None = (
+        None  # no automatic send before this time (endpoint overloaded or unreachable)
+    )
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
+
+    @property
+    def sent(self) -> int:
+        return self.count(Outcome.SENT)
+
+    @property
+    def refused(self) -> int:
+        return self.count(Outcome.REFUSED) + self.count(Outcome.INVALID)
+
+    @property
+    def waiting(self) -> int:
+        return self.count(Outcome.WAITING)
+
+
+class Outbox:
+    """The outbox of one store, sending to one receiving service. For the GUI and the command line.
+
+    Run `send_due` and `check_status` on a worker thread (they do network and database work); `cancel()` may be
+    called from any thread and ends a run after the item being sent. One run at a time: a second concurrent
+    `send_due` returns at once with `stopped` set.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        client: Client,
+        *,
+        policy: RetryPolicy | None = None,
+        clock: Clock = time.time,
+        sleep: Sleep | None = None,
+        rng: random.Random | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.policy = policy or RetryPolicy()
+        self._clock = clock
+        self._cancel = threading.Event()
+        self._sleep: Sleep = sleep or self._cancel.wait
+        self._rng = rng or random.Random()
+        self._catalog = catalog
+        self._running = threading.Lock()
+        self.paused_until: float | None = None
+        self.pause_reason: str | None = None
+
+    @classmethod
+    def from_store(cls, store: Store, *, keychain_backend: Any | None = None, **kwargs: Any) -> Outbox:
+        """An outbox using the transmission settings kept in `store` (`NotConfigured` when they are missing)."""
+        settings = TransmitSettings.load(store, keychain_backend=keychain_backend)
+        return cls(store, Client(settings, catalog=kwargs.get("catalog")), **kwargs)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- queue ---------------------------------------------------------------------------------------------------
+
+    def queue(self, request_id: str) -> OutboxItem:
+        return queue(self.store, request_id, catalog=self._catalog)
+
+    def items(self) -> list[OutboxItem]:
+        """Every queued item (next to try first), with its attempts, next try and last error."""
+        return self.store.outbox()
+
+    # --- sending -------------------------------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """End the current run after the item being sent (and cut short any backoff wait)."""
+        self._cancel.set()
+
+    def send_one(self, request_id: str) -> SendResult:
+        """Send one queued request now (Send now on one item), whatever its next try time."""
+        with self._running:
+            self._cancel.clear()
+            return self._send(request_id)
+
+    def _send(self, request_id: str) -> SendResult:
+        result = send(
+            self.store,
+            request_id,
+            self.client,
+            policy=self.policy,
+            clock=self._clock,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
+        if result.endpoint_wide and result.outcome is Outcome.WAITING:
+            self.paused_until, self.pause_reason = result.next_try, result.message
+        elif result.outcome is Outcome.SENT:
+            self.paused_until, self.pause_reason = None, None
+        return result
+
+    def send_due(
+        self, now: float | None = None, progress: Progress | None = None, *, force: bool = False
+    ) -> RunReport:
+        """Send every item due at `now` (default: the clock), reporting `progress(n, m, result)` after each.
+
+        `force` (Send now) sends every queued item whatever its next try time, and ignores a pause. The run stops
+        early when a problem concerns the whole endpoint (TLS, no connection, token refused, overloaded with a
+        long Retry-After); the other items keep their place and `paused_until` says when automatic sending
+        resumes.
+        """
+        if not self._running.acquire(blocking=False):
+            return RunReport(stopped="Another send is already running.")
+        try:
+            self._cancel.clear()
+            now = self._clock() if now is None else now
+            if not force and self.paused_until is not None and now < self.paused_until:
+                return RunReport(stopped=self.pause_reason, paused_until=self.paused_until)
+            due = self.store.outbox(None if force else _now_floor(now))
+            report = RunReport(total=len(due))
+            for n, item in enumerate(due, 1):
+                if self._cancel.is_set():
+                    report.stopped = "Cancelled."
+                    break
+                try:
+                    result = self._send(item.request_id)
+                except NotQueued:  # taken out (edited, deleted) while the run was going on
+                    continue
+                report.results.append(result)
+                if progress is not None:
+                    progress(n, len(due), result)
+                if result.endpoint_wide:
+                    report.stopped = result.message
+                    report.paused_until = self.paused_until
+                    break
+            return report
+        finally:
+            self._running.release()
+
+    def next_wakeup(self) -> float | None:
+        """When an item is next due (epoch seconds), or None when the outbox is empty."""
+        items = self.store.outbox()
+        if not items:
+            return None
+        due = min(epoch(i.next_try) for i in items)
+        return max(due, self.paused_until or 0.0)
+
+    # --- after sending -------------------------------------------------------------------------------------------
+
+    def check_status(self, request_id: str) -> ReceiverStatus:
+        """Ask the receiver about a sent request; an approval or rejection is recorded in the store."""
+        status = self.client.status(request_id)
+        local = self.store.get(request_id).state
+        if local in DONE and status.state in ("approved", "rejected"):
+            outcome = State.APPROVED if status.state == "approved" else State.REJECTED
+            if local is not outcome:
+                self.store.set_outcome(request_id, outcome)
+        return status
+
+    def newer_editions(self) -> dict[str, str]:
+        """Forms whose edition at the receiver differs from the one installed here (form id -> receiver's)."""
+        catalog = self._catalog or default_catalog()
+        remote = self.client.forms()
+        return {
+            form: ed
+            for form, ed in remote.items()
+            if form in catalog.forms and catalog.forms[form].edition != ed
+        }
