@@ -10,7 +10,13 @@ from app import __version__
 from app.cli.common import CliError
 
 # Modules that add sub-commands: each has `register(subparsers)`.
-COMMAND_MODULES = ("app.cli.forms_cmd", "app.cli.request_cmd", "app.cli.store_cmd", "app.cli.print_cmd")
+COMMAND_MODULES = (
+    "app.cli.forms_cmd",
+    "app.cli.request_cmd",
+    "app.cli.store_cmd",
+    "app.cli.print_cmd",
+    "app.cli.docs_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
