@@ -16,7 +16,7 @@ from typing import Any
 from intake.db import Received
 
 MAIL_DIR = "outbox-mail"
-SENDER = "Social Security Administration (reference intake) <no-reply@intake.invalid>"
+SENDER = "SSA reference intake <no-reply@intake.invalid>"
 
 
 def wants_confirmation(doc: dict[str, Any]) -> str | None:
@@ -45,8 +45,10 @@ def build_confirmation(row: Received, doc: dict[str, Any], address: str) -> Emai
             [
                 "Hello,",
                 "",
-                f"The request for a Certificate of Coverage with confirmation number {row.confirmation}",
-                f"(form {row.form}, received {row.received_at}) was approved.",
+                "Your request for a Certificate of Coverage was approved.",
+                "",
+                f"Confirmation number: {row.confirmation}",
+                f"Form: {row.form}, received {row.received_at}",
                 "",
                 f"Worker: {worker or '(name not given)'}",
                 f"Period covered: {period}",

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "app.cli.store_cmd",
     "app.cli.print_cmd",
     "app.cli.docs_cmd",
+    "app.cli.transmit_cmd",
 )
 
 
