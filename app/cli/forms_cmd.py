@@ -178,9 +178,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     print(f"{spec.title}  [{spec.id}, edition {spec.edition}]")
-    print(
-        f"In force {data['in_force']}; detachment limit: {data['detachment_limit_months'] or 'none'} months"
-    )
+    limit = data["detachment_limit_months"]
+    print(f"In force {data['in_force']}; detachment limit: {f'{limit} months' if limit else 'none'}")
     for page in data["pages"]:
         print(f"\n== {page['title']} ({page['id']})")
         for f in page["fields"]:

@@ -98,6 +98,13 @@ def test_forms_list_text_shows_italy_without_a_limit(capsys: pytest.CaptureFixtu
     assert not any(line.startswith("mx-") for line in out.splitlines())
 
 
+def test_forms_show_says_italy_has_no_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "forms", "show", "it-employee")
+    assert code == 0 and out.splitlines()[1] == "In force 1978-11-01; detachment limit: none"
+    code, out, _ = run(capsys, "forms", "show", "pt-employee")
+    assert code == 0 and out.splitlines()[1] == "In force 1989-08-01; detachment limit: 60 months"
+
+
 def test_forms_check_is_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "forms", "check")
     assert code == 0
