@@ -87,7 +87,7 @@ def face_for(char: str) -> str | None:
     face = _face_cache.get(char, "")
     if face != "":
         return face
-    if unicodedata.category(char) in _NEVER or unicodedata.bidirectional(char) in _RTL:
+    if ord(char) > 0xFFFF or unicodedata.category(char) in _NEVER or unicodedata.bidirectional(char) in _RTL:
         chosen: str | None = None
     elif _cmap(REGULAR).get(ord(char), 0):
         chosen = REGULAR
@@ -103,6 +103,9 @@ def _reason(char: str) -> str:
     if unicodedata.bidirectional(char) in _RTL:
         return "the fax copy cannot set right-to-left scripts in their reading order"
     category = unicodedata.category(char)
+    if ord(char) > 0xFFFF and category not in ("Co", "Cn"):
+        # reportlab writes such characters into the PDF's text layer wrongly: they would not read back
+        return "the fax copy cannot print characters beyond U+FFFF, such as emoji"
     if category == "Cc":
         return "it is a control character"
     if category == "Co":

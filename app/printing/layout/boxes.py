@@ -12,7 +12,7 @@ from typing import Any
 
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
-from app.printing.fonts import BOLD, markup
+from app.printing.fonts import BOLD, REGULAR, markup
 from app.printing.layout.styles import BAND, HAIRLINE, LABEL, PAD, RULE, RULE_W, WHITE, styles
 
 LABEL_GAP = 1.5  # between a label and its answer
@@ -157,6 +157,7 @@ def table(
     t = Table([cap, head, *body], colWidths=list(widths), repeatRows=2, splitInRow=1)
     commands: list[tuple[Any, ...]] = [
         ("SPAN", (0, 0), (-1, 0)),
+        ("FONTNAME", (0, 0), (-1, -1), REGULAR),  # for empty cells; else reportlab's Helvetica is listed
         ("BOX", (0, 0), (-1, -1), RULE_W, RULE),
         ("LINEBELOW", (0, 1), (-1, 1), RULE_W, RULE),
         ("LINEBELOW", (0, 2), (-1, -2), 0.35, HAIRLINE),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from app.printing.content import FaxCopy, format_date
-from app.printing.fonts import markup
+from app.printing.fonts import REGULAR, markup
 from app.printing.layout.boxes import BoxRow, Cell, cell
 from app.printing.layout.page import TotalPages
 from app.printing.layout.styles import RULE, RULE_W, styles
@@ -31,6 +31,7 @@ def cover_sheet(copy: FaxCopy) -> list[Flowable]:
         colWidths=["28%", "72%"],
         style=TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
@@ -53,8 +54,11 @@ def cover_sheet(copy: FaxCopy) -> list[Flowable]:
             [
                 cell("Fax number", to.fax, 1),
                 cell("Telephone", to.phone, 1),
-                cell("Telephone", _short(sender.phone, 40), 1),
-                cell("E-mail", _short(sender.email, 40), 1),
+                cell(
+                    "Telephone and e-mail" if sender.phone else "E-mail",
+                    "\n".join(_short(x, 80) for x in (sender.phone, sender.email) if x),
+                    2,
+                ),
             ]
         ),
         BoxRow([cell("Date", date, 1), pages, cell("Request ID", copy.request_id, 1.8)]),
@@ -96,6 +100,7 @@ def _notice() -> Flowable:
     t.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
                 ("BOX", (0, 0), (-1, -1), RULE_W, RULE),
                 ("LEFTPADDING", (0, 0), (-1, -1), 8),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 8),

@@ -8,12 +8,12 @@ with M at that moment (the cover sheet's page count).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
@@ -35,6 +35,7 @@ from app.printing.layout.styles import (
 
 MARK_BAND_H = 20.0
 QR_FORM = "RequestIdQR"
+QR_QUIET = 2  # modules of white around the code
 MARK_TEXT = "NOT READY TO SEND"
 
 
@@ -81,6 +82,8 @@ def canvas_class(decor: Decor) -> type[Canvas]:
 
     class FaxCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["initialFontName"] = REGULAR  # else Helvetica, unembedded, is listed on every page
+            kwargs["lang"] = "en-US"
             super().__init__(*args, **kwargs)
             self.held_pages: list[dict[str, Any]] = []
             self.page_count_spots: list[tuple[int, float, float, float]] = []
@@ -119,19 +122,42 @@ def decorate(canv: Canvas, decor: Decor) -> None:
     canv.restoreState()
 
 
+@lru_cache(maxsize=32)
+def qr_modules(value: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code of `value` (error correction M) as rows of dark (True) and light modules."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(value)
+    code.make()
+    return tuple(tuple(bool(m) for m in row) for row in code.modules)
+
+
 def _qr(canv: Canvas, request_id: str) -> None:
+    """The request id's QR code, drawn once per document as a form and placed on every page."""
     if not canv.hasForm(QR_FORM):
+        modules = qr_modules(request_id)
+        size = QR_SIZE / (len(modules) + 2 * QR_QUIET)
         canv.beginForm(QR_FORM)
-        widget = QrCodeWidget(request_id, barLevel="M", barBorder=2)
-        x0, y0, x1, y1 = widget.getBounds()
-        drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0])
-        drawing.add(widget)
-        renderPDF.draw(drawing, canv, 0, 0)
+        path = canv.beginPath()
+        for r, row in enumerate(modules):
+            y = QR_SIZE - (r + QR_QUIET + 1) * size
+            c = 0
+            for dark, run in itertools.groupby(row):
+                count = len(list(run))
+                if dark:
+                    path.rect((c + QR_QUIET) * size, y, count * size, size)
+                c += count
+        canv.setFillColor(INK)
+        canv.drawPath(path, stroke=0, fill=1)
         canv.endForm()
     canv.saveState()
-    canv.translate(PAGE_W - MARGIN_X - QR_SIZE + 3, PAGE_H - HEADER_H + 5)
+    canv.translate(*qr_origin())
     canv.doForm(QR_FORM)
     canv.restoreState()
+
+
+def qr_origin() -> tuple[float, float]:
+    """Lower-left corner of the QR code on every page (its quiet zone included), in points."""
+    return PAGE_W - MARGIN_X - QR_SIZE + QR_QUIET * 1.0, PAGE_H - HEADER_H + 5
 
 
 def _header(canv: Canvas, decor: Decor) -> None:
