@@ -224,7 +224,9 @@ def build(
         edition=spec.edition,
         created=check(doc.created[:10], "Created", "created"),
         agreement=_own(agreement.name),
-        printed_at=(printed_at or dt.datetime.now()).astimezone(),
+        printed_at=printed_at
+        if printed_at and printed_at.tzinfo
+        else (printed_at or dt.datetime.now()).astimezone(),
         recipient=_recipient(agreement),
         sender=_sender(spec, answers.values),
         subject=_own(
