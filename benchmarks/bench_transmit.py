@@ -1,0 +1,124 @@
+"""Transmission: sending 1,000 queued requests to the local intake service through the outbox, against a bare
+`requests.Session` loop posting the same payloads, in the same run (goal: within 1.3x).
+
+The outbox does everything the product does per request: re-read the item from the encrypted store, re-run the full
+validation (the send gate), POST over HTTPS with verification, check the receipt and store it (one SQLCipher
+transaction). The bare loop only POSTs. Each side talks to its own fresh intake service (a separate process, as in
+real use), so neither meets the other's requests as replays.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from app.forms import default_catalog, new_document
+from app.forms.example import example_answers
+from app.store import Store
+from app.store.keys import random_key
+from app.transmit import Client, Outbox, TransmitSettings, queue
+from benchmarks.common import Result
+
+N = int(os.environ.get("BENCH_TRANSMIT_N", "1000"))
+TOKEN = "bench-token"
+REPO = Path(__file__).resolve().parent.parent
+GOAL = 1.3
+
+
+@contextmanager
+def intake(data: Path) -> Iterator[tuple[str, str]]:
+    """The intake service in its own process on a free port; yields (url, ca file)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "intake", "serve", "--data", str(data), "--port", "0", "--token", TOKEN],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        ca = proc.stdout.readline().split()[-1]
+        yield url, ca
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def bare_loop(url: str, ca: str, payloads: list[tuple[str, str]]) -> float:
+    with requests.Session() as session:
+        t0 = time.perf_counter()
+        for key, payload in payloads:
+            r = session.post(
+                f"{url}/v1/requests",
+                data=payload.encode("utf-8"),
+                headers={
+                    "Authorization": f"Bearer {TOKEN}",
+                    "Idempotency-Key": key,
+                    "Content-Type": "application/json; charset=utf-8",
+                },
+                timeout=(6.05, 30),
+                verify=ca,
+            )
+            assert r.status_code == 201, r.status_code
+            r.json()
+        return time.perf_counter() - t0
+
+
+def run() -> list[Result]:
+    spec = default_catalog().form("de-employee")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        with Store.create(folder / "store", key=random_key()) as store:
+            for _ in range(N):
+                doc = new_document(spec, example_answers(spec))
+                store.save(doc, error_count=0)
+                queue(store, doc.id)
+            payloads = [(item.idempotency_key, item.payload) for item in store.outbox()]
+            with intake(folder / "intake-bare") as (url, ca):
+                baseline = bare_loop(url, ca, payloads)
+            with intake(folder / "intake-ours") as (url, ca):
+                settings = TransmitSettings(endpoint=url, token=TOKEN, ca_bundle=ca)
+                with Outbox(store, Client(settings)) as outbox:
+                    t0 = time.perf_counter()
+                    report = outbox.send_due(force=True)
+                    ours = time.perf_counter() - t0
+            assert report.sent == N, report
+    ratio = ours / baseline
+    return [
+        Result(
+            area="transmit",
+            name=f"send {N} queued requests (outbox: gate + HTTPS + receipt stored)",
+            ours=ours,
+            baseline=baseline,
+            baseline_name="bare requests.Session loop, same payloads",
+            goal=f"<= {GOAL}x",
+            met=ratio <= GOAL,
+        ),
+        Result(
+            area="transmit",
+            name="per request",
+            ours=ours / N,
+            baseline=baseline / N,
+            baseline_name="bare loop",
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    for r in run():
+        print(r, f"ratio {r.ratio:.2f}" if r.ratio else "")
