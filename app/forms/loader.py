@@ -61,6 +61,7 @@ AGREEMENT_KEYS = (
     "edition",
     "detachment_limit_months",
     "note",
+    "name_in_text",
     "kinds",
     "values",
     "facts",
@@ -299,6 +300,7 @@ def _read_agreement(
         country=r.get_str(data, "country", ""),
         in_force=in_force,
         detachment_limit_months=r.get_int(data, "detachment_limit_months", ""),
+        name_in_text=r.get_str(data, "name_in_text", ""),
     )
     paper_table = r.get_table(data, "paper", "")
     paper = _read_paper(r, paper_table, "paper") if paper_table else default_paper
@@ -593,7 +595,8 @@ def _override(r: FileReader, base: FieldSpec, t: Table, path: str, agreement: Ag
         changes["label"] = _fill(r, r.get_str(t, "label", path), join(path, "label"), agreement.values)
     if "help" in t:
         extra = _fill(r, r.get_str(t, "help", path), join(path, "help"), agreement.values)
-        changes["help"] = f"{base.help}\n\nUnder the agreement with {agreement.name}: {extra}"
+        in_text = agreement.values.get("name_in_text") or agreement.name
+        changes["help"] = f"{base.help}\n\nUnder the agreement with {in_text}: {extra}"
     if "required" in t:
         changes["required"] = _condition(r, t["required"], join(path, "required"), near)
     if "show" in t:
@@ -704,6 +707,8 @@ def _fill(r: FileReader, text: str, path: str, values: Mapping[str, Any]) -> str
             r.error(DefCode.UNKNOWN_REFERENCE, path, f"no agreement value {key!r}", did_you_mean(key, values))
             return m.group(0)
         value = values[key]
+        if key == "name":  # in a sentence: "the United Kingdom" (see `name_in_text`)
+            value = values.get("name_in_text") or value
         return "" if value is None else str(value)
 
     return _TEMPLATE.sub(sub, text)

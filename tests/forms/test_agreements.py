@@ -721,7 +721,8 @@ def test_agreement_help_names_its_fact_and_shows_its_flag(aid: str) -> None:
             fact = a.fact(override["fact"])
             assert fact is not None
             f = s.field(fid)
-            assert f"Under the agreement with {a.name}: " in f.help
+            in_text = a.values.get("name_in_text") or a.name
+            assert f"Under the agreement with {in_text}: " in f.help
             assert f.flag == fact.status.flag
             if fact.flagged:
                 assert shown[fid]["flag"] == fact.status.flag
