@@ -1,0 +1,106 @@
+"""SIGKILL during a send, then restart (reliability.md §6 #14): the request is at the receiver exactly once and its
+receipt is stored.
+
+A child process opens the encrypted store and sends one queued request to the intake service, which holds each
+POST for a while before and after storing it, so that kills land before the request arrives, after the receiver
+stored it but before the receipt was committed locally, and after. The kill times are drawn at random (seeded),
+spread over the whole send. After each kill the store is opened again (as a restarted program would) and the
+outbox is drained.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.request import State
+from app.store import Store
+from app.store.keys import RawKey
+from app.transmit import Outcome, queue, send
+from intake import Faults
+from tests.conftest import REPO
+from tests.transmit.helpers import FAST, TOKEN, client_for, ready_request, start
+
+ITERATIONS = 30
+SEED = 1129
+DELAY = 0.1  # the receiver holds each POST this long before storing it, and again before answering
+WINDOW = 0.5  # kills are spread over this many seconds after the child is ready (a send takes ~0.4 s)
+
+
+@pytest.mark.slow
+def test_sigkill_during_send_then_restart(tmp_path: Path, store_key: RawKey, intake_dir: Path) -> None:
+    store_dir = tmp_path / "store"
+    with Store.create(store_dir, key=store_key) as store:
+        ids = [ready_request(store) for _ in range(ITERATIONS)]
+        for request_id in ids:
+            queue(store, request_id)
+    rng = random.Random(SEED)
+    kinds: collections.Counter[str] = collections.Counter()
+    env = {**os.environ, "COC_TEST_KEY": store_key.to_hex(), "COC_TOKEN": TOKEN}
+    with start(intake_dir, Faults(delay=DELAY)) as srv:
+        client_id = srv.service.authenticate(f"Bearer {TOKEN}")
+        assert client_id is not None
+        for i, request_id in enumerate(ids):
+            kill_at = (
+                (i + rng.random()) * WINDOW / ITERATIONS
+            )  # stratified: every part of the send gets kills
+            child = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.transmit.sender_child",
+                    str(store_dir),
+                    srv.url,
+                    str(srv.ca_path),
+                    request_id,
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                assert child.stdout is not None
+                assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+                time.sleep(kill_at)
+                child.send_signal(signal.SIGKILL)
+                child.wait(timeout=30)
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
+                for stream in (child.stdout, child.stderr):
+                    if stream is not None:
+                        stream.close()
+            at_receiver = srv.service.db.for_client(client_id, request_id) is not None
+            # restart: open the store again and drain the outbox
+            with Store.open(store_dir, key=store_key) as store:
+                local = store.get(request_id).state
+                if local is State.SENT:
+                    kinds["finished before the kill"] += 1
+                else:
+                    assert local is State.QUEUED
+                    kinds[
+                        "killed after the receiver stored it" if at_receiver else "killed before it arrived"
+                    ] += 1
+                    with client_for(srv) as client:
+                        assert send(store, request_id, client, policy=FAST).outcome is Outcome.SENT
+                row = srv.service.db.for_client(client_id, request_id)
+                assert row is not None
+                assert store.get(request_id).state is State.SENT
+                assert store.receipt(request_id) == row.receipt()
+                assert store.outbox_item(request_id) is None
+        rows = srv.service.db.all()
+    # exactly once at the receiver, for every request
+    assert sorted(r.request_id for r in rows) == sorted(ids)
+    print(f"\n{ITERATIONS} kills: {dict(kinds)}")
+    assert kinds["killed before it arrived"] + kinds["killed after the receiver stored it"] >= 1
