@@ -40,22 +40,12 @@ ORDER_SQL = {
 }
 
 
-def _summary(row: Any) -> RequestSummary:
+STATES = {s.value: s for s in State}
+
+
+def _summary(r: Any) -> RequestSummary:
     return RequestSummary(
-        id=row[0],
-        form=row[1],
-        agreement=row[2],
-        kind=row[3],
-        edition=row[4],
-        state=State(row[5]),
-        worker_name=row[6],
-        start_date=row[7],
-        end_date=row[8],
-        error_count=int(row[9]),
-        warning_count=int(row[10]),
-        revision=int(row[11]),
-        created=row[12],
-        updated=row[13],
+        r[0], r[1], r[2], r[3], r[4], STATES[r[5]], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13]
     )
 
 

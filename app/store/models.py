@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.request import State
 
@@ -26,9 +26,11 @@ class ListOrder(StrEnum):
     STATE = "state"
 
 
-@dataclass(frozen=True)
-class RequestSummary:
-    """One row of the request list (what the list shows, without the answers)."""
+class RequestSummary(NamedTuple):
+    """One row of the request list (what the list shows, without the answers).
+
+    A named tuple: immutable, and cheap enough to build 10,000 of them for a full list.
+    """
 
     id: str
     form: str
@@ -46,22 +48,9 @@ class RequestSummary:
     updated: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "form": self.form,
-            "agreement": self.agreement,
-            "kind": self.kind,
-            "edition": self.edition,
-            "state": self.state.value,
-            "worker_name": self.worker_name,
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-            "error_count": self.error_count,
-            "warning_count": self.warning_count,
-            "revision": self.revision,
-            "created": self.created,
-            "updated": self.updated,
-        }
+        data = self._asdict()
+        data["state"] = self.state.value
+        return data
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,12 @@ CREATE INDEX requests_by_seq ON requests (seq);
 CREATE INDEX requests_by_state ON requests (state, seq);
 CREATE INDEX requests_by_agreement ON requests (agreement, seq);
 CREATE INDEX requests_by_end ON requests (end_date);
+CREATE INDEX requests_by_name ON requests (name_search, seq);
 CREATE INDEX requests_by_ssn ON requests (ssn_key, agreement);
 CREATE INDEX requests_by_namebirth ON requests (namebirth_key, agreement);
 
 CREATE TABLE revisions (
+    seq           INTEGER PRIMARY KEY,
     request_id    TEXT NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
     rev           INTEGER NOT NULL,
     saved         TEXT NOT NULL,
@@ -54,8 +56,8 @@ CREATE TABLE revisions (
     error_count   INTEGER NOT NULL,
     warning_count INTEGER NOT NULL,
     doc           TEXT NOT NULL,
-    PRIMARY KEY (request_id, rev)
-) WITHOUT ROWID;
+    UNIQUE (request_id, rev)
+);
 
 CREATE TABLE outbox (
     request_id      TEXT PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,

@@ -243,6 +243,18 @@ class Store:
         doc.state, doc.updated = state, now
         return revision
 
+    def save_many(self, items: Iterable[tuple[RequestDoc, int, int]]) -> builtins.list[int]:
+        """Save many `(doc, error_count, warning_count)` in ONE transaction (a roster import): all or none."""
+        now = self._now()
+        saved: builtins.list[tuple[RequestDoc, int, State]] = []
+        with self._writing() as conn:
+            for doc, errors, warnings in items:
+                revision, state = drafts.save(conn, doc, errors, warnings, now)
+                saved.append((doc, revision, state))
+        for doc, _revision, state in saved:
+            doc.state, doc.updated = state, now
+        return [revision for _doc, revision, _state in saved]
+
     def get(self, request_id: str) -> RequestDoc:
         with self._reading() as conn:
             return drafts.get(conn, request_id)

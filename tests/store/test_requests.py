@@ -374,3 +374,15 @@ def test_two_connections_see_each_others_saves(store: Store, store_dir, key) -> 
         assert store.get(doc.id).answers["worker.first_name"] == "Jo"
     finally:
         other.close()
+
+
+def test_save_many_is_one_transaction(store: Store) -> None:
+    docs = [make_doc(**{"worker.first_name": f"W{i}"}) for i in range(5)]
+    assert store.save_many((d, i % 2, 0) for i, d in enumerate(docs)) == [1] * 5
+    assert store.count() == 5 and docs[1].state is State.DRAFT
+    bad = make_doc()
+    bad.answers["x"] = object()
+    more = [make_doc(), bad]
+    with pytest.raises(InvalidValue):
+        store.save_many((d, 0, 0) for d in more)
+    assert store.count() == 5  # the good one of the failed batch was not kept either
