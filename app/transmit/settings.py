@@ -76,7 +76,8 @@ class TransmitSettings:
         ]
         if missing:
             raise NotConfigured(
-                f"Transmission is not set up: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing."
+                f"Transmission is not set up: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing.",
+                "",
             )
         assert endpoint is not None and token is not None
         values: dict[str, Any] = {
