@@ -201,7 +201,7 @@ def run() -> list[Result]:
             filters: list[tuple[str, dict[str, Any]]] = [
                 ("list 10k: state+agreement+name", {"state": "draft", "agreement": "fr", "text": "smi"}),
                 ("list 10k: name search, page of 100", {"text": "an", "limit": 100}),
-                ("list 10k: ending within 400 days", {"ending_within_days": 400, "order_by": "end_date"}),
+                ("list 10k: ending within 3 years", {"ending_within_days": 1100, "order_by": "end_date"}),
                 ("list 10k: everything, by worker", {"order_by": "worker"}),
             ]
             for name, kwargs in filters:
