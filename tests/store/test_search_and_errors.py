@@ -1,0 +1,89 @@
+"""Property tests of the name search, and the mapping of SQLite errors to messages with a way forward."""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.store import (
+    DamagedStore,
+    DiskFull,
+    ReadOnlyStore,
+    Store,
+    StoreBusy,
+    StoreError,
+    StoreNotFound,
+    WrongPassphrase,
+)
+from app.store.columns import fold
+from app.store.connection import translate
+from app.store.keys import random_key
+from tests.store.helpers import make_doc
+
+names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
+
+
+def test_every_word_of_a_name_finds_it() -> None:
+    with tempfile.TemporaryDirectory() as folder, Store.create(folder, key=random_key()) as store:
+
+        @settings(max_examples=150, deadline=None)
+        @given(first=names, last=names)
+        def check(first: str, last: str) -> None:
+            doc = make_doc(**{"worker.first_name": first, "worker.last_name": last, "worker.middle_name": ""})
+            store.save(doc, error_count=0)
+            for word in fold(f"{last}, {first}").split():
+                assert doc.id in {r.id for r in store.list(text=word)}, word
+            assert doc.id in {r.id for r in store.list(text=f"{first} {last}")}
+            store.delete(doc.id)
+
+        check()
+
+
+def test_search_text_is_never_sql() -> None:
+    with tempfile.TemporaryDirectory() as folder, Store.create(folder, key=random_key()) as store:
+        store.save(make_doc(), error_count=0)
+
+        @settings(max_examples=150, deadline=None)
+        @given(text=st.text(max_size=40))
+        def check(text: str) -> None:
+            rows = store.list(text=text)
+            assert store.count(text=text) == len(rows) <= 1
+
+        check()
+        assert store.count() == 1
+
+
+class FakeSqliteError(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__("x")
+        self.sqlite_errorcode = code
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (26, WrongPassphrase),
+        (11, DamagedStore),
+        (5, StoreBusy),
+        (517, StoreBusy),  # SQLITE_BUSY_SNAPSHOT: extended codes map by their low byte
+        (6, StoreBusy),
+        (13, DiskFull),
+        (8, ReadOnlyStore),
+        (14, StoreNotFound),
+        (10, StoreError),
+        (522, StoreError),  # SQLITE_IOERR_SHORT_READ
+    ],
+)
+def test_environment_errors_become_messages_with_a_way_forward(code: int, expected: type[StoreError]) -> None:
+    mapped = translate(FakeSqliteError(code))
+    assert isinstance(mapped, expected)
+    assert mapped.message and mapped.hint and "\n" not in mapped.user_text
+
+
+@pytest.mark.parametrize("code", [1, 19, 20, 21, 25])  # SQL error, constraint, mismatch, misuse, range: bugs
+def test_bugs_are_not_disguised_as_environment_errors(code: int) -> None:
+    assert translate(FakeSqliteError(code)) is None
+    assert translate(ValueError("x")) is None
