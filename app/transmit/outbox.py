@@ -21,6 +21,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -29,7 +30,7 @@ from app.forms import Catalog, UnknownForm, default_catalog, validate_document
 from app.forms.model import Severity
 from app.forms.session import Issue
 from app.request import RequestFormatError, State
-from app.store import InvalidTransition, OutboxItem, Store
+from app.store import InvalidTransition, OutboxItem, RequestNotFound, Store
 from app.transmit.client import Answer, AnswerKind, Client, ReceiverStatus, payload_json
 from app.transmit.errors import AlreadySent, NotQueued, NotReady
 from app.transmit.retry import RetryPolicy
@@ -96,6 +97,7 @@ class Outcome(StrEnum):
     REFUSED = "refused"  # the receiver refused it for good; back to Draft with its messages
     INVALID = "invalid"  # the send gate found errors; back to Draft, nothing was sent
     WAITING = "waiting"  # a transient failure; still queued, next try at `next_try`
+    TAKEN_OUT = "taken_out"  # edited or deleted here while it was being sent; the outbox no longer holds it
 
 
 @dataclass(frozen=True)
@@ -111,13 +113,48 @@ class SendResult:
     endpoint_wide: bool = False  # the problem concerns the endpoint, not this request
 
 
-def _mark_sent(store: Store, request_id: str, receipt: dict[str, Any]) -> None:
+NOT_QUEUED_ANY_MORE = (InvalidTransition, RequestNotFound)
+
+
+def _state(store: Store, request_id: str) -> State | None:
     try:
-        store.mark_sent(request_id, receipt)
-    except InvalidTransition:
-        # Another sender (a second window, the command line) stored the receipt first: that is the same request.
-        if store.get(request_id).state not in DONE:
-            raise
+        return store.get(request_id).state
+    except RequestNotFound:
+        return None
+
+
+def _taken_out(store: Store, request_id: str, answer: Answer, tries: int) -> SendResult:
+    """The request left the outbox (edited or deleted by someone else) while this send was under way."""
+    if answer.kind is AnswerKind.ACCEPTED:
+        assert answer.receipt is not None
+        if (
+            _state(store, request_id) in DONE
+        ):  # another sender (a second window, the CLI) stored the receipt first
+            return SendResult(
+                request_id,
+                Outcome.SENT,
+                answer.message,
+                answer.receipt,
+                tries=tries,
+                http_status=answer.status,
+            )
+        message = (
+            f"The receiving service received this request (confirmation {answer.receipt['confirmation']}), but it "
+            "was changed or deleted here while it was being sent, so the receipt is not kept with it and the "
+            "changes were not sent. Do not send it again; contact the receiver if the changes matter."
+        )
+        log.warning("send %s: received, but edited or deleted locally during the send", request_id)
+        return SendResult(
+            request_id, Outcome.TAKEN_OUT, message, answer.receipt, tries=tries, http_status=answer.status
+        )
+    return SendResult(
+        request_id,
+        Outcome.TAKEN_OUT,
+        "The request was changed or deleted here while it was being sent; it is no longer in the outbox.",
+        errors=answer.errors,
+        tries=tries,
+        http_status=answer.status,
+    )
 
 
 def send(
@@ -145,12 +182,16 @@ def send(
         try:
             answer = client.submit(item.payload, item.idempotency_key, now=clock())
         except NotReady as exc:
-            store.dequeue(request_id, exc.errors)
+            with suppress(*NOT_QUEUED_ANY_MORE):  # edited or deleted meanwhile: out of the outbox either way
+                store.dequeue(request_id, exc.errors)
             log.info("send %s: refused by the send gate (%d errors)", request_id, len(exc.errors))
             return SendResult(request_id, Outcome.INVALID, exc.message, errors=exc.errors, tries=i)
         if answer.kind is AnswerKind.ACCEPTED:
             assert answer.receipt is not None
-            _mark_sent(store, request_id, answer.receipt)
+            try:
+                store.mark_sent(request_id, answer.receipt)
+            except NOT_QUEUED_ANY_MORE:
+                return _taken_out(store, request_id, answer, i + 1)
             log.info("send %s: sent (HTTP %s, try %d)", request_id, answer.status, i + 1)
             return SendResult(
                 request_id,
@@ -161,7 +202,10 @@ def send(
                 http_status=answer.status,
             )
         if answer.kind is AnswerKind.REFUSED:
-            store.dequeue(request_id, answer.errors)
+            try:
+                store.dequeue(request_id, answer.errors)
+            except NOT_QUEUED_ANY_MORE:
+                return _taken_out(store, request_id, answer, i + 1)
             log.info("send %s: refused (HTTP %s)", request_id, answer.status)
             return SendResult(
                 request_id,
@@ -176,7 +220,10 @@ def send(
         last_try = i + 1 >= policy.tries_per_send
         if last_try or not answer.retry_inline or wait > policy.inline_max_wait:
             next_try = clock() + wait
-            store.record_attempt(request_id, answer.message, iso_time(next_try))
+            try:
+                store.record_attempt(request_id, answer.message, iso_time(next_try))
+            except NOT_QUEUED_ANY_MORE:
+                return _taken_out(store, request_id, answer, i + 1)
             log.info("send %s: will retry (HTTP %s, try %d)", request_id, answer.status, i + 1)
             return SendResult(
                 request_id,
@@ -253,6 +300,12 @@ class Outbox:
         self._running = threading.Lock()
         self.paused_until: float | None = None
         self.pause_reason: str | None = None
+        self._sending: str | None = None
+
+    @property
+    def sending(self) -> str | None:
+        """The id of the request being sent right now (the GUI should not let it be edited meanwhile), or None."""
+        return self._sending
 
     @classmethod
     def from_store(cls, store: Store, *, keychain_backend: Any | None = None, **kwargs: Any) -> Outbox:
@@ -291,15 +344,19 @@ class Outbox:
             return self._send(request_id)
 
     def _send(self, request_id: str) -> SendResult:
-        result = send(
-            self.store,
-            request_id,
-            self.client,
-            policy=self.policy,
-            clock=self._clock,
-            sleep=self._sleep,
-            rng=self._rng,
-        )
+        self._sending = request_id
+        try:
+            result = send(
+                self.store,
+                request_id,
+                self.client,
+                policy=self.policy,
+                clock=self._clock,
+                sleep=self._sleep,
+                rng=self._rng,
+            )
+        finally:
+            self._sending = None
         if result.endpoint_wide and result.outcome is Outcome.WAITING:
             self.paused_until, self.pause_reason = result.next_try, result.message
         elif result.outcome is Outcome.SENT:

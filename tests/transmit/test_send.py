@@ -6,6 +6,7 @@ import dataclasses
 import json
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from app.request import State
 from app.store import Store
 from app.transmit import (
     AlreadySent,
+    Answer,
     Client,
     NotAtReceiver,
     NotReady,
@@ -300,3 +302,69 @@ def test_a_replayed_receipt_after_a_lost_answer_is_the_same(store: Store, intake
         assert result.outcome is Outcome.SENT and result.http_status == 200
         assert srv.service.db.count() == 1 and srv.stats.created == 1 and srv.stats.replayed == 1
     assert store.receipt(request_id) == result.receipt
+
+
+# --- races with the user and with another sender --------------------------------------------------------------------
+
+
+class EditsDuringSend:
+    """A client whose POST reaches the receiver while, meanwhile, something happens to the request locally."""
+
+    def __init__(self, real: Client, meanwhile: Callable[[], object]) -> None:
+        self.real = real
+        self.meanwhile = meanwhile
+
+    def submit(self, payload_json: str, key: str, *, now: float | None = None) -> Answer:
+        answer = self.real.submit(payload_json, key, now=now)
+        self.meanwhile()
+        return answer
+
+
+def test_edited_while_being_sent(store: Store, server: RunningIntake) -> None:
+    request_id = ready_request(store)
+    queue(store, request_id)
+
+    def edit() -> None:
+        doc = store.get(request_id)
+        doc.answers["worker.first_name"] = "Janet"
+        store.save(doc, error_count=0)  # an edit takes a queued request out of the outbox
+
+    with client_for(server) as real:
+        result = send(store, request_id, EditsDuringSend(real, edit), policy=FAST)  # type: ignore[arg-type]
+    assert result.outcome is Outcome.TAKEN_OUT
+    assert result.receipt is not None and result.receipt["confirmation"] in result.message
+    assert store.get(request_id).state is State.READY and store.outbox() == []
+
+
+def test_another_sender_stored_the_receipt_first(store: Store, server: RunningIntake) -> None:
+    request_id = ready_request(store)
+    queue(store, request_id)
+    with client_for(server) as real:
+        first = real.submit(queue(store, request_id).payload, request_id)
+        assert first.receipt is not None
+        receipt = first.receipt
+        result = send(
+            store,
+            request_id,
+            EditsDuringSend(real, lambda: store.mark_sent(request_id, receipt)),
+            policy=FAST,
+        )  # type: ignore[arg-type]
+    assert result.outcome is Outcome.SENT and result.receipt == receipt
+    assert server.service.db.count() == 1
+
+
+def test_outbox_says_which_request_is_being_sent(store: Store, server: RunningIntake) -> None:
+    request_id = ready_request(store)
+    queue(store, request_id)
+    seen: list[str | None] = []
+    with Outbox(store, client_for(server), policy=FAST) as outbox:
+        real_submit = outbox.client.submit
+
+        def spy(payload_json: str, key: str, *, now: float | None = None) -> Answer:
+            seen.append(outbox.sending)
+            return real_submit(payload_json, key, now=now)
+
+        outbox.client.submit = spy  # type: ignore[method-assign]
+        outbox.send_due()
+        assert outbox.sending is None
+    assert seen == [request_id]
