@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from app import __version__
 from app.cli.common import CliError
 
-# Modules that add sub-commands: each has `register(subparsers)`.
+# Modules that add sub-commands: each has `register(subparsers)`; one may offer `default_handler(args)`, what
+# `coc` does with no command (the desktop application).
 COMMAND_MODULES = (
     "app.cli.forms_cmd",
     "app.cli.request_cmd",
@@ -17,6 +18,7 @@ COMMAND_MODULES = (
     "app.cli.print_cmd",
     "app.cli.docs_cmd",
     "app.cli.transmit_cmd",
+    "app.cli.gui_cmd",
 )
 
 
@@ -33,7 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+        module = importlib.import_module(name)
+        module.register(subparsers)
+        if hasattr(module, "default_handler"):
+            parser.default_handler = module.default_handler  # type: ignore[attr-defined]
     return parser
 
 

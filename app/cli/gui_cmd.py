@@ -1,0 +1,48 @@
+"""`coc gui` (and `coc` with no command): the desktop application; `--smoke` checks it on a throw-away store.
+
+The user interface lives in `ui/` and is imported only here, inside the handler, so that importing `app` never
+loads Qt (a test holds the core to that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+from typing import Any
+
+from app.cli.common import CliError
+from app.paths import data_dir
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("gui", help="open the desktop application (what `coc` alone does)")
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="start on a throw-away store, open every screen and every form's wizard, then exit (0 when all is well)",
+    )
+    p.add_argument("--screenshots", metavar="DIR", help="with --smoke: save a PNG of each main screen in DIR")
+    p.set_defaults(handler=cmd_gui)
+
+
+def default_handler(args: argparse.Namespace) -> int:
+    """What `coc` does with no command: open the application."""
+    return cmd_gui(args)
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    screenshots = getattr(args, "screenshots", None)
+    smoke = bool(getattr(args, "smoke", False))
+    if screenshots and not smoke:
+        raise CliError("--screenshots goes with --smoke")
+    try:
+        module = importlib.import_module("ui.app")
+    except ImportError as exc:
+        raise CliError(f"the desktop application cannot start: {exc} (reinstall the application)", 3)
+    code: int = module.run(
+        data_dir(getattr(args, "data_dir", None)),
+        smoke=smoke,
+        screenshots=Path(screenshots) if screenshots else None,
+    )
+    return code

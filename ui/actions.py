@@ -1,0 +1,124 @@
+"""The one place where the windows reach transmission (`app.transmit`) and printing (`app.printing`, and the print
+dialog `ui.print_dialog` where it is installed). Everything else in `ui/` calls these functions, so changing how
+an action is carried out is a change here alone.
+
+The functions that touch the network or render PDFs run on the background pool (`TaskManager.run_io`); the store
+calls they make are serialised by the store's own lock. Queueing is database work and runs on the database thread.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from app.forms import Catalog
+from app.request import RequestDoc
+from app.store import OutboxItem, Store
+from app.transmit import (
+    Outbox,
+    ReceiverStatus,
+    RunReport,
+    SendResult,
+    TransmitError,
+    clear_token,
+    describe,
+    set_ca_bundle,
+    set_endpoint,
+    set_token,
+)
+from app.transmit import queue as queue_request
+
+Progress = Callable[[int, int, SendResult], Any]
+
+__all__ = [
+    "TransmitError",
+    "check_status",
+    "open_print_dialog",
+    "print_to_file",
+    "queue",
+    "save_transmission_settings",
+    "send_due",
+    "send_one",
+    "transmission_available",
+    "transmission_settings",
+]
+
+
+def transmission_available() -> bool:
+    return True
+
+
+# --- transmission --------------------------------------------------------------------------------------------------
+
+
+def queue(store: Store, request_id: str, catalog: Catalog) -> OutboxItem:
+    """Validate again and freeze the request in the outbox (`NotReady` with every issue when it has errors)."""
+    return queue_request(store, request_id, catalog=catalog)
+
+
+def outbox(store: Store, catalog: Catalog) -> Outbox:
+    """An outbox over the store's transmission settings (`NotConfigured` when they are missing)."""
+    return Outbox.from_store(store, catalog=catalog)
+
+
+def send_one(box: Outbox, request_id: str) -> SendResult:
+    return box.send_one(request_id)
+
+
+def send_due(box: Outbox, progress: Progress | None = None, *, force: bool = False) -> RunReport:
+    return box.send_due(progress=progress, force=force)
+
+
+def check_status(box: Outbox, request_id: str) -> ReceiverStatus:
+    return box.check_status(request_id)
+
+
+def transmission_settings(store: Store) -> dict[str, Any]:
+    """Endpoint, CA bundle, and where the token is kept (never the token itself)."""
+    return describe(store)
+
+
+def save_transmission_settings(
+    store: Store, endpoint: str, ca_bundle: str, token: str | None, *, forget_token: bool = False
+) -> None:
+    """Keep the endpoint and the CA bundle (checked by the core); a new token when given, or forget it."""
+    if endpoint.strip():
+        set_endpoint(store, endpoint)
+    else:
+        store.delete_setting("transmit.endpoint")
+    set_ca_bundle(store, ca_bundle.strip() or None)
+    if forget_token:
+        clear_token(store)
+    elif token:
+        set_token(store, token)
+
+
+# --- printing ------------------------------------------------------------------------------------------------------
+
+
+def print_dialog_installed() -> bool:
+    return importlib.util.find_spec("ui.print_dialog") is not None
+
+
+def open_print_dialog(parent: QWidget, context: Any, doc: RequestDoc) -> bool:
+    """Show the print dialog (preview, print, save as PDF) when it is installed; False when it is not."""
+    if not print_dialog_installed():
+        return False
+    module = importlib.import_module("ui.print_dialog")
+    opener = getattr(module, "open_print_dialog", None)
+    if opener is None:
+        return False
+    opener(parent, context, doc)
+    return True
+
+
+def print_to_file(doc: RequestDoc, catalog: Catalog, path: str, *, mask_ssn: bool = False) -> int:
+    """Render the fax copy and write it to `path` atomically; returns the number of pages."""
+    from app.printing import write_request_pdf
+
+    rendered = write_request_pdf(doc, catalog.form(doc.form), path, mask_ssn=mask_ssn)
+    return rendered.pages

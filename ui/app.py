@@ -1,0 +1,78 @@
+"""Starting the desktop application: the QApplication, the crash handler, a scrubbed log, the controller.
+
+`coc` with no command and `coc gui` come here (through `app.cli.gui_cmd`, which imports this module only when the
+window is wanted, so that the core never loads Qt).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import signal
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app import __version__
+from ui.crash import CrashHandler
+from ui.scrub import ScrubFilter
+
+APP_NAME = "coc-request"
+DISPLAY_NAME = "Certificates of Coverage"
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(DISPLAY_NAME)
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def setup_logging(data_dir: Path) -> logging.Handler:
+    """Warnings and errors to `<data dir>/logs/coc.log`, every line scrubbed of personal data."""
+    folder = data_dir / "logs"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handler = logging.handlers.RotatingFileHandler(
+        folder / "coc.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setLevel(logging.INFO)
+    handler.addFilter(ScrubFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return handler
+
+
+def run(data_dir: Path, *, smoke: bool = False, screenshots: Path | None = None) -> int:
+    """The event loop of the application (or the smoke run); returns the exit code."""
+    if smoke:
+        from ui.smoke import run_smoke
+
+        return run_smoke(screenshots)
+    from ui.controller import AppController
+
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    app = make_application()
+    crash = CrashHandler(data_dir)
+    crash.install()
+    handler = setup_logging(data_dir)
+    signal.signal(signal.SIGINT, lambda *_args: QApplication.quit())
+    heartbeat = QTimer()  # lets Python see Ctrl+C in a terminal
+    heartbeat.start(500)
+    heartbeat.timeout.connect(lambda: None)
+    controller = AppController(data_dir)
+    app.aboutToQuit.connect(controller.shutdown)
+    controller.start()
+    try:
+        return app.exec()
+    finally:
+        crash.uninstall()
+        logging.getLogger().removeHandler(handler)

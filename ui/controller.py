@@ -1,0 +1,382 @@
+"""The application's course: first run or unlock, the main window, the open wizards, the idle lock, quitting.
+
+The controller owns the open store (in the shared `AppContext`), and it alone opens and closes it: unlocking runs
+on the database thread (the key derivation takes a moment by design); the idle lock first queues the pending saves,
+then closes the store on that same thread, so that no saved change is lost, and empties every window.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QWidget
+
+from app.forms import Catalog, UnknownForm, default_catalog
+from app.forms.model import FormSpec
+from app.request import RequestDoc
+from app.store import Store, StoreError, keychain, locate
+from app.store import unlock as store_unlock
+from app.store.keychain import KeychainStatus
+from app.transmit import NotConfigured, NotReady, TransmitError
+from ui import actions, messages, ops, scrub
+from ui.context import AppContext
+from ui.gui_settings import open_settings
+from ui.lock import ClipboardGuard, IdleWatcher
+from ui.main_window import MainWindow
+from ui.outbox_runner import OutboxRunner
+from ui.settings_dialog import SettingsDialog
+from ui.tasks import TaskManager
+from ui.unlock import CreatePassphraseDialog, UnlockDialog
+from ui.wizard import RequestWizard
+
+log = logging.getLogger(__name__)
+
+
+class AppController(QObject):
+    """Signals:
+    unlocked(): the store is open and the main window shows the list.
+    locked(): the idle lock (or Lock) closed the store and emptied the windows.
+    """
+
+    unlocked = Signal()
+    locked = Signal()
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        catalog: Catalog | None = None,
+        tasks: TaskManager | None = None,
+        keychain_status: KeychainStatus | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = AppContext(
+            data_dir=data_dir,
+            catalog=catalog or default_catalog(),
+            tasks=tasks or TaskManager(parent=self),
+            settings=open_settings(data_dir),
+        )
+        self.store_path = locate(data_dir)
+        self.keychain = keychain_status or keychain.status()
+        self.window: MainWindow | None = None
+        self.dialog: UnlockDialog | CreatePassphraseDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.wizards: dict[str, RequestWizard] = {}
+        self.reopen: list[tuple[str, str]] = []
+        self.watcher = IdleWatcher(self.ctx.idle_minutes, parent=self)
+        self.watcher.idle.connect(self.lock)
+        self.clipboard = ClipboardGuard(self)
+        self.outbox = OutboxRunner(self.ctx, self)
+        self.outbox.progress.connect(self._outbox_progress)
+        self.outbox.finished.connect(self._outbox_finished)
+        self.outbox.changed.connect(self._refresh_list)
+        self.outbox.problem.connect(self._transmit_problem)
+        self.ctx.tasks.known_error.connect(self._known_error)
+        scrub.add_provider(self.personal_values)
+        self.is_locked = False
+
+    # --- starting and unlocking ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """First run: create the passphrase; later: unlock (with a key the keychain remembers, when there is one)."""
+        if not self.store_path.exists():
+            self.show_create()
+            return
+        remembered = keychain.recall(self.store_path) if self.keychain.available else None
+        if remembered is None:
+            self.show_unlock()
+            return
+        path = self.store_path
+        self.ctx.tasks.run_db(
+            lambda: Store.open(path, key=remembered), self._opened, lambda _e: self.show_unlock()
+        )
+
+    def show_create(self) -> None:
+        dialog = CreatePassphraseDialog(self.store_path, self.keychain)
+        dialog.submitted.connect(self._create)
+        dialog.rejected.connect(self._dialog_rejected)
+        self.dialog = dialog
+        dialog.show()
+
+    def show_unlock(self, *, locked: bool = False) -> None:
+        dialog = UnlockDialog(
+            self.store_path, self.keychain, locked=locked, parent=self.window if locked else None
+        )
+        dialog.submitted.connect(self._unlock)
+        dialog.rejected.connect(self._dialog_rejected)
+        self.dialog = dialog
+        dialog.open() if locked else dialog.show()
+
+    def _create(self, passphrase: str, remember: bool) -> None:
+        path = self.store_path
+        self.ctx.tasks.run_db(
+            lambda: Store.create(path, passphrase),
+            lambda store: self._opened(store, remember),
+            self._unlock_failed,
+        )
+
+    def _unlock(self, passphrase: str, remember: bool) -> None:
+        path = self.store_path
+        self.ctx.tasks.run_db(
+            lambda: Store.open(path, passphrase),
+            lambda store: self._opened(store, remember),
+            self._unlock_failed,
+        )
+
+    def _unlock_failed(self, exc: BaseException) -> None:
+        if self.dialog is not None and isinstance(exc, StoreError):
+            self.dialog.fail(exc.user_text)
+        elif self.dialog is not None:
+            self.dialog.fail(
+                "The store could not be opened because of an unexpected problem (see the report)."
+            )
+            self.ctx.tasks.report(exc)
+
+    def _dialog_rejected(self) -> None:
+        """Quit from the passphrase dialog: nothing is open, the application ends."""
+        self.shutdown()
+        QApplication.quit()
+
+    def _opened(self, store: Store, remember: bool = False) -> None:
+        self.ctx.store = store
+        self.is_locked = False
+        if remember and self.keychain.available:
+            self.ctx.tasks.run_db(lambda: store_unlock.remember(store), None, self._known_error)
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None:
+            dialog.clear()
+            dialog.accept()
+            dialog.deleteLater()
+        self.ctx.tasks.run_db(store.idle_lock_seconds, self._idle_seconds)
+        window = self.window
+        if window is None:
+            window = self.window = self._make_window()
+            window.show()
+        window.show_unlocked()
+        self.watcher.start()
+        self.outbox.start()
+        reopen, self.reopen = self.reopen, []
+        for request_id, _page in reopen:
+            self.open_request(request_id)
+        self.unlocked.emit()
+
+    def _idle_seconds(self, seconds: float) -> None:
+        self.ctx.idle_minutes = seconds / 60.0
+        self.watcher.set_minutes(self.ctx.idle_minutes)
+
+    def _make_window(self) -> MainWindow:
+        window = MainWindow(self.ctx)
+        window.new_requested.connect(self.new_request)
+        window.open_requested.connect(self.open_request)
+        window.settings_requested.connect(self.show_settings)
+        window.lock_requested.connect(self.lock)
+        window.transmit_requested.connect(self.outbox.transmit)
+        window.send_now_requested.connect(self.outbox.send_now)
+        window.check_status_requested.connect(self.outbox.check_status)
+        window.print_requested.connect(self.print_request)
+        window.unlock_button.clicked.connect(lambda: self.show_unlock(locked=True))
+        window.closing.connect(self.quit)
+        return window
+
+    # --- requests ------------------------------------------------------------------------------------------------
+
+    def default_form(self) -> FormSpec:
+        last = str(self.ctx.settings.value("wizard/last_form", "") or "")
+        forms = self.ctx.catalog.forms
+        return forms[last] if last in forms else next(iter(sorted(forms.values(), key=lambda f: f.id)))
+
+    def new_request(self) -> None:
+        spec = self.default_form()
+        ctx = self.ctx
+
+        def made(doc: RequestDoc) -> None:
+            if spec.has_field("host.country") and not doc.answers.get("host.country"):
+                doc.answers["host.country"] = spec.agreement.country
+            self._show_wizard(doc, stored=False)
+
+        ctx.tasks.run_db(lambda: ops.new_request(ctx.require_store(), spec.id, spec.edition), made)
+
+    def open_request(self, request_id: str) -> None:
+        wizard = self.wizards.get(request_id)
+        if wizard is not None:
+            wizard.raise_()
+            wizard.activateWindow()
+            return
+        ctx = self.ctx
+        ctx.tasks.run_db(
+            lambda: ops.load_request(ctx.require_store(), request_id),
+            lambda loaded: self._show_wizard(loaded[0], stored=True, page=loaded[1]),
+        )
+
+    def _show_wizard(self, doc: RequestDoc, *, stored: bool, page: str | None = None) -> RequestWizard | None:
+        try:
+            wizard = RequestWizard(
+                self.ctx, doc, stored=stored, can_transmit=actions.transmission_available()
+            )
+        except UnknownForm as exc:
+            messages.notice(self.window, "Form not offered", str(exc).capitalize() + ".")
+            return None
+        wizard.saved.connect(self._wizard_saved)
+        wizard.closed.connect(self._wizard_closed)
+        wizard.transmit_requested.connect(self.outbox.transmit)
+        wizard.print_requested.connect(self.print_request)
+        self.wizards[doc.id] = wizard
+        wizard.show()
+        if page:
+            wizard.go_to_section(page)
+        return wizard
+
+    def _wizard_saved(self, doc: RequestDoc) -> None:
+        self.ctx.settings.setValue("wizard/last_form", doc.form)
+        if self.window is None or self.is_locked:
+            return
+        ctx, request_id = self.ctx, doc.id
+        ctx.tasks.run_db(
+            lambda: ctx.require_store().summary(request_id), self.window.model.update_row, lambda _e: None
+        )
+
+    def _wizard_closed(self, request_id: str) -> None:
+        wizard = self.wizards.pop(request_id, None)
+        if wizard is not None:
+            wizard.deleteLater()
+
+    def _refresh_list(self) -> None:
+        if self.window is not None and not self.is_locked:
+            self.window.refresh()
+            for wizard in self.wizards.values():
+                wizard.refresh_review()
+
+    # --- printing ------------------------------------------------------------------------------------------------
+
+    def print_request(self, request_id: str) -> None:
+        ctx = self.ctx
+        parent: QWidget | None = self.wizards.get(request_id) or self.window
+
+        def loaded(doc: RequestDoc) -> None:
+            if actions.open_print_dialog(parent or QWidget(), ctx, doc):
+                return
+            dialog = QFileDialog(
+                parent, "Save the fax copy", f"request-{doc.id[:8]}.pdf", "PDF files (*.pdf)"
+            )
+            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            dialog.setDefaultSuffix("pdf")
+            dialog.fileSelected.connect(lambda path: self._print_to(doc, path))
+            dialog.open()
+
+        ctx.tasks.run_db(lambda: ctx.require_store().get(request_id), loaded)
+
+    def _print_to(self, doc: RequestDoc, path: str) -> None:
+        ctx = self.ctx
+        ctx.tasks.run_io(
+            lambda: actions.print_to_file(doc, ctx.catalog, path),
+            lambda pages: self._status(f"Fax copy saved: {pages} page(s)."),
+        )
+
+    # --- transmission feedback -----------------------------------------------------------------------------------
+
+    def _status(self, text: str, timeout: int = 8000) -> None:
+        if self.window is not None:
+            self.window.statusBar().showMessage(text, timeout)
+
+    def _outbox_progress(self, text: str) -> None:
+        if self.window is not None:
+            self.window.set_outbox_text(text)
+
+    def _outbox_finished(self, text: str) -> None:
+        self._status(text, 15000)
+        messages.notice(self.window, "Transmission", text)
+
+    def _transmit_problem(self, exc: BaseException) -> None:
+        assert isinstance(exc, TransmitError)
+        hint = exc.hint
+        if isinstance(exc, NotReady):
+            hint = "Open the request: its review page lists every error, each a link to its field."
+        elif isinstance(exc, NotConfigured):
+            hint = "Set the endpoint and the access token in Settings, Transmission."
+        messages.box(self.window, "Not transmitted", exc.message, hint, QMessageBox.Icon.Warning)
+
+    def _known_error(self, exc: BaseException) -> None:
+        if isinstance(exc, StoreError):
+            messages.store_problem(self.window, exc)
+
+    # --- settings ------------------------------------------------------------------------------------------------
+
+    def show_settings(self) -> None:
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.raise_()
+            return
+        dialog = SettingsDialog(self.ctx, self.keychain, self.window)
+        dialog.saved.connect(self._settings_saved)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _settings_saved(self, minutes: float) -> None:
+        self.ctx.idle_minutes = minutes
+        self.watcher.set_minutes(minutes)
+        self.outbox.settings_changed()
+        self._status("Settings saved.")
+
+    # --- the idle lock -------------------------------------------------------------------------------------------
+
+    def personal_values(self) -> list[str]:
+        values: list[str] = []
+        for wizard in self.wizards.values():
+            values.extend(wizard.personal_values())
+        if self.window is not None:
+            values.extend(self.window.model.worker_names())
+        return values
+
+    def lock(self) -> None:
+        """Save what is pending, close the store, and empty every window; then ask for the passphrase again."""
+        if self.is_locked or self.ctx.store is None:
+            return
+        self.is_locked = True
+        known = self.personal_values()
+        self.outbox.stop()
+        self.watcher.stop()
+        self.reopen = []
+        for request_id, wizard in list(self.wizards.items()):
+            wizard.save_now()
+            if wizard.stored or wizard.saving:
+                self.reopen.append((request_id, wizard.current_key()))
+            wizard.clear_personal_data()
+            wizard.close()
+        self._close_dialogs()
+        if self.window is not None:
+            self.window.show_locked()
+        self.clipboard.clear_if_ours(known)
+        store = self.ctx.store
+        self.ctx.store = None
+        self.ctx.tasks.run_db(store.close)  # after the saves queued above: one thread, in order
+        self.locked.emit()
+        self.show_unlock(locked=True)
+
+    def _close_dialogs(self) -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible() and widget is not self.dialog:
+                if hasattr(widget, "clear"):
+                    widget.clear()
+                widget.reject()
+        self.settings_dialog = None
+
+    # --- quitting ------------------------------------------------------------------------------------------------
+
+    def quit(self) -> None:
+        self.shutdown()
+        QApplication.quit()
+
+    def shutdown(self) -> None:
+        """Save what is pending, let the database thread finish, close the store."""
+        self.watcher.stop()
+        self.outbox.stop()
+        for wizard in list(self.wizards.values()):
+            wizard.close()
+        store = self.ctx.store
+        if store is not None:
+            self.ctx.tasks.run_db(store.close)
+            self.ctx.store = None
+        self.ctx.tasks.shutdown()
+        scrub.remove_provider(self.personal_values)

@@ -1,0 +1,99 @@
+"""The store operations the windows ask for, each run on the database thread by `ui.tasks` (Anki's "ops").
+
+Plain functions over an open `Store`: they never touch a widget, and they keep the rules in the core (the error
+count comes from `app.store.service`, which validates with the form engine).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from app.request import RequestDoc
+from app.store import DuplicateMode, ListOrder, RequestSummary, Store
+from app.store.service import duplicate as duplicate_saved
+from app.store.service import issue_counts
+
+PAGE_SETTING = "ui.page."
+
+
+def page_setting(request_id: str) -> str:
+    return PAGE_SETTING + request_id
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the request list shows: filters, and a sort (a store order, possibly read backwards)."""
+
+    text: str = ""
+    state: str | None = None
+    agreement: str | None = None
+    ending_within_days: int | None = None
+    order: ListOrder = ListOrder.RECENT
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    offset: int
+    rows: list[RequestSummary]
+
+
+def list_page(store: Store, query: Query, offset: int, limit: int, total: int | None = None) -> Page:
+    """Rows `offset` to `offset + limit` of the list; a reversed sort reads the store's order from the end."""
+    filters = {
+        "state": query.state,
+        "agreement": query.agreement,
+        "text": query.text or None,
+        "ending_within_days": query.ending_within_days,
+    }
+    if total is None:
+        total = store.count(**filters)
+    if not query.reverse:
+        rows = store.list(**filters, order_by=query.order, limit=limit, offset=offset)
+        return Page(total, offset, rows)
+    end = max(0, total - offset)
+    start = max(0, end - limit)
+    rows = store.list(**filters, order_by=query.order, limit=end - start, offset=start) if end else []
+    return Page(total, offset, list(reversed(rows)))
+
+
+def save_request(store: Store, doc: RequestDoc) -> RequestDoc:
+    """Validate and save a copy of `doc` (a new revision); returns the copy with its stored state and time."""
+    snapshot = RequestDoc(doc.form, doc.edition, copy.deepcopy(doc.answers), doc.id, doc.created, doc.updated)
+    snapshot.state = doc.state
+    errors, warnings = issue_counts(snapshot)
+    store.save(snapshot, error_count=errors, warning_count=warnings)
+    return snapshot
+
+
+def load_request(store: Store, request_id: str) -> tuple[RequestDoc, str | None]:
+    """The request and the page it was left on."""
+    return store.get(request_id), store.get_setting(page_setting(request_id))
+
+
+def remember_page(store: Store, request_id: str, page: str) -> None:
+    store.set_setting(page_setting(request_id), page)
+
+
+def delete_request(store: Store, request_id: str) -> RequestDoc:
+    """Delete a request and its page setting; returns the document so that the deletion can be undone."""
+    doc = store.get(request_id)
+    store.delete(request_id)
+    store.delete_setting(page_setting(request_id))
+    return doc
+
+
+def restore_request(store: Store, doc: RequestDoc) -> RequestDoc:
+    """Undo a deletion: save the kept document again under its id (its history starts anew)."""
+    return save_request(store, doc)
+
+
+def duplicate_request(store: Store, request_id: str, mode: DuplicateMode) -> RequestDoc:
+    return duplicate_saved(store, request_id, mode)
+
+
+def new_request(store: Store, form: str, edition: str) -> RequestDoc:
+    """A new, unsaved request pre-filled with the employer profile."""
+    return store.new_request(form, edition)

@@ -1,0 +1,149 @@
+"""Transmission from the GUI: Transmit (queue, then a first try at once), Send now, the quiet automatic sending of
+what is due, and Check status. The work is `app.transmit`'s, reached through `ui.actions`; queueing runs on the
+database thread, sending and status checks on the background pool, and results come back as signals.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.transmit import NotConfigured, Outbox, Outcome, RunReport, SendResult
+from ui import actions
+from ui.context import AppContext
+
+log = logging.getLogger(__name__)
+AUTO_INTERVAL_MS = 60_000
+
+
+def describe(result: SendResult) -> str:
+    if result.outcome is Outcome.SENT:
+        confirmation = (result.receipt or {}).get("confirmation", "")
+        return f"Sent. Confirmation number: {confirmation}." if confirmation else "Sent."
+    if result.outcome is Outcome.WAITING:
+        return f"Not sent yet: {result.message} It stays queued and is tried again by itself."
+    return f"Not sent: {result.message} The request is back to Draft with the receiver's messages."
+
+
+def summarise(report: RunReport) -> str:
+    if not report.results and report.stopped:
+        return f"Outbox: {report.stopped}"
+    parts = [f"{report.sent} sent"]
+    if report.waiting:
+        parts.append(f"{report.waiting} waiting")
+    if report.refused:
+        parts.append(f"{report.refused} refused")
+    text = "Outbox: " + ", ".join(parts) + "."
+    return f"{text} {report.stopped}" if report.stopped else text
+
+
+class OutboxRunner(QObject):
+    """Signals:
+    progress(str): a line for the status bar while sending.
+    finished(str): what a Transmit / Send now / Check status did (for a message to the user).
+    changed(): states changed (the list should refresh).
+    problem(object): a known error (`TransmitError`, `StoreError`) of an action the user asked for.
+    """
+
+    progress = Signal(str)
+    finished = Signal(str)
+    changed = Signal()
+    problem = Signal(object)
+
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._box: Outbox | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(AUTO_INTERVAL_MS)
+        self.timer.timeout.connect(self.send_due)
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        """The lock: stop the timer and end a run after the item being sent."""
+        self.timer.stop()
+        box, self._box = self._box, None
+        if box is not None:
+            box.cancel()
+
+    def settings_changed(self) -> None:
+        self._box = None
+
+    def _outbox(self) -> Outbox:
+        """Runs on a background thread. One outbox per unlocked store, so that a pause is remembered."""
+        box = self._box
+        if box is None or box.store is not self.ctx.store:
+            box = actions.outbox(self.ctx.require_store(), self.ctx.catalog)
+            self._box = box
+        return box
+
+    # --- what the user asks for ----------------------------------------------------------------------------------
+
+    def transmit(self, request_id: str) -> None:
+        ctx = self.ctx
+
+        def queued(_item: object) -> None:
+            self.changed.emit()
+            self.progress.emit("Queued; sending…")
+            ctx.tasks.run_io(lambda: actions.send_one(self._outbox(), request_id), self._sent, self._failed)
+
+        ctx.tasks.run_db(
+            lambda: actions.queue(ctx.require_store(), request_id, ctx.catalog), queued, self._failed
+        )
+
+    def _sent(self, result: SendResult) -> None:
+        self.changed.emit()
+        self.progress.emit("")
+        self.finished.emit(describe(result))
+
+    def send_now(self) -> None:
+        self.progress.emit("Sending the outbox…")
+        self.ctx.tasks.run_io(
+            lambda: actions.send_due(self._outbox(), self._report_progress, force=True),
+            self._ran,
+            self._failed,
+        )
+
+    def send_due(self) -> None:
+        """The timer: send what is due, quietly (nothing is shown when transmission is not set up)."""
+        if self.ctx.store is None:
+            return
+
+        def quiet(exc: BaseException) -> None:
+            if not isinstance(exc, NotConfigured):
+                log.info("automatic sending: %s", type(exc).__name__)
+
+        self.ctx.tasks.run_io(
+            lambda: actions.send_due(self._outbox(), self._report_progress), self._ran_quietly, quiet
+        )
+
+    def _report_progress(self, n: int, m: int, result: SendResult) -> None:  # on the background thread
+        self.progress.emit(f"Sending {n} of {m}…")
+
+    def _ran(self, report: RunReport) -> None:
+        self.changed.emit()
+        self.progress.emit("")
+        self.finished.emit(summarise(report))
+
+    def _ran_quietly(self, report: RunReport) -> None:
+        if report.results:
+            self.changed.emit()
+            self.progress.emit(summarise(report))
+
+    def check_status(self, request_id: str) -> None:
+        def done(status: object) -> None:
+            self.changed.emit()
+            state = getattr(status, "state", "unknown")
+            self.finished.emit(f"The receiving service says: {state}.")
+
+        self.ctx.tasks.run_io(lambda: actions.check_status(self._outbox(), request_id), done, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.emit("")
+        if isinstance(exc, actions.TransmitError):
+            self.problem.emit(exc)
+        else:
+            self.ctx.tasks.report(exc)

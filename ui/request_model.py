@@ -1,0 +1,284 @@
+"""The request list as a Qt table model, fed page by page from the store (smooth with tens of thousands of rows).
+
+`canFetchMore`/`fetchMore` ask the database thread for the next page of `store.list` and append it when it
+arrives; a new query (search text, filters, sort) starts over with a new generation, and pages of an older
+generation that arrive late are dropped. Sorting maps a column to one of the store's fixed orders; the other
+direction reads that order from its end, so every sort is an indexed query and no row is loaded twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from app.request import State
+from app.store import ListOrder, RequestSummary, Store
+from ui import ops
+from ui.tasks import TaskManager
+
+PAGE_SIZE = 200
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("worker", "Worker"),
+    ("agreement", "Agreement"),
+    ("kind", "Kind"),
+    ("start", "Start"),
+    ("end", "End"),
+    ("state", "State"),
+    ("errors", "Errors"),
+    ("updated", "Last change"),
+)
+KIND_SHORT = {"employee": "Employee", "self_employed": "Self-employed"}
+# Column -> (order when ascending, read backwards?) ; (order when descending, read backwards?)
+SORTS: dict[str, tuple[tuple[ListOrder, bool], tuple[ListOrder, bool]]] = {
+    "worker": ((ListOrder.WORKER, False), (ListOrder.WORKER, True)),
+    "start": ((ListOrder.STARTING, False), (ListOrder.STARTING, True)),
+    "end": ((ListOrder.ENDING, False), (ListOrder.ENDING, True)),
+    "state": ((ListOrder.STATE, False), (ListOrder.STATE, True)),
+    "updated": ((ListOrder.OLDEST, False), (ListOrder.RECENT, False)),
+}
+ERROR_COLOR = QColor("#b00020")
+MUTED_COLOR = QColor("#6b6b6b")
+Index = QModelIndex | QPersistentModelIndex
+
+
+def local_time(stamp: str) -> str:
+    """'2026-11-29T17:55:30Z' as local time, minutes only."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class RequestListModel(QAbstractTableModel):
+    """Signals:
+    loaded(int): a page arrived; the argument is the total number of matching requests.
+    """
+
+    loaded = Signal(int)
+
+    def __init__(
+        self,
+        tasks: TaskManager,
+        store: Callable[[], Store],
+        agreement_names: Mapping[str, str],
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self._tasks = tasks
+        self._store = store
+        self._names = agreement_names
+        self._rows: list[RequestSummary] = []
+        self._total = 0
+        self._query = ops.Query()
+        self._generation = 0
+        self._fetching = False
+        self._active = False
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    # --- the query -----------------------------------------------------------------------------------------------
+
+    @property
+    def query(self) -> ops.Query:
+        return self._query
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def set_query(self, query: ops.Query) -> None:
+        """Show the requests matching `query`, from the first page."""
+        self._query = query
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Start over with the current query (after a save, a delete, an unlock)."""
+        self._active = True
+        self._generation += 1
+        generation = self._generation
+        wanted = max(PAGE_SIZE, len(self._rows))
+        self.beginResetModel()
+        self._rows = []
+        self._total = 0
+        self._fetching = True
+        self.endResetModel()
+        query = self._query
+        self._tasks.run_db(
+            lambda: ops.list_page(self._store(), query, 0, wanted),
+            lambda page: self._arrived(generation, page),
+            lambda exc: self._failed(generation, exc),
+        )
+
+    def clear(self) -> None:
+        """Forget every row (the idle lock): nothing personal stays in the model."""
+        self._active = False
+        self._generation += 1
+        self.beginResetModel()
+        self._rows = []
+        self._total = 0
+        self._fetching = False
+        self.endResetModel()
+
+    def update_row(self, summary: RequestSummary) -> None:
+        """A request was saved: change its row in place, or start over when it is not shown yet."""
+        row = self.row_of(summary.id)
+        if row < 0:
+            self.refresh()
+            return
+        self._rows[row] = summary
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def remove_id(self, request_id: str) -> None:
+        row = self.row_of(request_id)
+        if row >= 0:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._rows[row]
+            self._total = max(0, self._total - 1)
+            self.endRemoveRows()
+            self.loaded.emit(self._total)
+
+    def _arrived(self, generation: int, page: ops.Page) -> None:
+        if generation != self._generation:
+            return
+        self._fetching = False
+        self._total = page.total
+        fresh = page.rows[: max(0, page.total - len(self._rows))]
+        if fresh:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+            self._rows.extend(fresh)
+            self.endInsertRows()
+        self.loaded.emit(self._total)
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self._fetching = False
+        self._tasks.report(exc)
+
+    # --- paging --------------------------------------------------------------------------------------------------
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's API
+        return not parent.isValid() and self._active and not self._fetching and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        self._fetching = True
+        generation, query, offset, total = self._generation, self._query, len(self._rows), self._total
+        self._tasks.run_db(
+            lambda: ops.list_page(self._store(), query, offset, PAGE_SIZE, total),
+            lambda page: self._arrived(generation, page),
+            lambda exc: self._failed(generation, exc),
+        )
+
+    # --- the table -----------------------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def summary(self, row: int) -> RequestSummary | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, request_id: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == request_id), -1)
+
+    def worker_names(self) -> list[str]:
+        return [r.worker_name for r in self._rows if r.worker_name]
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section][0] not in SORTS:
+            return f"{COLUMNS[section][1]} (use the filters above to narrow the list by it)"
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(COLUMNS):
+            return None
+        row = self._rows[index.row()]
+        key = COLUMNS[index.column()][0]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._text(row, key)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, key)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if key == "errors" and row.error_count:
+                return QBrush(ERROR_COLOR)
+            if key == "worker" and not row.worker_name:
+                return QBrush(MUTED_COLOR)
+            return None
+        if role == Qt.ItemDataRole.FontRole and key == "worker" and not row.worker_name:
+            return self._italic
+        if role == Qt.ItemDataRole.TextAlignmentRole and key == "errors":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return row.id
+        return None
+
+    def _text(self, row: RequestSummary, key: str) -> str:
+        if key == "worker":
+            return row.worker_name or "(no name yet)"
+        if key == "agreement":
+            return self._names.get(row.agreement, row.agreement.upper())
+        if key == "kind":
+            return KIND_SHORT.get(row.kind, row.kind)
+        if key == "start":
+            return row.start_date or ""
+        if key == "end":
+            return row.end_date or ""
+        if key == "state":
+            return row.state.label
+        if key == "errors":
+            return str(row.error_count) if row.error_count else ("—" if row.state is not State.DRAFT else "0")
+        return local_time(row.updated)
+
+    def _tooltip(self, row: RequestSummary, key: str) -> str | None:
+        if key == "errors":
+            parts = [f"{row.error_count} error(s)", f"{row.warning_count} warning(s)"]
+            return ", ".join(parts)
+        if key == "state" and row.state is State.READY:
+            return "No error left: it can be transmitted or printed."
+        if key == "state" and row.state is State.DRAFT:
+            return "Being written: errors remain."
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        choice = SORTS.get(COLUMNS[column][0])
+        if choice is None:
+            return
+        ordered, reverse = choice[0] if order == Qt.SortOrder.AscendingOrder else choice[1]
+        new = replace(self._query, order=ordered, reverse=reverse)
+        if new == self._query:
+            return
+        if self._active:
+            self.set_query(new)
+        else:  # locked, or not loaded yet: remember the order for the next query
+            self._query = new
+
+    def sort_column(self) -> tuple[int, Qt.SortOrder] | None:
+        """The column and direction that the current query's order corresponds to."""
+        for i, (key, _) in enumerate(COLUMNS):
+            choice = SORTS.get(key)
+            if choice is None:
+                continue
+            current = (self._query.order, self._query.reverse)
+            if choice[0] == current:
+                return i, Qt.SortOrder.AscendingOrder
+            if choice[1] == current:
+                return i, Qt.SortOrder.DescendingOrder
+        return None

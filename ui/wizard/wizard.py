@@ -1,0 +1,455 @@
+"""`RequestWizard`: one request, edited through the pages built from its form's definition.
+
+The wizard holds a Qt-free `FormSession` and forwards every change to it (`answer`); what comes back (the fields
+whose visibility or problems changed) is shown at once. No field is registered with QWizard: the session is the
+one source of truth, and `isComplete` stays true so that Next never requires a valid page.
+
+Every change is saved after half a second of quiet, on each page change and on close, through the database
+thread; the step list says "Saved". The page the user is on is kept per request (a `ui.page.<id>` setting in the
+encrypted store), so a draft reopens where it was left.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget, QWizard
+
+from app.forms.model import FormSpec
+from app.forms.session import FormSession
+from app.request import RequestDoc, State
+from app.store import StoreError, StoreLocked
+from ui import gui_settings, messages, ops
+from ui.context import AppContext
+from ui.wizard.editors import FIELD_PROPERTY
+from ui.wizard.group import GroupEditor, cell_of
+from ui.wizard.pages import FieldRow, SectionPage, StartPage
+from ui.wizard.review import ReviewPage
+from ui.wizard.steps import StepList
+
+START_ID = 0
+REVIEW_ID = 1000
+START_KEY, REVIEW_KEY = "start", "review"
+SAVE_DELAY_MS = 500
+EDITABLE = frozenset({State.DRAFT, State.READY, State.QUEUED})
+
+
+class RequestWizard(QWizard):
+    """Signals:
+    saved(object): the request as stored (a RequestDoc with its new state).
+    closed(str): the request id, once the wizard closed (its last save is queued).
+    transmit_requested(str), print_requested(str): the review page's buttons (after a save).
+    """
+
+    saved = Signal(object)
+    closed = Signal(str)
+    transmit_requested = Signal(str)
+    print_requested = Signal(str)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        doc: RequestDoc,
+        *,
+        stored: bool,
+        can_transmit: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.doc = doc
+        self.stored = stored
+        self.can_transmit = can_transmit
+        self.read_only = doc.state not in EDITABLE
+        self.spec: FormSpec = ctx.catalog.form(doc.form)
+        self.session = FormSession(self.spec, doc.answers)
+        self.rows: dict[str, tuple[SectionPage, FieldRow]] = {}
+        self.section_ids: dict[str, int] = {}
+        self._dirty = False
+        self._saving = 0
+        self._cleared = False
+        self._done = False
+        self._problem_shown: type[BaseException] | None = None
+        self.setObjectName("requestWizard")
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.IndependentPages, True)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, not self.read_only)
+        self.setOption(QWizard.WizardOption.NoDefaultButton, True)
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "&Save")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Done")
+        self.setButtonText(QWizard.WizardButton.CancelButton, "Close")
+        self.setButtonText(QWizard.WizardButton.NextButton, "&Next >")
+        self.setButtonText(QWizard.WizardButton.BackButton, "< &Back")
+        for which, name in (
+            (QWizard.WizardButton.CustomButton1, "Save now"),
+            (QWizard.WizardButton.FinishButton, "Done: save and close"),
+            (QWizard.WizardButton.CancelButton, "Close (everything is saved)"),
+            (QWizard.WizardButton.NextButton, "Next page"),
+            (QWizard.WizardButton.BackButton, "Previous page"),
+        ):
+            self.button(which).setAccessibleName(name)
+        self.customButtonClicked.connect(lambda _which: self.save_now())
+        self.steps = StepList()
+        self.steps.chosen.connect(self.go_to)
+        self.setSideWidget(self.steps)
+        self.start_page = StartPage(ctx.catalog, self.spec, self._leave_start)
+        self.setPage(START_ID, self.start_page)
+        self.review_page: ReviewPage | None = None
+        self._build_pages()
+        self.autosave = QTimer(self)
+        self.autosave.setSingleShot(True)
+        self.autosave.setInterval(SAVE_DELAY_MS)
+        self.autosave.timeout.connect(self.save_now)
+        self.currentIdChanged.connect(self._page_changed)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+        self._set_title()
+        if self.read_only:
+            self.start_page.set_read_only(True)
+            self.steps.set_note(
+                f"This request is {doc.state.label.lower()}: it can no longer be changed. "
+                "Duplicate it to start a new one from its answers."
+            )
+        elif doc.state is State.QUEUED:
+            self.steps.set_note("Queued for transmission: a change takes it back out of the outbox.")
+        self.steps.set_status("Saved" if stored else "Not saved yet: nothing typed")
+        self.setMinimumSize(960, 620)
+        if not gui_settings.restore_geometry(ctx.settings, "wizard", self):
+            self.resize(1180, 760)
+        gui_settings.restore_splitter(ctx.settings, "wizard/start", self.start_page.splitter)
+
+    # --- building ------------------------------------------------------------------------------------------------
+
+    def _build_pages(self) -> None:
+        self.rows.clear()
+        self.section_ids.clear()
+        steps = [(START_ID, "Agreement and kind")]
+        total = len(self.spec.sections)
+        for number, section in enumerate(self.spec.sections, start=1):
+            subtitle = f"Page {number} of {total}. Fields marked * are needed; the help is on the right."
+            page = SectionPage(section, lambda g, r, c: self.session.column_visible(g, r, c), subtitle)
+            page.built.connect(lambda p=page: self._adopt(p))
+            self.setPage(number, page)
+            self.section_ids[section.id] = number
+            steps.append((number, section.title))
+        self.review_page = ReviewPage()
+        self.review_page.jump.connect(self.go_to_field)
+        self.review_page.transmit_requested.connect(self._transmit)
+        self.review_page.print_requested.connect(self._print)
+        self.setPage(REVIEW_ID, self.review_page)
+        gui_settings.restore_splitter(self.ctx.settings, "wizard/review", self.review_page.splitter)
+        steps.append((REVIEW_ID, "Review"))
+        self.steps.set_steps(steps)
+        self._mark_steps()
+
+    def _adopt(self, page: SectionPage) -> None:
+        """A page was built: fill its editors from the session and forward their changes to it."""
+        gui_settings.restore_splitter(self.ctx.settings, "wizard/fields", page.splitter)
+        for row in page.rows:
+            field_id = row.spec.id
+            self.rows[field_id] = (page, row)
+            row.editor.set_value(self.session.answers.get(field_id))
+            row.editor.changed.connect(lambda value, fid=field_id: self.answer(fid, value))
+            if isinstance(row.editor, GroupEditor):
+                row.editor.column_focused.connect(
+                    lambda column, p=page, g=row.spec: p.help.show_field(column, g)
+                )
+            if self.read_only:
+                row.editor.set_read_only(True)
+        self._show({row.spec.id for row in page.rows})
+
+    def build_all(self) -> None:
+        """Build every page now (the smoke run, the tests, and before showing a field of an unvisited page)."""
+        for page_id in self.pageIds():
+            page = self.page(page_id)
+            if isinstance(page, SectionPage):
+                page.build()
+
+    def section_page(self, section_id: str) -> SectionPage:
+        page = self.page(self.section_ids[section_id])
+        assert isinstance(page, SectionPage)
+        return page
+
+    def _set_title(self) -> None:
+        self.setWindowTitle(f"Request: {self.spec.agreement.name}, {self.spec.kind_label.lower()}")
+
+    def switch_form(self, form_id: str) -> None:
+        """The user chose another agreement or kind: rebuild the pages, keeping the answers the new form has."""
+        if form_id == self.spec.id or self.read_only:
+            return
+        new = self.ctx.catalog.form(form_id)
+        answers = {k: v for k, v in self.session.answers.items() if new.has_field(k)}
+        if new.has_field("host.country") and answers.get("host.country") in (
+            None,
+            self.spec.agreement.country,
+        ):
+            answers["host.country"] = new.agreement.country
+        for page_id in self.pageIds():
+            if page_id != START_ID:
+                page = self.page(page_id)
+                self.removePage(page_id)
+                page.deleteLater()
+        self.spec = new
+        self.session = FormSession(new, answers)
+        self.doc.form, self.doc.edition = new.id, new.edition
+        self._build_pages()
+        self._set_title()
+        self._touch()
+
+    def _leave_start(self, form_id: str) -> None:
+        if form_id != self.spec.id:
+            self.switch_form(form_id)
+        elif not self.stored and not self.read_only:
+            self._touch()  # moving on from the first page starts the request
+
+    # --- answering -----------------------------------------------------------------------------------------------
+
+    def answer(self, field_id: str, value: Any) -> None:
+        """Forward one change to the form session and show what it changed."""
+        if self.read_only:
+            return
+        affected = self.session.answer(field_id, value)
+        self._show(affected)
+        self._touch()
+
+    def _show(self, field_ids: set[str]) -> None:
+        session = self.session
+        for field_id in field_ids:
+            entry = self.rows.get(field_id)
+            if entry is None:
+                continue
+            page, row = entry
+            page.set_row_visible(row, session.visible(field_id))
+            row.set_required(session.required(field_id))
+            row.show_issues(session.issues_for(field_id))
+            if isinstance(row.editor, GroupEditor):
+                row.editor.refresh()
+        self._mark_steps()
+
+    def _mark_steps(self) -> None:
+        for section in self.spec.sections:
+            errors = sum(1 for f in section.fields for i in self.session.issues_for(f.id) if i.is_error)
+            self.steps.mark(self.section_ids[section.id], errors == 0, errors)
+        self.steps.mark(START_ID, None)
+        self.steps.mark(REVIEW_ID, None)
+
+    # --- navigation ----------------------------------------------------------------------------------------------
+
+    def go_to(self, page_id: int) -> None:
+        """Walk to a page with Back and Next, so that the history (and the Back button) stays right."""
+        if page_id not in self.pageIds():
+            return
+        guard = len(self.pageIds()) + 2
+        if page_id in self.visitedIds():
+            while self.currentId() != page_id and guard:
+                self.back()
+                guard -= 1
+        else:
+            while self.currentId() != page_id and self.nextId() != -1 and guard:
+                self.next()
+                guard -= 1
+
+    def go_to_section(self, section_id: str) -> None:
+        if section_id == REVIEW_KEY:
+            self.go_to(REVIEW_ID)
+        elif section_id in self.section_ids:
+            self.go_to(self.section_ids[section_id])
+
+    def go_to_field(self, field_path: str) -> None:
+        """Show the page of a field and put the cursor in it (`family[1].birth_date`: that cell)."""
+        base = field_path.split("[", 1)[0]
+        if base not in self.rows and self.spec.has_field(base):
+            self.section_page(self.spec.section_of(base).id).build()
+        entry = self.rows.get(base)
+        if entry is None:
+            return
+        page, row = entry
+        self.go_to(self.section_ids[page.section.id])
+        scroll = row.container.parentWidget()
+        while scroll is not None and not hasattr(scroll, "ensureWidgetVisible"):
+            scroll = scroll.parentWidget()
+        if scroll is not None:
+            scroll.ensureWidgetVisible(row.container)  # type: ignore[attr-defined]
+        cell = cell_of(field_path)
+        if isinstance(row.editor, GroupEditor) and cell is not None:
+            row.editor.focus_cell(*cell)
+        else:
+            row.editor.focus()
+        page.help.show_field(row.spec)
+
+    def current_key(self) -> str:
+        page_id = self.currentId()
+        if page_id == REVIEW_ID:
+            return REVIEW_KEY
+        page = self.page(page_id)
+        return page.section.id if isinstance(page, SectionPage) else START_KEY
+
+    def _page_changed(self, page_id: int) -> None:
+        if page_id < 0 or self._cleared:
+            return
+        self.steps.set_current(page_id)
+        self.save_now()
+        self._remember_page()
+        page = self.page(page_id)
+        if isinstance(page, SectionPage):
+            first = page.first_visible_row()
+            if first is not None:
+                first.editor.focus()
+                page.help.show_field(first.spec)
+        elif page is self.review_page and self.review_page is not None:
+            self.review_page.refresh(self.spec, self.session, self.can_transmit, self.read_only)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is None or self._cleared or new.window() is not self:
+            return
+        widget: QWidget | None = new
+        while widget is not None and widget is not self:
+            field_id = widget.property(FIELD_PROPERTY)
+            if isinstance(field_id, str) and field_id in self.rows:
+                page, row = self.rows[field_id]
+                if page.help.field_id != field_id:
+                    page.help.show_field(row.spec)
+                return
+            widget = widget.parentWidget()
+
+    # --- saving --------------------------------------------------------------------------------------------------
+
+    def _touch(self) -> None:
+        self._dirty = True
+        self.steps.set_status("Changed: saving in a moment…")
+        self.autosave.start()
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    @property
+    def saving(self) -> bool:
+        return self._saving > 0
+
+    def snapshot(self) -> RequestDoc:
+        """The request as it stands, for saving (the answers copied, the current edition of the form)."""
+        doc = RequestDoc(
+            self.spec.id,
+            self.spec.edition,
+            copy.deepcopy(self.session.answers),
+            self.doc.id,
+            self.doc.created,
+            self.doc.updated,
+            self.doc.state,
+        )
+        return doc
+
+    def save_now(self) -> None:
+        """Save the changes now (the Save button, a page change, closing, the idle lock)."""
+        self.autosave.stop()
+        if self.read_only or not self._dirty or self._cleared:
+            return
+        self._dirty = False
+        self._saving += 1
+        snapshot = self.snapshot()
+        self.steps.set_status("Saving…")
+        ctx = self.ctx
+        ctx.tasks.run_db(
+            lambda: ops.save_request(ctx.require_store(), snapshot), self._saved, self._save_failed
+        )
+
+    def _saved(self, doc: RequestDoc) -> None:
+        self._saving -= 1
+        first = not self.stored
+        self.stored = True
+        self.doc.state, self.doc.updated = doc.state, doc.updated
+        self._problem_shown = None
+        if not self._cleared:
+            when = dt.datetime.now().strftime("%H:%M:%S")
+            self.steps.set_status(f"Saved at {when} ({doc.state.label})")
+            if first:
+                self._remember_page()
+        self.saved.emit(doc)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving -= 1
+        self._dirty = True
+        if isinstance(exc, StoreLocked) or self._cleared:
+            return
+        if isinstance(exc, StoreError):
+            self.steps.set_status(f"Not saved: {exc.message}", problem=True)
+            if self._problem_shown is not type(exc):
+                self._problem_shown = type(exc)
+                messages.store_problem(self, exc)
+            return
+        self.steps.set_status("Not saved: an unexpected problem (see the report).", problem=True)
+        self.ctx.tasks.report(exc)
+
+    def _remember_page(self) -> None:
+        if self.read_only or self._cleared or not (self.stored or self._saving):
+            return
+        ctx, request_id, key = self.ctx, self.doc.id, self.current_key()
+        ctx.tasks.run_db(
+            lambda: ops.remember_page(ctx.require_store(), request_id, key), None, lambda _e: None
+        )
+
+    def _transmit(self) -> None:
+        self.save_now()
+        self.transmit_requested.emit(self.doc.id)
+
+    def _print(self) -> None:
+        self.save_now()
+        self.print_requested.emit(self.doc.id)
+
+    def refresh_review(self) -> None:
+        if self.review_page is not None and self.currentId() == REVIEW_ID:
+            self.review_page.refresh(self.spec, self.session, self.can_transmit, self.read_only)
+
+    # --- closing and locking -------------------------------------------------------------------------------------
+
+    def personal_values(self) -> list[str]:
+        """Every text answer on screen (for scrubbing crash reports and the clipboard check)."""
+        out: list[str] = []
+        for value in self.session.answers.values():
+            if isinstance(value, str):
+                out.append(value)
+            elif isinstance(value, list):
+                out.extend(
+                    v for row in value if isinstance(row, dict) for v in row.values() if isinstance(v, str)
+                )
+        return out
+
+    def clear_personal_data(self) -> None:
+        """The idle lock: stop saving, and empty every editor, the review and the help (nothing personal stays)."""
+        self.autosave.stop()
+        self._cleared = True
+        self._dirty = False
+        self.session = FormSession(self.spec, {})
+        self.doc.answers = {}
+        for _page, row in self.rows.values():
+            row.clear()
+        if self.review_page is not None:
+            self.review_page.clear()
+
+    def _save_layout(self) -> None:
+        settings = self.ctx.settings
+        gui_settings.save_geometry(settings, "wizard", self)
+        gui_settings.save_splitter(settings, "wizard/start", self.start_page.splitter)
+        page = self.currentPage()
+        if isinstance(page, SectionPage) and page.is_built:
+            gui_settings.save_splitter(settings, "wizard/fields", page.splitter)
+        if self.review_page is not None:
+            gui_settings.save_splitter(settings, "wizard/review", self.review_page.splitter)
+
+    def done(self, result: int) -> None:
+        if not self._done:
+            self._done = True
+            self.save_now()
+            self._remember_page()
+            self._save_layout()
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                app.focusChanged.disconnect(self._focus_changed)
+            self.closed.emit(self.doc.id)
+        super().done(result)
