@@ -126,7 +126,7 @@ class IntakeHTTPServer(ThreadingHTTPServer):
             with self._open_lock:
                 self._open.add(tls)
             try:
-                self.RequestHandlerClass(tls, client_address, self)
+                Handler(tls, client_address, self)
             finally:
                 with self._open_lock:
                     self._open.discard(tls)
@@ -256,8 +256,10 @@ class Handler(BaseHTTPRequestHandler):
             if status in (429, 503):
                 retry_after = faults.choice(faults.retry_after)
                 if retry_after is not None:
-                    headers["Retry_After"] = str(retry_after)
-            self.answer(problem(status, "injected_fault", "Injected fault (test).", **headers))
+                    headers["Retry-After"] = str(retry_after)
+            self.answer(
+                Answer(status, {"code": "injected_fault", "message": "Injected fault (test)."}, headers)
+            )
             return
         if not self.server.try_enter():
             self.server.stats.add("faults")
