@@ -44,6 +44,7 @@ def test_server_that_reads_the_request_and_never_answers(store: Store, intake_di
         assert srv.stats.hung == POLICY.tries_per_send
     assert len(client.durations) == POLICY.tries_per_send
     assert all(d < TIMEOUT + 1.0 for d in client.durations), client.durations
+    print(f"\nhanging receiver: tries took {[round(d, 2) for d in client.durations]} s (timeout {TIMEOUT} s)")
     assert result.outcome is Outcome.WAITING and "no answer within 1 s" in result.message
     assert store.get(request_id).state is State.QUEUED
     item = store.outbox_item(request_id)
@@ -73,5 +74,6 @@ def test_server_that_accepts_the_connection_and_never_speaks(store: Store, silen
     with client:
         result = send(store, request_id, client, policy=POLICY)
     assert client.durations and all(d < TIMEOUT + 1.0 for d in client.durations), client.durations
+    print(f"\nsilent listener: tries took {[round(d, 2) for d in client.durations]} s; {result.message}")
     assert result.outcome is Outcome.WAITING
     assert store.get(request_id).state is State.QUEUED
