@@ -486,7 +486,7 @@ class MainWindow(QMainWindow):
         self.model.clear()
         self.deleted.clear()
         self.search.blockSignals(True)
-        self.search.clear()
+        self.search.setText("")  # setText, unlike clear(), leaves nothing in the undo history
         self.search.blockSignals(False)
         self.search_timer.stop()
         self.statusBar().clearMessage()

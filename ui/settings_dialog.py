@@ -236,7 +236,7 @@ class SettingsDialog(QDialog):
         ctx.tasks.run_db(lambda: save_settings(ctx, values), lambda _r: self._saved(values), self._failed)
 
     def _saved(self, values: dict[str, Any]) -> None:
-        self.token.clear()
+        self.token.setText("")
         self.saved.emit(float(values["idle_minutes"]))
         self.accept()
 
@@ -254,6 +254,5 @@ class SettingsDialog(QDialog):
     def clear(self) -> None:
         for row in self.rows.values():
             row.clear()
-        self.token.clear()
-        self.endpoint.clear()
-        self.ca_bundle.clear()
+        for line in (self.token, self.endpoint, self.ca_bundle):
+            line.setText("")

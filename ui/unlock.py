@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -80,14 +81,22 @@ class _PassphraseDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.quit_button = self.buttons.addButton("&Quit", QDialogButtonBox.ButtonRole.RejectRole)
         self.quit_button.setAccessibleName("Quit")
+        self.quit_button.setAutoDefault(False)  # Enter means the main button, never Quit
+        self.ok_button: QPushButton | None = None
         self.buttons.rejected.connect(self.reject)
 
     def _add_ok(self, text: str, name: str) -> QPushButton:
         button = self.buttons.addButton(text, QDialogButtonBox.ButtonRole.AcceptRole)
         button.setAccessibleName(name)
         button.setDefault(True)
+        self.ok_button = button
         self.buttons.accepted.connect(self._submit)
         return button
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.ok_button is not None:
+            self.ok_button.setDefault(True)
 
     def _submit(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -184,8 +193,8 @@ class CreatePassphraseDialog(_PassphraseDialog):
         self.submitted.emit(self.first.text(), self.remember.isChecked())
 
     def clear(self) -> None:
-        self.first.clear()
-        self.second.clear()
+        self.first.setText("")
+        self.second.setText("")
 
 
 class UnlockDialog(_PassphraseDialog):
@@ -243,9 +252,9 @@ class UnlockDialog(_PassphraseDialog):
 
     def fail(self, message: str) -> None:
         super().fail(message)
-        self.passphrase.clear()
+        self.passphrase.setText("")
         self.unlock_button.setEnabled(False)
         self.passphrase.setFocus()
 
     def clear(self) -> None:
-        self.passphrase.clear()
+        self.passphrase.setText("")

@@ -309,6 +309,8 @@ class GroupEditor(Editor):
         if index.isValid():
             self.table.setCurrentIndex(index)
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if index.isValid():
+            self.column_focused.emit(self.model.columns[column])
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.remove_button.setEnabled(current.isValid())

@@ -282,9 +282,15 @@ class StartPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
+        self.wanted_kind = spec.kind  # what the user chose, kept while browsing agreements that lack it
         self.select(spec.agreement.id, spec.kind)
         self.agreement.currentIndexChanged.connect(self._agreement_changed)
+        for kind, button in self.kind_buttons.items():
+            button.clicked.connect(lambda _checked=False, k=kind: self._kind_chosen(k))
         self.kinds.buttonToggled.connect(lambda _b, on: on and self.choice_changed.emit(self.form_id()))
+
+    def _kind_chosen(self, kind: str) -> None:
+        self.wanted_kind = kind
 
     def select(self, agreement_id: str, kind: str) -> None:
         index = self.agreement.findData(agreement_id)
@@ -294,7 +300,7 @@ class StartPage(QWizardPage):
         self._update_kinds(kind)
 
     def _agreement_changed(self) -> None:
-        self._update_kinds(self.kind())
+        self._update_kinds(self.wanted_kind)
         self.choice_changed.emit(self.form_id())
 
     def _update_kinds(self, wanted: str) -> None:
