@@ -66,7 +66,7 @@ def test_cover_sheet_is_addressed_to_the_paper_office_from_the_employer_contact(
     for expected in (paper.fax, paper.phone, *paper.address, "Pat Coordinator", "(212) 555-0100"):
         assert expected in cover
     assert "coordinator@example.com" in cover and "FAX" in cover
-    assert "Number of pages, including this cover" in cover and cover.endswith("Page 1 of 3 3")
+    assert "Pages, including this cover" in cover and cover.endswith("Page 1 of 3 3")
     assert doc.id in cover
     assert "United States and Germany (employee sent abroad)" in cover  # the subject names the agreement
 

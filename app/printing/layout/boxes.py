@@ -26,11 +26,11 @@ class Cell:
     span: float  # share of the row's width
 
 
-def cell(label: str, value: str, span: float = 1.0, *, empty: str = "—") -> Cell:
+def cell(label: str, value: str, span: float = 1.0, *, empty: str = "—", style: str = "value") -> Cell:
     """A box for `label` (plain text) holding `value` (plain text); both escaped here."""
     st = styles()
     if value:
-        para = Paragraph(markup(value), st["value"])
+        para = Paragraph(markup(value), st[style])
     else:
         para = Paragraph(markup(empty), st["empty"]) if empty else None
     return Cell(Paragraph(markup(label), st["label"]), para, span)

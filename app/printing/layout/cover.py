@@ -6,7 +6,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from app.printing.content import FaxCopy, format_date
-from app.printing.fonts import REGULAR, markup
+from app.printing.fonts import BOLD, REGULAR, markup
 from app.printing.layout.boxes import BoxRow, Cell, cell
 from app.printing.layout.page import TotalPages
 from app.printing.layout.styles import RULE, RULE_W, styles
@@ -40,7 +40,7 @@ def cover_sheet(copy: FaxCopy) -> list[Flowable]:
         ),
     )
     sender_lines = "\n".join(_short(x) for x in (sender.name, sender.organisation, sender.address) if x)
-    pages = Cell(Paragraph(markup("Number of pages, including this cover"), st["label"]), TotalPages(10), 1.2)
+    pages = Cell(Paragraph(markup("Pages, including this cover"), st["label"]), TotalPages(12.5, BOLD), 1)
     flow: list[Flowable] = [
         heading,
         Spacer(1, 16),
@@ -52,7 +52,7 @@ def cover_sheet(copy: FaxCopy) -> list[Flowable]:
         ),
         BoxRow(
             [
-                cell("Fax number", to.fax, 1),
+                cell("Fax number", to.fax, 1, style="strong"),
                 cell("Telephone", to.phone, 1),
                 cell(
                     "Telephone and e-mail" if sender.phone else "E-mail",
@@ -61,7 +61,7 @@ def cover_sheet(copy: FaxCopy) -> list[Flowable]:
                 ),
             ]
         ),
-        BoxRow([cell("Date", date, 1), pages, cell("Request ID", copy.request_id, 1.8)]),
+        BoxRow([cell("Date", date, 1), pages, cell("Request ID", copy.request_id, 2)]),
         BoxRow([cell("Subject", copy.subject, 4)]),
         BoxRow(
             [
@@ -76,7 +76,8 @@ def cover_sheet(copy: FaxCopy) -> list[Flowable]:
                 )
             ]
         ),
-        Spacer(1, 18),
+        BoxRow([cell("Notes", "", 4, empty="")], min_height=150),
+        Spacer(1, 14),
         _notice(),
         PageBreak(),
     ]

@@ -61,9 +61,10 @@ class Decor:
 class TotalPages(Flowable):  # type: ignore[misc]
     """The number of pages of the whole document, written where this flowable stands once it is known."""
 
-    def __init__(self, size: float = 10.0) -> None:
+    def __init__(self, size: float = 10.0, font: str = REGULAR) -> None:
         super().__init__()
         self.size = size
+        self.font = font
 
     def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
         self.width, self.height = min(avail_w, 40.0), self.size * 1.26
@@ -74,7 +75,7 @@ class TotalPages(Flowable):  # type: ignore[misc]
 
     def draw(self) -> None:
         x, y = self.canv.absolutePosition(0, self.height - self.size)
-        self.canv.page_count_spots.append((self.canv.getPageNumber(), x, y, self.size))
+        self.canv.page_count_spots.append((self.canv.getPageNumber(), x, y, self.font, self.size))
 
 
 def canvas_class(decor: Decor) -> type[Canvas]:
@@ -86,7 +87,7 @@ def canvas_class(decor: Decor) -> type[Canvas]:
             kwargs["lang"] = "en-US"
             super().__init__(*args, **kwargs)
             self.held_pages: list[dict[str, Any]] = []
-            self.page_count_spots: list[tuple[int, float, float, float]] = []
+            self.page_count_spots: list[tuple[int, float, float, str, float]] = []
             self.total_pages = 0
 
         def showPage(self) -> None:
@@ -101,9 +102,9 @@ def canvas_class(decor: Decor) -> type[Canvas]:
                 self.setFont(BOLD, 8.5)
                 self.setFillColor(INK)
                 self.drawRightString(PAGE_W - MARGIN_X, FOOTER_H - 13, f"Page {number} of {total}")
-                for page, x, y, size in self.page_count_spots:
+                for page, x, y, font, size in self.page_count_spots:
                     if page == number:
-                        self.setFont(REGULAR, size)
+                        self.setFont(font, size)
                         self.drawString(x, y, str(total))
                 Canvas.showPage(self)
             self.total_pages = total

@@ -49,6 +49,7 @@ def styles() -> dict[str, ParagraphStyle]:
     return {
         "label": style("label", 6.8, 8.2, textColor=LABEL),
         "value": style("value", 10, 12.6),
+        "strong": style("strong", 12.5, 15, fontName=BOLD),
         "empty": style("empty", 10, 12.6, textColor=LABEL),
         "cell": style("cell", 9, 11.2),
         "head": style("head", 6.8, 8.2, textColor=LABEL),
