@@ -274,8 +274,12 @@ class Outbox:
     """The outbox of one store, sending to one receiving service. For the GUI and the command line.
 
     Run `send_due` and `check_status` on a worker thread (they do network and database work); `cancel()` may be
-    called from any thread and ends a run after the item being sent. One run at a time: a second concurrent
-    `send_due` returns at once with `stopped` set.
+    called from any thread and ends a run once the requests being sent are done. One run at a time: a second
+    concurrent `send_due` returns at once with `stopped` set.
+
+    A run sends up to `concurrency` requests at a time (default 2), each sender on its own connection, so that one
+    request's database commit overlaps the next one's network round trip. Each request is handled by exactly one
+    sender; `concurrency=1` sends strictly one after another.
     """
 
     def __init__(
@@ -288,24 +292,31 @@ class Outbox:
         sleep: Sleep | None = None,
         rng: random.Random | None = None,
         catalog: Catalog | None = None,
+        concurrency: int = 2,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         self.store = store
         self.client = client
         self.policy = policy or RetryPolicy()
+        self.concurrency = concurrency
         self._clock = clock
         self._cancel = threading.Event()
         self._sleep: Sleep = sleep or self._cancel.wait
         self._rng = rng or random.Random()
         self._catalog = catalog
         self._running = threading.Lock()
+        self._extra_clients: list[Client] = []
+        self._sending: set[str] = set()
+        self._sending_lock = threading.Lock()
         self.paused_until: float | None = None
         self.pause_reason: str | None = None
-        self._sending: str | None = None
 
     @property
-    def sending(self) -> str | None:
-        """The id of the request being sent right now (the GUI should not let it be edited meanwhile), or None."""
-        return self._sending
+    def sending(self) -> frozenset[str]:
+        """The ids of the requests being sent right now (the GUI should not let them be edited meanwhile)."""
+        with self._sending_lock:
+            return frozenset(self._sending)
 
     @classmethod
     def from_store(cls, store: Store, *, keychain_backend: Any | None = None, **kwargs: Any) -> Outbox:
@@ -315,6 +326,9 @@ class Outbox:
 
     def close(self) -> None:
         self.client.close()
+        for extra in self._extra_clients:
+            extra.close()
+        self._extra_clients.clear()
 
     def __enter__(self) -> Outbox:
         return self
@@ -334,34 +348,41 @@ class Outbox:
     # --- sending -------------------------------------------------------------------------------------------------
 
     def cancel(self) -> None:
-        """End the current run after the item being sent (and cut short any backoff wait)."""
+        """End the current run once the requests being sent are done (and cut short any backoff wait)."""
         self._cancel.set()
 
     def send_one(self, request_id: str) -> SendResult:
         """Send one queued request now (Send now on one item), whatever its next try time."""
         with self._running:
             self._cancel.clear()
-            return self._send(request_id)
+            return self._send(request_id, self.client)
 
-    def _send(self, request_id: str) -> SendResult:
-        self._sending = request_id
+    def _send(self, request_id: str, client: Client) -> SendResult:
+        with self._sending_lock:
+            self._sending.add(request_id)
         try:
             result = send(
                 self.store,
                 request_id,
-                self.client,
+                client,
                 policy=self.policy,
                 clock=self._clock,
                 sleep=self._sleep,
                 rng=self._rng,
             )
         finally:
-            self._sending = None
+            with self._sending_lock:
+                self._sending.discard(request_id)
         if result.endpoint_wide and result.outcome is Outcome.WAITING:
             self.paused_until, self.pause_reason = result.next_try, result.message
         elif result.outcome is Outcome.SENT:
             self.paused_until, self.pause_reason = None, None
         return result
+
+    def _clients(self, n: int) -> list[Client]:
+        while len(self._extra_clients) < n - 1:
+            self._extra_clients.append(Client(self.client.settings, catalog=self._catalog))
+        return [self.client, *self._extra_clients[: n - 1]]
 
     def send_due(
         self, now: float | None = None, progress: Progress | None = None, *, force: bool = False
@@ -370,8 +391,8 @@ class Outbox:
 
         `force` (Send now) sends every queued item whatever its next try time, and ignores a pause. The run stops
         early when a problem concerns the whole endpoint (TLS, no connection, token refused, overloaded with a
-        long Retry-After); the other items keep their place and `paused_until` says when automatic sending
-        resumes.
+        long Retry-After): no further request is started, the others keep their place, and `paused_until` says
+        when automatic sending resumes. `progress` is called from the sending threads, one call at a time.
         """
         if not self._running.acquire(blocking=False):
             return RunReport(stopped="Another send is already running.")
@@ -382,24 +403,62 @@ class Outbox:
                 return RunReport(stopped=self.pause_reason, paused_until=self.paused_until)
             due = self.store.outbox(None if force else _now_floor(now))
             report = RunReport(total=len(due))
-            for n, item in enumerate(due, 1):
-                if self._cancel.is_set():
-                    report.stopped = "Cancelled."
-                    break
-                try:
-                    result = self._send(item.request_id)
-                except NotQueued:  # taken out (edited, deleted) while the run was going on
-                    continue
-                report.results.append(result)
-                if progress is not None:
-                    progress(n, len(due), result)
-                if result.endpoint_wide:
-                    report.stopped = result.message
-                    report.paused_until = self.paused_until
-                    break
+            if due:
+                self._run(due, report, progress)
             return report
         finally:
             self._running.release()
+
+    def _run(self, due: list[OutboxItem], report: RunReport, progress: Progress | None) -> None:
+        pending = iter(due)
+        lock = threading.Lock()
+        failures: list[BaseException] = []
+
+        def worker(client: Client) -> None:
+            while True:
+                with lock:
+                    if report.stopped is not None or failures:
+                        return
+                    if self._cancel.is_set():
+                        report.stopped = "Cancelled."
+                        return
+                    item = next(pending, None)
+                if item is None:
+                    return
+                try:
+                    result = self._send(item.request_id, client)
+                except NotQueued:  # taken out (edited, deleted) while the run was going on
+                    continue
+                except BaseException as exc:  # a store or program error: end the run, raise it to the caller
+                    with lock:
+                        failures.append(exc)
+                    return
+                with lock:
+                    report.results.append(result)
+                    if result.endpoint_wide and report.stopped is None:
+                        report.stopped = result.message
+                        report.paused_until = self.paused_until
+                    if progress is not None:
+                        progress(len(report.results), len(due), result)
+
+        def guarded(client: Client) -> None:
+            try:
+                worker(client)
+            except BaseException as exc:  # e.g. from the progress callback
+                with lock:
+                    failures.append(exc)
+
+        clients = self._clients(min(self.concurrency, len(due)))
+        threads = [threading.Thread(target=guarded, args=(c,), name="outbox-sender") for c in clients[1:]]
+        for t in threads:
+            t.start()
+        try:
+            guarded(clients[0])
+        finally:
+            for t in threads:
+                t.join()
+        if failures:
+            raise failures[0]
 
     def next_wakeup(self) -> float | None:
         """When an item is next due (epoch seconds), or None when the outbox is empty."""

@@ -149,7 +149,7 @@ def test_bad_token_takes_the_request_out_and_stops_the_run(store: Store, server:
     first, second = ready_request(store), ready_request(store)
     queue(store, first)
     queue(store, second)
-    with Outbox(store, client_for(server, token="not-the-token"), policy=FAST) as outbox:
+    with Outbox(store, client_for(server, token="not-the-token"), policy=FAST, concurrency=1) as outbox:
         report = outbox.send_due(force=True)
     assert len(report.results) == 1 and report.results[0].outcome is Outcome.REFUSED
     assert report.stopped and "token" in report.stopped
@@ -199,7 +199,9 @@ def test_overload_with_a_long_retry_after_pauses_the_outbox(store: Store, intake
         queue(store, request_id)
     clock = FakeClock(time.time() + 5)
     with start(intake_dir, Faults(error_rate=1.0, error_statuses=(503,), retry_after=("86400",))) as srv:
-        with Outbox(store, client_for(srv), policy=FAST, clock=clock, sleep=clock.sleep) as outbox:
+        with Outbox(
+            store, client_for(srv), policy=FAST, clock=clock, sleep=clock.sleep, concurrency=1
+        ) as outbox:
             report = outbox.send_due()
             assert len(report.results) == 1 and report.stopped
             assert outbox.paused_until == pytest.approx(clock.now + 3600)  # 86400 s capped at an hour
@@ -222,7 +224,9 @@ def test_connection_refused_keeps_everything_queued(store: Store, tmp_path: Path
         endpoint=f"https://127.0.0.1:{port}", token=TOKEN, connect_timeout=1, read_timeout=1
     )
     clock = FakeClock(time.time() + 5)
-    with Outbox(store, Client(settings), policy=FAST, clock=clock, sleep=clock.sleep) as outbox:
+    with Outbox(
+        store, Client(settings), policy=FAST, clock=clock, sleep=clock.sleep, concurrency=1
+    ) as outbox:
         report = outbox.send_due()
     assert len(report.results) == 1
     assert report.results[0].outcome is Outcome.WAITING
@@ -244,7 +248,7 @@ def test_progress_reports_n_of_m(store: Store, server: RunningIntake) -> None:
 def test_cancel_stops_after_the_current_item(store: Store, server: RunningIntake) -> None:
     for _ in range(3):
         queue(store, ready_request(store))
-    with Outbox(store, client_for(server), policy=FAST) as outbox:
+    with Outbox(store, client_for(server), policy=FAST, concurrency=1) as outbox:
         report = outbox.send_due(progress=lambda n, m, r: outbox.cancel())
     assert report.sent == 1 and report.stopped == "Cancelled."
     assert len(store.outbox()) == 2
@@ -356,7 +360,7 @@ def test_another_sender_stored_the_receipt_first(store: Store, server: RunningIn
 def test_outbox_says_which_request_is_being_sent(store: Store, server: RunningIntake) -> None:
     request_id = ready_request(store)
     queue(store, request_id)
-    seen: list[str | None] = []
+    seen: list[frozenset[str]] = []
     with Outbox(store, client_for(server), policy=FAST) as outbox:
         real_submit = outbox.client.submit
 
@@ -366,5 +370,42 @@ def test_outbox_says_which_request_is_being_sent(store: Store, server: RunningIn
 
         outbox.client.submit = spy  # type: ignore[method-assign]
         outbox.send_due()
-        assert outbox.sending is None
-    assert seen == [request_id]
+        assert outbox.sending == frozenset()
+    assert seen == [frozenset({request_id})]
+
+
+# --- concurrent senders --------------------------------------------------------------------------------------------
+
+
+def test_two_senders_send_each_request_once_and_count_progress_in_order(
+    store: Store, server: RunningIntake
+) -> None:
+    ids = [ready_request(store) for _ in range(12)]
+    for request_id in ids:
+        queue(store, request_id)
+    seen: list[tuple[int, int]] = []
+    with Outbox(store, client_for(server), policy=FAST, concurrency=2) as outbox:
+        report = outbox.send_due(progress=lambda n, m, r: seen.append((n, m)))
+    assert report.sent == 12 and seen == [(n, 12) for n in range(1, 13)]
+    assert sorted(server.stats.keys) == sorted(ids) and set(server.stats.keys.values()) == {1}
+    assert server.stats.connections == 2  # one connection per sender, kept alive
+
+
+def test_an_endpoint_problem_stops_every_sender(store: Store, server: RunningIntake) -> None:
+    for _ in range(6):
+        queue(store, ready_request(store))
+    with Outbox(store, client_for(server, token="nope"), policy=FAST, concurrency=2) as outbox:
+        report = outbox.send_due()
+    assert 1 <= len(report.results) <= 2 and report.stopped is not None
+    assert len(store.outbox()) >= 4
+
+
+def test_a_failing_progress_callback_reaches_the_caller(store: Store, server: RunningIntake) -> None:
+    for _ in range(4):
+        queue(store, ready_request(store))
+
+    def boom(n: int, m: int, result: object) -> None:
+        raise RuntimeError("progress failed")
+
+    with Outbox(store, client_for(server), policy=FAST, concurrency=2) as outbox, pytest.raises(RuntimeError):
+        outbox.send_due(progress=boom)
