@@ -17,6 +17,7 @@ from app.request import RequestDoc
 FIRST, MIDDLE, LAST = "worker.first_name", "worker.middle_name", "worker.last_name"
 SSN, BIRTH = "worker.ssn", "worker.birth_date"
 START, END = "assignment.start_date", "assignment.end_date"
+SELF_START, SELF_END = "self.start_date", "self.end_date"
 IS_EXTENSION, PREVIOUS_END = "assignment.is_extension", "assignment.previous_certificate_end"
 EMPLOYER_PREFIX = "employer."
 
@@ -90,6 +91,7 @@ def columns_for(doc: RequestDoc) -> Columns:
         name_search=fold(name),  # "last, first middle": sorts by last name, and every name is searchable
         ssn_key=ssn_digits(answers.get(SSN)),
         namebirth_key=namebirth_key(answers),
-        start_date=iso_date(answers.get(START)),
-        end_date=iso_date(answers.get(END)),
+        # The period abroad: the assignment's, or for a self-employed person the self-employment's.
+        start_date=iso_date(answers.get(START) or answers.get(SELF_START)),
+        end_date=iso_date(answers.get(END) or answers.get(SELF_END)),
     )
