@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "app.cli.docs_cmd",
     "app.cli.transmit_cmd",
     "app.cli.gui_cmd",
+    "app.cli.demo_cmd",
 )
 
 
