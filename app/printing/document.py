@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from app.printing.layout.issues import error_page
 from app.printing.layout.page import Decor, canvas_class, decorate
 from app.printing.layout.styles import FOOTER_H, FRAME_W, MARGIN_X, PAGE_H, PAGE_W
 from app.request import RequestDoc
+
+_BUILD_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ def render_copy(copy: FaxCopy) -> Rendered:
         holder.append(canvas)
         return canvas
 
-    template.build(story, canvasmaker=make_canvas)
+    with _BUILD_LOCK:  # reportlab keeps per-document font subsets in shared font objects: one build at a time
+        template.build(story, canvasmaker=make_canvas)
     pages = int(getattr(holder[-1], "total_pages", 0)) if holder else 0
     return Rendered(buffer.getvalue(), pages, copy.ready, len(copy.errors), copy.masked)
 

@@ -58,7 +58,6 @@ def _rows(items: Sequence[Entry | Grid]) -> list[Flowable]:
     for item in items:
         if isinstance(item, Grid):
             close()
-            out.append(Spacer(1, 5))
             out.append(_grid(item))
             continue
         if sum(e.size for e in row) + item.size > ROW_UNITS:
@@ -84,7 +83,8 @@ def _facts(facts: Sequence[FactNote]) -> Flowable:
             body += f'<br/><font face="{BOLD}">Flagged:</font> {markup(f.flag)}'
         rows.append([Paragraph(markup(f.title), st["fact"]), Paragraph(body, st["fact"])])
     return table(
-        "As recorded in this program's definition of the agreement; a flagged fact is not confirmed on SSA's site.",
+        "For reference: the agreement's rules as the sender's software records them. A flagged fact could not "
+        "be confirmed on an SSA page.",
         ["Fact", "What the agreement says"],
         rows,
         [FRAME_W * 0.24, FRAME_W * 0.76],
