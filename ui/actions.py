@@ -2,14 +2,12 @@
 dialog `ui.print_dialog` where it is installed). Everything else in `ui/` calls these functions, so changing how
 an action is carried out is a change here alone.
 
-The functions that touch the network or render PDFs run on the background pool (`TaskManager.run_io`); the store
+The functions that touch the network run on the background pool (`TaskManager.run_io`); the store
 calls they make are serialised by the store's own lock. Queueing is database work and runs on the database thread.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -38,7 +36,6 @@ __all__ = [
     "TransmitError",
     "check_status",
     "open_print_dialog",
-    "print_to_file",
     "queue",
     "save_transmission_settings",
     "send_due",
@@ -100,25 +97,11 @@ def save_transmission_settings(
 # --- printing ------------------------------------------------------------------------------------------------------
 
 
-def print_dialog_installed() -> bool:
-    return importlib.util.find_spec("ui.print_dialog") is not None
+def open_print_dialog(parent: QWidget | None, context: Any, doc: RequestDoc) -> QWidget:
+    """The Print fax copy dialog (`ui.print_dialog`: preview, print, save as PDF), opened without blocking.
 
+    Imported here, on first use, so that the PDF viewer's libraries load only when someone prints.
+    """
+    from ui.print_dialog import open_print_dialog as open_dialog
 
-def open_print_dialog(parent: QWidget, context: Any, doc: RequestDoc) -> bool:
-    """Show the print dialog (preview, print, save as PDF) when it is installed; False when it is not."""
-    if not print_dialog_installed():
-        return False
-    module = importlib.import_module("ui.print_dialog")
-    opener = getattr(module, "open_print_dialog", None)
-    if opener is None:
-        return False
-    opener(parent, context, doc)
-    return True
-
-
-def print_to_file(doc: RequestDoc, catalog: Catalog, path: str, *, mask_ssn: bool = False) -> int:
-    """Render the fax copy and write it to `path` atomically; returns the number of pages."""
-    from app.printing import write_request_pdf
-
-    rendered = write_request_pdf(doc, catalog.form(doc.form), path, mask_ssn=mask_ssn)
-    return rendered.pages
+    return open_dialog(parent, context, doc)

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from app.forms import Catalog, UnknownForm, default_catalog
 from app.forms.model import FormSpec
@@ -252,27 +252,12 @@ class AppController(QObject):
     # --- printing ------------------------------------------------------------------------------------------------
 
     def print_request(self, request_id: str) -> None:
+        """Print fax copy: the request as stored (after any pending save: same database thread), in the dialog."""
         ctx = self.ctx
         parent: QWidget | None = self.wizards.get(request_id) or self.window
-
-        def loaded(doc: RequestDoc) -> None:
-            if actions.open_print_dialog(parent or QWidget(), ctx, doc):
-                return
-            dialog = QFileDialog(
-                parent, "Save the fax copy", f"request-{doc.id[:8]}.pdf", "PDF files (*.pdf)"
-            )
-            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-            dialog.setDefaultSuffix("pdf")
-            dialog.fileSelected.connect(lambda path: self._print_to(doc, path))
-            dialog.open()
-
-        ctx.tasks.run_db(lambda: ctx.require_store().get(request_id), loaded)
-
-    def _print_to(self, doc: RequestDoc, path: str) -> None:
-        ctx = self.ctx
-        ctx.tasks.run_io(
-            lambda: actions.print_to_file(doc, ctx.catalog, path),
-            lambda pages: self._status(f"Fax copy saved: {pages} page(s)."),
+        ctx.tasks.run_db(
+            lambda: ctx.require_store().get(request_id),
+            lambda doc: actions.open_print_dialog(parent, ctx, doc),
         )
 
     # --- transmission feedback -----------------------------------------------------------------------------------

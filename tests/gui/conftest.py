@@ -28,8 +28,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/gui/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
-            # The offscreen platform cannot raise windows or grab the keyboard (completion popups ask it to).
-            item.add_marker(pytest.mark.qt_log_ignore(r"This plugin does not support (raise|grabbing)"))
+            # The offscreen platform cannot raise windows, grab the keyboard (completion popups ask it to) or pass
+            # size hints on to a window manager (message boxes do).
+            item.add_marker(
+                pytest.mark.qt_log_ignore(r"This plugin does not support (raise|grabbing|propagateSizeHints)")
+            )
 
 
 @pytest.fixture(scope="session")

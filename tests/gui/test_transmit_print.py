@@ -1,0 +1,120 @@
+"""Transmission and printing from the windows, wired to the core: Settings (endpoint, CA bundle, token) typed in,
+Transmit on the review page against the reference intake service (a receipt comes back and the request is Sent),
+Check status, the message when transmission is not set up, and Print fax copy opening its dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
+
+from app.forms import Catalog
+from app.request import State
+from intake import RunningIntake, serve_in_thread
+from tests.gui.conftest import add_example
+from tests.gui.helpers import start_app, stop_app
+from tests.gui.keyboard import replace_text
+from ui.wizard import REVIEW_ID
+
+pytestmark = pytest.mark.gui
+TOKEN = "gui-test-token-0123456789"
+
+
+@pytest.fixture
+def intake(tmp_path: Path) -> Iterator[RunningIntake]:
+    with serve_in_thread(tmp_path / "intake", [TOKEN]) as running:
+        yield running
+
+
+def boxes() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def configure(qtbot: Any, controller: Any, intake: RunningIntake) -> None:
+    controller.show_settings()
+    dialog = controller.settings_dialog
+    dialog.tabs.setCurrentIndex(2)
+    replace_text(qtbot, dialog.endpoint, intake.url)
+    replace_text(qtbot, dialog.ca_bundle, str(intake.ca_path))
+    replace_text(qtbot, dialog.token, TOKEN)
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible(), dialog.problem.text()
+
+
+def test_transmit_from_the_review_page_then_check_status(
+    qtbot: Any, data_dir: Path, catalog: Catalog, intake: RunningIntake
+) -> None:
+    controller = start_app(qtbot, data_dir, catalog)
+    configure(qtbot, controller, intake)
+    doc = add_example(controller.ctx.store, catalog, "de-employee")
+    controller.window.refresh()
+    controller.open_request(doc.id)
+    wizard = controller.wizards[doc.id]
+    wizard.go_to(REVIEW_ID)
+    review = wizard.review_page
+    assert review.transmit_button.isEnabled()
+    qtbot.mouseClick(review.transmit_button, Qt.MouseButton.LeftButton)
+    assert controller.ctx.store.get(doc.id).state is State.SENT
+    receipt = controller.ctx.store.receipt(doc.id)
+    assert receipt and receipt.get("confirmation")
+    assert any(receipt["confirmation"] in b.text() for b in boxes())
+    for box in boxes():
+        box.close()
+    wizard.close()
+    window = controller.window
+    window.table.selectRow(window.model.row_of(doc.id))
+    assert window.model.summary(window.model.row_of(doc.id)).state is State.SENT
+    assert window.status_action.isEnabled()
+    window.status_action.trigger()
+    assert any("receiving service says" in b.text() for b in boxes())
+    for box in boxes():
+        box.close()
+    stop_app(controller)
+
+
+def test_transmit_without_settings_says_what_to_set(qtbot: Any, data_dir: Path, catalog: Catalog) -> None:
+    controller = start_app(qtbot, data_dir, catalog)
+    doc = add_example(controller.ctx.store, catalog, "dk-employee")
+    window = controller.window
+    window.refresh()
+    window.table.selectRow(window.model.row_of(doc.id))
+    window.transmit_action.trigger()
+    shown = boxes()
+    assert shown and "not set up" in shown[0].text() and "Settings" in shown[0].informativeText()
+    for box in shown:
+        box.close()
+    assert controller.ctx.store.get(doc.id).state is State.QUEUED  # it waits in the outbox
+    stop_app(controller)
+
+
+def test_a_draft_is_not_transmitted(qtbot: Any, data_dir: Path, catalog: Catalog) -> None:
+    controller = start_app(qtbot, data_dir, catalog)
+    doc = add_example(controller.ctx.store, catalog, "dk-employee", worker__ssn="000-12-3456")
+    controller.outbox.transmit(doc.id)  # what Transmit would do, were it not disabled for a draft
+    shown = boxes()
+    assert shown and "1 error" in shown[0].text() and "review page" in shown[0].informativeText()
+    for box in shown:
+        box.close()
+    assert controller.ctx.store.get(doc.id).state is State.DRAFT
+    stop_app(controller)
+
+
+def test_print_fax_copy_opens_the_print_dialog(qtbot: Any, data_dir: Path, catalog: Catalog) -> None:
+    from ui.print_dialog import PrintDialog
+
+    controller = start_app(qtbot, data_dir, catalog)
+    doc = add_example(controller.ctx.store, catalog, "fr-employee")
+    controller.open_request(doc.id)
+    wizard = controller.wizards[doc.id]
+    wizard.go_to(REVIEW_ID)
+    qtbot.mouseClick(wizard.review_page.print_button, Qt.MouseButton.LeftButton)
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, PrintDialog) and w.isVisible()]
+    assert len(dialogs) == 1 and dialogs[0].doc.id == doc.id
+    controller.lock()  # the lock closes it with the rest: the preview holds personal data
+    assert not any(isinstance(w, PrintDialog) and w.isVisible() for w in QApplication.topLevelWidgets())
+    assert wizard.button(QWizard.WizardButton.CancelButton) is not None
+    stop_app(controller)
