@@ -132,3 +132,44 @@ def test_an_invalid_request_with_undrawable_text_in_an_unknown_field_still_print
     rendered = render(doc, spec)
     assert not rendered.ready
     assert "bogus.\ufffd" in all_text(rendered.pdf)
+
+
+PRINTABLE_NAMES = (
+    "Zoë Ångström",
+    "Søren Kierkegård",
+    "Ōtsuka Ryūnosuke",
+    "Dvořák Čapek",
+    "Şükrü Öztürk",
+    "Đorđe Marković",
+    "Trần Thị Hồng Nhung",
+    "Phạm Quỳnh Ưng",
+    "Γιώργος Παπαδόπουλος",
+    "Αθηνά Ξυδάκη",
+    "Владимир Ёлкин",
+    "Олександр Ґудзь",
+    "Ǆemal Ǉubić",
+    "山田太郎",
+    "佐藤 はるか",
+    "カタカナ・ミドル",
+    "김민준",
+    "이서연",
+    "陳大文",
+    "Łódź-Świętokrzyska",
+    "Ævar Þórsson",
+    "Nuño d'Árbol-Ñandú",
+)
+REFUSED_NAMES = (("שרה כהן", "right-to-left"), ("محمد علي", "right-to-left"), ("देवनागरी", "no font"))
+
+
+@pytest.mark.parametrize("name", PRINTABLE_NAMES)
+def test_real_names_across_scripts_print_as_written(name: str) -> None:
+    doc, spec = example("de-employee", worker__last_name=name)
+    assert name in all_text(render(doc, spec).pdf)
+
+
+@pytest.mark.parametrize(("name", "reason"), REFUSED_NAMES)
+def test_names_in_unsupported_scripts_are_refused_by_name(name: str, reason: str) -> None:
+    doc, spec = example("de-employee", worker__last_name=name)
+    with pytest.raises(GlyphMissing) as info:
+        render(doc, spec)
+    assert info.value.where == "Last name" and reason in info.value.user_text
