@@ -88,6 +88,9 @@ def test_an_invalid_request_prints_marked_on_every_page_with_an_error_page() -> 
     assert "1 Social Security number Social Security number: SSA never issues this number" in first
     assert "2 Contact e-mail Contact e-mail is not an e-mail address" in first
     assert "FAX" in texts[1]  # the cover follows the error page
+    assert texts[1].endswith(
+        f"Page 2 of {rendered.pages} {rendered.pages - 1}"
+    )  # pages to fax: not the error page
 
 
 def test_errors_name_rows_of_family_members_and_unknown_fields() -> None:

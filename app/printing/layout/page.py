@@ -3,7 +3,7 @@ and, on a request that is not ready, the NOT READY TO SEND mark.
 
 "Page N of M" needs M before the first page is finished, so the canvas keeps every page until the end and
 numbers them all on `save` (the usual reportlab recipe). A `TotalPages` flowable leaves a spot that is filled in
-with M at that moment (the cover sheet's page count).
+at that moment with the number of pages from its own page to the end (the cover sheet's page count).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Decor:
 
 
 class TotalPages(Flowable):  # type: ignore[misc]
-    """The number of pages of the whole document, written where this flowable stands once it is known."""
+    """The number of pages from this one to the end, written where this flowable stands once it is known."""
 
     def __init__(self, size: float = 10.0, font: str = REGULAR) -> None:
         super().__init__()
@@ -103,9 +103,11 @@ def canvas_class(decor: Decor) -> type[Canvas]:
                 self.setFillColor(INK)
                 self.drawRightString(PAGE_W - MARGIN_X, FOOTER_H - 13, f"Page {number} of {total}")
                 for page, x, y, font, size in self.page_count_spots:
-                    if page == number:
+                    if (
+                        page == number
+                    ):  # the pages from this one on: the error pages before a cover are not sent
                         self.setFont(font, size)
-                        self.drawString(x, y, str(total))
+                        self.drawString(x, y, str(total - number + 1))
                 Canvas.showPage(self)
             self.total_pages = total
             Canvas.save(self)
