@@ -81,9 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        server.stopping.set()
-        server.server_close()
-        server.service.close()
+        server.close()
     print("intake service stopped", flush=True)
     return 0
 

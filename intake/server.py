@@ -146,9 +146,14 @@ class IntakeHTTPServer(ThreadingHTTPServer):
         self._in_flight.release()
 
     def stop(self) -> None:
-        """Stop serving, end hanging answers, cut open connections, wait for their threads, close everything."""
+        """Stop serving (from another thread than `serve_forever`'s), then `close()`."""
         self.stopping.set()
         self.shutdown()
+        self.close()
+
+    def close(self) -> None:
+        """End hanging answers, cut open (keep-alive) connections, wait for their threads, close everything."""
+        self.stopping.set()
         with self._open_lock:
             sockets = list(self._open)
         for s in sockets:
