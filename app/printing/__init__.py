@@ -4,7 +4,7 @@ No Qt here. `render` / `render_request_pdf` make the PDF in memory, `write_reque
 An answer with a character no embedded font can draw stops the print with `GlyphMissing`, naming the field.
 """
 
-from app.printing.content import FaxCopy, build, mask_ssn
+from app.printing.content import FaxCopy, build
 from app.printing.document import (
     Rendered,
     render,
@@ -14,6 +14,7 @@ from app.printing.document import (
     write_request_pdf,
 )
 from app.printing.errors import GlyphMissing, PrintError
+from app.printing.values import mask_ssn
 
 __all__ = [
     "FaxCopy",

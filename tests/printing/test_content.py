@@ -7,7 +7,8 @@ import pytest
 from app.forms import default_catalog
 from app.forms.model import FieldType
 from app.printing import build, render
-from app.printing.content import Entry, Grid, display
+from app.printing.content import Entry, Grid
+from app.printing.values import display
 from tests.printing.helpers import all_text, example, flat, pages_text
 
 FORMS = ("de-employee", "dk-employee", "jp-self_employed", "es-employee", "fr-self_employed", "qc-employee")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from app.printing.content import FaxCopy, format_date
+from app.printing.content import FaxCopy
 from app.printing.fonts import BOLD, REGULAR, markup
 from app.printing.layout.boxes import BoxRow, Cell, cell
 from app.printing.layout.page import TotalPages
 from app.printing.layout.styles import RULE, RULE_W, styles
+from app.printing.values import format_date
 
 SHORT = 160  # characters of one answer on the cover sheet
 
