@@ -76,4 +76,6 @@ def test_thousand_requests_through_a_faulty_receiver(store: Store, intake_dir: P
         f"{stats.dropped} dropped after processing, {stats.faults} injected 5xx/429, {rounds} outbox runs, "
         f"tries per request: median {tries[N // 2]}, max {tries[-1]}; {elapsed:.1f} s"
     )
-    assert tries[-1] <= 15
+    # A try fails with p = 0.2 + 0.8/3 ~ 0.47, so 30 failures in a row for any of 1,000 requests has a chance of
+    # about 3e-7: more than that would mean the outbox is not retrying as it should.
+    assert tries[-1] <= 30
