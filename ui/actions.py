@@ -9,32 +9,22 @@ calls they make are serialised by the store's own lock. Queueing is database wor
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
-from app.forms import Catalog
 from app.request import RequestDoc
 from app.store import OutboxItem, Store
-from app.transmit import (
-    Outbox,
-    ReceiverStatus,
-    RunReport,
-    SendResult,
-    TransmitError,
-    clear_token,
-    describe,
-    set_ca_bundle,
-    set_endpoint,
-    set_token,
-)
-from app.transmit import queue as queue_request
 
-Progress = Callable[[int, int, SendResult], Any]
+if TYPE_CHECKING:
+    from app.forms import Catalog
+    from app.transmit import Outbox, ReceiverStatus, RunReport, SendResult
+
+Progress = Callable[[int, int, "SendResult"], Any]
 
 __all__ = [
-    "TransmitError",
     "check_status",
+    "is_transmit_error",
     "open_print_dialog",
     "queue",
     "save_transmission_settings",
@@ -49,16 +39,27 @@ def transmission_available() -> bool:
     return True
 
 
+def is_transmit_error(exc: BaseException) -> bool:
+    """A known transmission problem (not set up, not ready, receiver unavailable...), with `user_text`."""
+    from app.transmit import TransmitError
+
+    return isinstance(exc, TransmitError)
+
+
 # --- transmission --------------------------------------------------------------------------------------------------
 
 
 def queue(store: Store, request_id: str, catalog: Catalog) -> OutboxItem:
     """Validate again and freeze the request in the outbox (`NotReady` with every issue when it has errors)."""
+    from app.transmit import queue as queue_request
+
     return queue_request(store, request_id, catalog=catalog)
 
 
 def outbox(store: Store, catalog: Catalog) -> Outbox:
     """An outbox over the store's transmission settings (`NotConfigured` when they are missing)."""
+    from app.transmit import Outbox
+
     return Outbox.from_store(store, catalog=catalog)
 
 
@@ -76,6 +77,8 @@ def check_status(box: Outbox, request_id: str) -> ReceiverStatus:
 
 def transmission_settings(store: Store) -> dict[str, Any]:
     """Endpoint, CA bundle, and where the token is kept (never the token itself)."""
+    from app.transmit import describe
+
     return describe(store)
 
 
@@ -83,6 +86,8 @@ def save_transmission_settings(
     store: Store, endpoint: str, ca_bundle: str, token: str | None, *, forget_token: bool = False
 ) -> None:
     """Keep the endpoint and the CA bundle (checked by the core); a new token when given, or forget it."""
+    from app.transmit import clear_token, set_ca_bundle, set_endpoint, set_token
+
     if endpoint.strip():
         set_endpoint(store, endpoint)
     else:

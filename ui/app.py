@@ -7,7 +7,6 @@ window is wanted, so that the core never loads Qt).
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import signal
 import sys
 from pathlib import Path
@@ -37,6 +36,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def setup_logging(data_dir: Path) -> logging.Handler:
     """Warnings and errors to `<data dir>/logs/coc.log`, every line scrubbed of personal data."""
+    import logging.handlers
+
     folder = data_dir / "logs"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     handler = logging.handlers.RotatingFileHandler(

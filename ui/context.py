@@ -2,29 +2,63 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 
-from app.forms import Catalog
 from app.store import Store, StoreLocked
 from ui.tasks import TaskManager
 
+if TYPE_CHECKING:
+    from app.forms import Catalog
 
-@dataclass
+
 class AppContext:
-    data_dir: Path
-    catalog: Catalog
-    tasks: TaskManager
-    settings: QSettings
-    store: Store | None = None
-    idle_minutes: float = 15.0
-    agreement_names: dict[str, str] = field(default_factory=dict)
+    """The shared state of one running application.
 
-    def __post_init__(self) -> None:
-        if not self.agreement_names:
-            self.agreement_names = {a.id: a.name for a in self.catalog.agreements.values()}
+    `catalog` may be given, or is loaded on first use (the controller warms it in the background while the
+    unlock dialog waits for the passphrase, so that starting does not wait for the definitions).
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        catalog: Catalog | None,
+        tasks: TaskManager,
+        settings: QSettings,
+        store: Store | None = None,
+        idle_minutes: float = 15.0,
+    ) -> None:
+        self.data_dir = data_dir
+        self.tasks = tasks
+        self.settings = settings
+        self.store = store
+        self.idle_minutes = idle_minutes
+        self._catalog = catalog
+        self._names: dict[str, str] | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            from app.forms import default_catalog
+
+            self._catalog = default_catalog()
+        return self._catalog
+
+    @property
+    def catalog_loaded(self) -> bool:
+        return self._catalog is not None
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._names = None
+
+    @property
+    def agreement_names(self) -> dict[str, str]:
+        if self._names is None:
+            self._names = {a.id: a.name for a in self.catalog.agreements.values()}
+        return self._names
 
     def require_store(self) -> Store:
         """The open store; `StoreLocked` once the idle lock closed it (a task queued before the lock then stops)."""

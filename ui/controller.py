@@ -7,31 +7,43 @@ then closes the store on that same thread, so that no saved change is lost, and 
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from app.forms import Catalog, UnknownForm, default_catalog
-from app.forms.model import FormSpec
 from app.request import RequestDoc
 from app.store import Store, StoreError, keychain, locate
 from app.store import unlock as store_unlock
 from app.store.keychain import KeychainStatus
-from app.transmit import NotConfigured, NotReady, TransmitError
 from ui import actions, messages, ops, scrub
 from ui.context import AppContext
 from ui.gui_settings import open_settings
 from ui.lock import ClipboardGuard, IdleWatcher
-from ui.main_window import MainWindow
 from ui.outbox_runner import OutboxRunner
-from ui.settings_dialog import SettingsDialog
 from ui.tasks import TaskManager
 from ui.unlock import CreatePassphraseDialog, UnlockDialog
-from ui.wizard import RequestWizard
+
+if TYPE_CHECKING:
+    from app.forms import Catalog
+    from app.forms.model import FormSpec
+    from ui.main_window import MainWindow
+    from ui.settings_dialog import SettingsDialog
+    from ui.wizard import RequestWizard
 
 log = logging.getLogger(__name__)
+WARM_UP_DELAY_MS = 300  # after the dialog is on screen; nobody types a passphrase faster
+WINDOW_MODULES = ("ui.main_window", "ui.wizard", "ui.settings_dialog")
+
+
+def load_catalog() -> Catalog:
+    """The definitions, imported and loaded on a background thread (the form engine is not needed to unlock)."""
+    from app.forms import default_catalog
+
+    return default_catalog()
 
 
 class AppController(QObject):
@@ -53,12 +65,7 @@ class AppController(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.ctx = AppContext(
-            data_dir=data_dir,
-            catalog=catalog or default_catalog(),
-            tasks=tasks or TaskManager(parent=self),
-            settings=open_settings(data_dir),
-        )
+        self.ctx = AppContext(data_dir, catalog, tasks or TaskManager(parent=self), open_settings(data_dir))
         self.store_path = locate(data_dir)
         self.keychain = keychain_status or keychain.status()
         self.window: MainWindow | None = None
@@ -81,7 +88,13 @@ class AppController(QObject):
     # --- starting and unlocking ----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """First run: create the passphrase; later: unlock (with a key the keychain remembers, when there is one)."""
+        """First run: create the passphrase; later: unlock (with a key the keychain remembers, when there is one).
+
+        The definitions load in the background meanwhile (on the pool, beside the key derivation), and the windows'
+        code is imported while the passphrase is being typed."""
+        if not self.ctx.catalog_loaded:
+            self.ctx.tasks.run_io(load_catalog, self.ctx.set_catalog)
+        QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
         if not self.store_path.exists():
             self.show_create()
             return
@@ -93,6 +106,11 @@ class AppController(QObject):
         self.ctx.tasks.run_db(
             lambda: Store.open(path, key=remembered), self._opened, lambda _e: self.show_unlock()
         )
+
+    @staticmethod
+    def _warm_up() -> None:
+        for name in WINDOW_MODULES:
+            importlib.import_module(name)
 
     def show_create(self) -> None:
         dialog = CreatePassphraseDialog(self.store_path, self.keychain)
@@ -168,6 +186,8 @@ class AppController(QObject):
         self.watcher.set_minutes(self.ctx.idle_minutes)
 
     def _make_window(self) -> MainWindow:
+        from ui.main_window import MainWindow
+
         window = MainWindow(self.ctx)
         window.new_requested.connect(self.new_request)
         window.open_requested.connect(self.open_request)
@@ -212,6 +232,9 @@ class AppController(QObject):
         )
 
     def _show_wizard(self, doc: RequestDoc, *, stored: bool, page: str | None = None) -> RequestWizard | None:
+        from app.forms import UnknownForm
+        from ui.wizard import RequestWizard
+
         try:
             wizard = RequestWizard(
                 self.ctx, doc, stored=stored, can_transmit=actions.transmission_available()
@@ -275,6 +298,8 @@ class AppController(QObject):
         messages.notice(self.window, "Transmission", text)
 
     def _transmit_problem(self, exc: BaseException) -> None:
+        from app.transmit import NotConfigured, NotReady, TransmitError
+
         assert isinstance(exc, TransmitError)
         hint = exc.hint
         if isinstance(exc, NotReady):
@@ -293,6 +318,8 @@ class AppController(QObject):
         if self.settings_dialog is not None and self.settings_dialog.isVisible():
             self.settings_dialog.raise_()
             return
+        from ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.ctx, self.keychain, self.window)
         dialog.saved.connect(self._settings_saved)
         self.settings_dialog = dialog

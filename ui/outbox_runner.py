@@ -6,18 +6,23 @@ database thread, sending and status checks on the background pool, and results c
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.transmit import NotConfigured, Outbox, Outcome, RunReport, SendResult
 from ui import actions
 from ui.context import AppContext
+
+if TYPE_CHECKING:
+    from app.transmit import Outbox, RunReport, SendResult
 
 log = logging.getLogger(__name__)
 AUTO_INTERVAL_MS = 60_000
 
 
 def describe(result: SendResult) -> str:
+    from app.transmit import Outcome
+
     if result.outcome is Outcome.SENT:
         confirmation = (result.receipt or {}).get("confirmation", "")
         return f"Sent. Confirmation number: {confirmation}." if confirmation else "Sent."
@@ -113,6 +118,8 @@ class OutboxRunner(QObject):
             return
 
         def quiet(exc: BaseException) -> None:
+            from app.transmit import NotConfigured
+
             if not isinstance(exc, NotConfigured):
                 log.info("automatic sending: %s", type(exc).__name__)
 
@@ -143,7 +150,7 @@ class OutboxRunner(QObject):
 
     def _failed(self, exc: BaseException) -> None:
         self.progress.emit("")
-        if isinstance(exc, actions.TransmitError):
+        if actions.is_transmit_error(exc):
             self.problem.emit(exc)
         else:
             self.ctx.tasks.report(exc)

@@ -243,8 +243,8 @@ class SettingsDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.setEnabled(True)
         self.buttons.setEnabled(True)
-        if isinstance(exc, StoreError | actions.TransmitError):
-            self.problem.setText(exc.user_text)
+        if isinstance(exc, StoreError) or actions.is_transmit_error(exc):
+            self.problem.setText(getattr(exc, "user_text", str(exc)))
             self.problem.show()
             if isinstance(exc, StoreError):
                 messages.store_problem(self, exc)
