@@ -14,9 +14,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-## run: start the application (installs everything first)
+## run: start the application with the reference intake service on loopback (installs everything first);
+##      ARGS="..." runs that coc command instead
 run: $(STAMP)
+ifeq ($(strip $(ARGS)),)
+	$(BIN)/python -m intake app
+else
 	$(BIN)/coc $(ARGS)
+endif
 
 ## system-deps: Debian packages the tests use (poppler-utils renders PDFs to PNG)
 system-deps:

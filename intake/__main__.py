@@ -46,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", help="last day the certificate covers (default: the requested end)")
     p.add_argument("--data", required=True, type=Path, help="the service's data folder")
     p.set_defaults(handler=cmd_decide)
+    p = sub.add_parser(
+        "app", help="run the application with this service on loopback (stops when the application closes)"
+    )
+    p.add_argument(
+        "--data", type=Path, help="the service's data folder (default: local-intake in the data folder)"
+    )
+    p.add_argument("coc_args", nargs=argparse.REMAINDER, help="arguments for coc (default: gui)")
+    p.set_defaults(handler=cmd_app)
     p = sub.add_parser("list", help="the requests received")
     p.add_argument("--data", required=True, type=Path, help="the service's data folder")
     p.add_argument("--json", action="store_true")
@@ -84,6 +92,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.close()
     print("intake service stopped", flush=True)
     return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from intake.launcher import run_app
+
+    coc_args = [a for a in args.coc_args if a != "--"]
+    return run_app(coc_args, args.data)
 
 
 def cmd_decide(args: argparse.Namespace) -> int:

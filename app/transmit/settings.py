@@ -9,7 +9,9 @@ inside the encrypted file and is never listed. It is never written to a plain fi
 from __future__ import annotations
 
 import hashlib
+import os
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -24,6 +26,13 @@ CA_BUNDLE = "transmit.ca_bundle"
 TOKEN = "transmit.token"  # only in the store when no keychain is available (a secret setting)
 KEYCHAIN_SERVICE = "coc-request"
 MAX_TOKEN = 4096
+
+# A receiver for this session only, used when the store names no endpoint of its own: `make run` starts the
+# reference intake service on loopback and hands its address, CA file and a one-time token to the application
+# through these variables. They are never written anywhere.
+ENV_SESSION_ENDPOINT = "COC_SESSION_ENDPOINT"
+ENV_SESSION_CA_BUNDLE = "COC_SESSION_CA_BUNDLE"
+ENV_SESSION_TOKEN = "COC_SESSION_TOKEN"
 
 DEFAULT_CONNECT_TIMEOUT = 6.05  # a little over a multiple of 3 s (TCP's first retransmission)
 DEFAULT_READ_TIMEOUT = 30.0
@@ -66,6 +75,10 @@ class TransmitSettings:
         names what is missing."""
         endpoint = store.get_setting(ENDPOINT)
         token = read_token(store, keychain_backend)
+        ca_bundle = store.get_setting(CA_BUNDLE)
+        session = session_endpoint()
+        if not endpoint and session is not None:
+            endpoint, ca_bundle, token = session
         missing = [
             what
             for what, value in (
@@ -83,10 +96,19 @@ class TransmitSettings:
         values: dict[str, Any] = {
             "endpoint": endpoint,
             "token": token,
-            "ca_bundle": store.get_setting(CA_BUNDLE),
+            "ca_bundle": ca_bundle,
         }
         values.update(overrides)
         return cls(**values)
+
+
+def session_endpoint(env: Mapping[str, str] | None = None) -> tuple[str, str | None, str] | None:
+    """The session's receiver (address, CA file, token) from the environment, when all of it is given."""
+    env = os.environ if env is None else env
+    url, token = env.get(ENV_SESSION_ENDPOINT, ""), env.get(ENV_SESSION_TOKEN, "")
+    if not url or not token:
+        return None
+    return check_endpoint(url), env.get(ENV_SESSION_CA_BUNDLE) or None, token
 
 
 # --- checks --------------------------------------------------------------------------------------------------------
@@ -229,8 +251,11 @@ def clear_token(store: Store, keychain_backend: Any | None = None) -> bool:
 def describe(store: Store, keychain_backend: Any | None = None) -> dict[str, Any]:
     """The settings for display: the token is never shown, only where it is kept."""
     place = token_place(store, keychain_backend)
+    endpoint = store.get_setting(ENDPOINT)
+    session = session_endpoint()
     return {
-        "endpoint": store.get_setting(ENDPOINT),
+        "endpoint": endpoint,
+        "session_endpoint": session[0] if session and not endpoint else None,
         "ca_bundle": store.get_setting(CA_BUNDLE),
         "token": None
         if place is None

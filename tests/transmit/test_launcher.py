@@ -1,0 +1,59 @@
+"""`python -m intake app` (what `make run` starts): the application with the reference service beside it, used
+only while the store names no endpoint of its own, and stopped when the application exits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from app.transmit.settings import session_endpoint
+from tests.conftest import REPO
+
+PASS = "launcher passphrase 42"
+
+
+def _run(data: Path, *coc_args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COC_DATA_DIR": str(data), "COC_PASSPHRASE": PASS}
+    return subprocess.run(
+        [sys.executable, "-m", "intake", "app", "--", *coc_args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_newcomer_can_send_through_the_local_service(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = _run(data, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "reference intake service on https://127.0.0.1:" in first.stdout
+    assert "reference intake service stopped" in first.stdout
+    sent = _run(data, "outbox", "send")
+    assert sent.returncode == 0, sent.stderr + sent.stdout
+    assert "1 sent" in sent.stdout
+    token = (data / "local-intake" / "local-token").read_text(encoding="ascii")
+    assert oct((data / "local-intake" / "local-token").stat().st_mode & 0o777) == "0o600"
+    listed = subprocess.run(
+        [sys.executable, "-m", "intake", "list", "--data", str(data / "local-intake")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "1 request(s)" in listed.stdout
+    assert token not in first.stdout + sent.stdout + listed.stdout
+
+
+def test_session_endpoint_needs_address_and_token() -> None:
+    assert session_endpoint({}) is None
+    assert session_endpoint({"COC_SESSION_ENDPOINT": "https://127.0.0.1:1"}) is None
+    assert session_endpoint({"COC_SESSION_ENDPOINT": "https://127.0.0.1:1/", "COC_SESSION_TOKEN": "t"}) == (
+        "https://127.0.0.1:1",
+        None,
+        "t",
+    )
