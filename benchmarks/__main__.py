@@ -27,6 +27,7 @@ def main(argv: list[str]) -> int:
     header = ("area", "measure", "ours", "baseline", "ratio", "goal", "met")
     rows = [header]
     for r in results:
+
         def show(v: float, unit: str = r.unit) -> str:
             return fmt_time(v) if unit == "s" else f"{v:.3g} {unit}"
 

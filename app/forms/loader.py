@@ -437,7 +437,9 @@ def _build_form(
         for i, f in enumerate(s.fields):
             if f.id in seen:
                 _, sr = sections[s.id]
-                sr.error(DefCode.DUPLICATE_ID, join(join("fields", i), "id"), f"field {f.id!r} is defined twice")
+                sr.error(
+                    DefCode.DUPLICATE_ID, join(join("fields", i), "id"), f"field {f.id!r} is defined twice"
+                )
             seen.add(f.id)
     if len(r.errors) > errors_before:
         return None  # the shared sections are broken: checking rules against them would only echo that

@@ -70,7 +70,11 @@ class FileReader:
         for part in parts:
             if part.startswith("["):
                 n = int(part[1:-1])
-                headers = list(re.finditer(rf"^[ \t]*\[\[[ \t]*{re.escape(table)}[ \t]*\]\]", self.text[pos:], re.MULTILINE))
+                headers = list(
+                    re.finditer(
+                        rf"^[ \t]*\[\[[ \t]*{re.escape(table)}[ \t]*\]\]", self.text[pos:], re.MULTILINE
+                    )
+                )
                 if len(headers) <= n:
                     return found
                 pos += headers[n].start()
@@ -84,7 +88,9 @@ class FileReader:
                 m = re.search(rf"^[ \t]*{key}[ \t]*=", self.text[pos:end], re.MULTILINE)
                 if m is None:  # else a table header that names it
                     m = re.search(
-                        rf"^[ \t]*\[+[^\]\n]*(?<![\w\"]){key}(?![\w\"])[^\]\n]*\]+", self.text[pos:], re.MULTILINE
+                        rf"^[ \t]*\[+[^\]\n]*(?<![\w\"]){key}(?![\w\"])[^\]\n]*\]+",
+                        self.text[pos:],
+                        re.MULTILINE,
                     )
                 if m is None:
                     return found

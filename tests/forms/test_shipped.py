@@ -14,17 +14,58 @@ FORMS = sorted(default_catalog().forms)
 
 # The fixed names of the request format (docs/request-format.md): the receiving side, the fax copy and the
 # tests rely on them, so every one must exist in at least one shipped form.
-FIXED_IDS = """
-worker.first_name worker.middle_name worker.last_name worker.second_last_name worker.maiden_name worker.birth_date
-worker.birth_city worker.birth_country worker.citizenship worker.residence_country worker.ssn
-worker.foreign_insurance_number employer.name employer.ein employer.street employer.city employer.state employer.zip
-employer.contact_name employer.phone employer.email host.name host.street host.city host.postal_code host.region
-host.country employment.hire_date employment.hire_city employment.hire_country employment.stays_with_us_employer
-employment.affiliate_3121l employment.affiliate_3121l_date assignment.start_date assignment.end_date
-assignment.work_city assignment.work_region assignment.is_extension assignment.previous_certificate_end
-self.business_name self.business_nature self.us_address self.foreign_address self.start_date self.end_date
-family health.worker_covered health.family_covered request.email_confirmation request.confirmation_email
-""".split()
+FIXED_IDS = [
+    "worker.first_name",
+    "worker.middle_name",
+    "worker.last_name",
+    "worker.second_last_name",
+    "worker.maiden_name",
+    "worker.birth_date",
+    "worker.birth_city",
+    "worker.birth_country",
+    "worker.citizenship",
+    "worker.residence_country",
+    "worker.ssn",
+    "worker.foreign_insurance_number",
+    "employer.name",
+    "employer.ein",
+    "employer.street",
+    "employer.city",
+    "employer.state",
+    "employer.zip",
+    "employer.contact_name",
+    "employer.phone",
+    "employer.email",
+    "host.name",
+    "host.street",
+    "host.city",
+    "host.postal_code",
+    "host.region",
+    "host.country",
+    "employment.hire_date",
+    "employment.hire_city",
+    "employment.hire_country",
+    "employment.stays_with_us_employer",
+    "employment.affiliate_3121l",
+    "employment.affiliate_3121l_date",
+    "assignment.start_date",
+    "assignment.end_date",
+    "assignment.work_city",
+    "assignment.work_region",
+    "assignment.is_extension",
+    "assignment.previous_certificate_end",
+    "self.business_name",
+    "self.business_nature",
+    "self.us_address",
+    "self.foreign_address",
+    "self.start_date",
+    "self.end_date",
+    "family",
+    "health.worker_covered",
+    "health.family_covered",
+    "request.email_confirmation",
+    "request.confirmation_email",
+]
 
 
 def spec(form_id: str) -> FormSpec:
