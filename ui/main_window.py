@@ -354,8 +354,9 @@ class MainWindow(QMainWindow):
                 else "No request yet. Choose New request (Ctrl+N) to start one."
             )
         self.empty_label.setVisible(total == 0)
+        noun = "request" if total == 1 else "requests"
         self.count_label.setText(
-            f"{total:,} request(s)" if shown >= total else f"{shown:,} of {total:,} shown"
+            f"{total:,} {noun}" if shown >= total else f"{shown:,} of {total:,} {noun} loaded"
         )
         self._selection_changed()
 

@@ -50,7 +50,7 @@ def test_search_as_you_type_waits_for_a_pause(qtbot: Any, app3: Any) -> None:
     qtbot.keyClicks(window.search, "berg")
     assert len(names(window)) == 3  # not yet: the search waits for a pause in typing
     qtbot.waitUntil(lambda: names(window) == ["Berg, Jane Q."], timeout=2000)
-    assert window.count_label.text() == "1 request(s)"
+    assert window.count_label.text() == "1 request"
     window.search.setText("nobody")
     qtbot.waitUntil(lambda: window.empty_label.isVisible(), timeout=2000)
     assert "No request matches" in window.empty_label.text()

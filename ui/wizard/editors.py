@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -207,6 +208,9 @@ class ListEditor(Editor):
         for text, data in entries:
             self.combo.addItem(text, data)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.combo.setSizePolicy(
+            QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed
+        )  # a short list stays short
         self.combo.currentIndexChanged.connect(lambda _: self.changed.emit(self.value()))
 
     def value(self) -> Any:

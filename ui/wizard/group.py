@@ -243,10 +243,12 @@ class GroupEditor(Editor):
             | QAbstractItemView.EditTrigger.SelectedClicked
         )
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(90)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # every title readable
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name takes the rest
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 12)
         self.table.setMinimumHeight(self.table.fontMetrics().height() * 7)
+        self.table.setMaximumHeight(self.table.fontMetrics().height() * 16)
         self.add_button = QPushButton(add_text)
         self.add_button.setAccessibleName(f"Add a row to {spec.label}")
         self.remove_button = QPushButton(remove_text)

@@ -158,11 +158,15 @@ class SectionPage(QWizardPage):
         form_body = QWidget()
         form_body.setObjectName("formBody")
         scroll.setWidget(form_body)
+        column = QVBoxLayout(form_body)  # the rows at the top, the spare room below them
+        column.setContentsMargins(0, 0, 0, 0)
         self.help = HelpPanel(self.splitter)
         self.help.show_page(section.title, section.help)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.form = QFormLayout(form_body)
+        self.form = QFormLayout()
+        column.addLayout(self.form)
+        column.addStretch(1)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -177,6 +181,13 @@ class SectionPage(QWizardPage):
                 self.form.addRow(row.container)
             else:
                 self.form.addRow(row.label, row.container)
+        # Never a sideways scroll bar for the fields: the form's side is at least as wide as its rows need, and it
+        # starts with most of the room (a saved splitter position, restored by the wizard, wins).
+        scroll.setMinimumWidth(
+            max(380, form_body.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        )
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.splitter.setSizes([640, 360])
         self.built.emit()
 
     def set_row_visible(self, row: FieldRow, visible: bool) -> None:
@@ -279,6 +290,7 @@ class StartPage(QWizardPage):
         self.splitter.addWidget(self.facts)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([420, 580])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)

@@ -31,6 +31,10 @@ from ui.wizard.group import cell_text
 ERROR_COLOR, WARNING_COLOR = "#b00020", "#7a4f00"
 
 
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def masked_ssn(value: str) -> str:
     digits = "".join(ch for ch in value if ch.isdigit())
     return f"•••-••-{digits[-4:]}" if len(digits) >= 4 else "•••"
@@ -120,6 +124,7 @@ class ReviewPage(QWizardPage):
         self.splitter.addWidget(self._titled("The &request", self.document))
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([180, 420])
         self.transmit_button = QPushButton("&Transmit…")
         self.transmit_button.setAccessibleName("Transmit the request")
         self.print_button = QPushButton("&Print fax copy…")
@@ -154,13 +159,14 @@ class ReviewPage(QWizardPage):
         errors = sum(1 for i in self.issues if i.is_error)
         warnings = len(self.issues) - errors
         if errors:
+            also = f" and {count(warnings, 'warning')}" if warnings else ""
             self.summary.setText(
-                f"{errors} error(s) and {warnings} warning(s). The request is saved as a draft; "
+                f"{count(errors, 'error')}{also}. The request is kept as a draft; "
                 "it can be transmitted once no error is left."
             )
             style.text_color(self.summary, "error")
         else:
-            extra = f" {warnings} warning(s) to read." if warnings else ""
+            extra = f" {count(warnings, 'warning')} to read." if warnings else ""
             self.summary.setText(f"No error left: the request is ready.{extra}")
             style.text_color(self.summary, "ok")
         self.problems.setHtml(issues_html(self.issues))
