@@ -83,6 +83,7 @@ class SettingsDialog(QDialog):
         self.rows: dict[str, FieldRow] = {}
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Settings pages")
+        self.tabs.tabBar().setAccessibleName("Settings pages")
         self.tabs.addTab(self._profile_tab(section), "&Employer profile")
         self.tabs.addTab(self._security_tab(keychain), "Lock and &keychain")
         self.tabs.addTab(self._transmission_tab(), "T&ransmission")
