@@ -278,6 +278,7 @@ class MainWindow(QMainWindow):
         header.setSortIndicator(len(COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
         header.setSortIndicatorShown(True)
         gui_settings.restore_header(self.ctx.settings, "main/list", header)
+        header.sortIndicatorChanged.connect(self._sort_indicator_changed)
         self.table.activated.connect(lambda index: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.empty_label = QLabel()
@@ -333,6 +334,16 @@ class MainWindow(QMainWindow):
                 next(i for i, (k, _t) in enumerate(COLUMNS) if k == "end"), Qt.SortOrder.AscendingOrder
             )
         return query
+
+    def _sort_indicator_changed(self, _column: int, _order: Qt.SortOrder) -> None:
+        """A column the store cannot sort by (agreement, kind, errors): the arrow goes back to the list's order."""
+        current = self.model.sort_column()
+        header = self.table.horizontalHeader()
+        if current is not None and (header.sortIndicatorSection(), header.sortIndicatorOrder()) != current:
+            header.blockSignals(True)
+            header.setSortIndicator(*current)
+            header.blockSignals(False)
+            header.viewport().update()
 
     def apply_filters(self) -> None:
         self.search_timer.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeAlias
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -43,7 +43,7 @@ SORTS: dict[str, tuple[tuple[ListOrder, bool], tuple[ListOrder, bool]]] = {
 }
 ERROR_COLOR = QColor("#b00020")
 MUTED_COLOR = QColor("#6b6b6b")
-Index = QModelIndex | QPersistentModelIndex
+Index: TypeAlias = QModelIndex | QPersistentModelIndex
 
 
 def local_time(stamp: str) -> str:

@@ -31,7 +31,7 @@ from ui.unlock import CreatePassphraseDialog, UnlockDialog
 from ui.wizard import REVIEW_ID, RequestWizard
 
 NO_KEYCHAIN = KeychainStatus(False, "none", "a smoke run never uses the system keychain")
-EXAMPLES = (
+EXAMPLES: tuple[tuple[str, dict[str, str]], ...] = (
     ("de-employee", {}),
     ("fr-employee", {"worker.first_name": "Camille", "worker.last_name": "Exemple"}),
     (
@@ -75,7 +75,7 @@ def shoot(widget: QWidget, folder: Path | None, name: str) -> None:
     print(f"screenshot: {path}")
 
 
-def seed(store: Store, catalog_forms: dict[str, object]) -> int:
+def seed(store: Store) -> int:
     """Example requests: complete ones, and some with errors and warnings."""
     from app.forms import default_catalog
 
@@ -140,8 +140,7 @@ def _walk(data_dir: Path, shots: Path | None) -> None:
     window = controller.window
     assert window is not None and ctx.store is not None
     store = ctx.store
-    forms = dict(ctx.catalog.forms)
-    ctx.tasks.run_db(lambda: seed(store, forms))
+    ctx.tasks.run_db(lambda: seed(store))
     ctx.tasks.wait()
     window.refresh()
     ctx.tasks.wait()
@@ -160,14 +159,8 @@ def _walk(data_dir: Path, shots: Path | None) -> None:
     print(f"wizards built: {len(ctx.catalog.forms)}")
 
     # One request through its pages: first page, a section with an error and its help, the review.
-    target = next(
-        (
-            window.model.summary(r)
-            for r in range(window.model.rowCount())
-            if window.model.summary(r).form == "dk-employee"
-        ),  # type: ignore[union-attr]
-        None,
-    )
+    summaries = [window.model.summary(r) for r in range(window.model.rowCount())]
+    target = next((s for s in summaries if s is not None and s.form == "dk-employee"), None)
     if target is None:
         raise SmokeFailed("the example Danish request is not in the list")
     controller.open_request(target.id)

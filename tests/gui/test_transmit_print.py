@@ -73,6 +73,16 @@ def test_transmit_from_the_review_page_then_check_status(
     assert any("receiving service says" in b.text() for b in boxes())
     for box in boxes():
         box.close()
+    controller.open_request(doc.id)  # a sent request opens read-only
+    sent = controller.wizards[doc.id]
+    assert sent.read_only and "can no longer be changed" in sent.steps.note.text()
+    sent.go_to_section("worker")
+    first = sent.rows["worker.first_name"][1].editor.focus_widget
+    assert first.isReadOnly()
+    qtbot.keyClicks(first, "X")
+    assert sent.session.answers["worker.first_name"] == doc.answers["worker.first_name"]
+    sent.go_to(REVIEW_ID)
+    assert not sent.review_page.transmit_button.isEnabled()
     stop_app(controller)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -42,7 +42,7 @@ from app.forms.session import Issue
 from app.forms.validate import normalise
 from ui.wizard.editors import FIELD_PROPERTY, NOT_ANSWERED, PLACEHOLDERS, Editor
 
-Index = QModelIndex | QPersistentModelIndex
+Index: TypeAlias = QModelIndex | QPersistentModelIndex
 Row = dict[str, Any]
 ColumnRule = Callable[[Row, str], bool]
 ERROR_TINT = QColor("#fde0e0")

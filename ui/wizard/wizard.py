@@ -274,7 +274,7 @@ class RequestWizard(QWizard):
         while scroll is not None and not hasattr(scroll, "ensureWidgetVisible"):
             scroll = scroll.parentWidget()
         if scroll is not None:
-            scroll.ensureWidgetVisible(row.container)  # type: ignore[attr-defined]
+            scroll.ensureWidgetVisible(row.container)
         cell = cell_of(field_path)
         if isinstance(row.editor, GroupEditor) and cell is not None:
             row.editor.focus_cell(*cell)
