@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -32,7 +33,7 @@ from app.forms import Catalog
 from app.forms.model import KIND_LABELS, Agreement, FieldSpec, FormSpec, Section
 from app.forms.session import Issue
 from ui import style
-from ui.wizard import mnemonics
+from ui.wizard import mnemonics, splitters
 from ui.wizard.editors import Editor, make_editor
 from ui.wizard.group import ColumnRule, GroupEditor
 from ui.wizard.help_panel import HelpPanel
@@ -134,6 +135,10 @@ class SectionPage(QWizardPage):
     def initializePage(self) -> None:
         self.build()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        splitters.apply_pending(self)
+
     def build(self) -> None:
         if self.is_built:
             return
@@ -187,7 +192,7 @@ class SectionPage(QWizardPage):
             max(380, form_body.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         )
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.splitter.setSizes([640, 360])
+        splitters.first_sizes(self.splitter, [640, 360])
         self.built.emit()
 
     def set_row_visible(self, row: FieldRow, visible: bool) -> None:
@@ -290,7 +295,7 @@ class StartPage(QWizardPage):
         self.splitter.addWidget(self.facts)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([420, 580])
+        splitters.first_sizes(self.splitter, [420, 580])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -303,6 +308,10 @@ class StartPage(QWizardPage):
 
     def _kind_chosen(self, kind: str) -> None:
         self.wanted_kind = kind
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        splitters.apply_pending(self)
 
     def select(self, agreement_id: str, kind: str) -> None:
         index = self.agreement.findData(agreement_id)

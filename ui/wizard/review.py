@@ -10,6 +10,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +27,7 @@ from app.forms.model import FieldSpec, FieldType, FormSpec
 from app.forms.session import FormSession, Issue
 from app.forms.validate import country_name
 from ui import style
+from ui.wizard import splitters
 from ui.wizard.group import cell_text
 
 ERROR_COLOR, WARNING_COLOR = "#b00020", "#7a4f00"
@@ -124,7 +126,7 @@ class ReviewPage(QWizardPage):
         self.splitter.addWidget(self._titled("The &request", self.document))
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([180, 420])
+        splitters.first_sizes(self.splitter, [180, 420])
         self.transmit_button = QPushButton("&Transmit…")
         self.transmit_button.setAccessibleName("Transmit the request")
         self.print_button = QPushButton("&Print fax copy…")
@@ -142,6 +144,10 @@ class ReviewPage(QWizardPage):
         layout.addWidget(self.summary)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        splitters.apply_pending(self)
 
     @staticmethod
     def _titled(title: str, body: QWidget) -> QWidget:

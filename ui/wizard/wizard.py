@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QApplication, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QSplitter, QWidget, QWizard
 
 from app.forms.model import FormSpec
 from app.forms.session import FormSession
@@ -24,6 +24,7 @@ from app.request import RequestDoc, State
 from app.store import StoreError, StoreLocked
 from ui import gui_settings, messages, ops
 from ui.context import AppContext
+from ui.wizard import splitters
 from ui.wizard.editors import FIELD_PROPERTY
 from ui.wizard.group import GroupEditor, cell_of
 from ui.wizard.pages import FieldRow, SectionPage, StartPage
@@ -121,7 +122,7 @@ class RequestWizard(QWizard):
         self.setMinimumSize(960, 620)
         if not gui_settings.restore_geometry(ctx.settings, "wizard", self):
             self.resize(1180, 760)
-        gui_settings.restore_splitter(ctx.settings, "wizard/start", self.start_page.splitter)
+        self._restore_splitter("wizard/start", self.start_page.splitter)
 
     # --- building ------------------------------------------------------------------------------------------------
 
@@ -142,14 +143,14 @@ class RequestWizard(QWizard):
         self.review_page.transmit_requested.connect(self._transmit)
         self.review_page.print_requested.connect(self._print)
         self.setPage(REVIEW_ID, self.review_page)
-        gui_settings.restore_splitter(self.ctx.settings, "wizard/review", self.review_page.splitter)
+        self._restore_splitter("wizard/review", self.review_page.splitter)
         steps.append((REVIEW_ID, "Review"))
         self.steps.set_steps(steps)
         self._mark_steps()
 
     def _adopt(self, page: SectionPage) -> None:
         """A page was built: fill its editors from the session and forward their changes to it."""
-        gui_settings.restore_splitter(self.ctx.settings, "wizard/fields", page.splitter)
+        self._restore_splitter("wizard/fields", page.splitter)
         for row in page.rows:
             field_id = row.spec.id
             self.rows[field_id] = (page, row)
@@ -162,6 +163,10 @@ class RequestWizard(QWizard):
             if self.read_only:
                 row.editor.set_read_only(True)
         self._show({row.spec.id for row in page.rows})
+
+    def _restore_splitter(self, key: str, splitter: QSplitter) -> None:
+        if gui_settings.restore_splitter(self.ctx.settings, key, splitter):
+            splitters.restored(splitter)
 
     def build_all(self) -> None:
         """Build every page now (the smoke run, the tests, and before showing a field of an unvisited page)."""
