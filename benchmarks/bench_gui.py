@@ -1,6 +1,7 @@
 """The desktop application: building wizards, launching to an unlocked main window, painting a long list.
 
-- building the wizard of each shipped form (goal: under 50 ms for the slowest form), and with every page built;
+- building the wizard of each shipped form (goal: under 50 ms for the slowest form); a page is built on its first
+  visit, and the cost of building all of them is reported beside it;
 - launch to an unlocked main window showing its list, as a fresh process, against a bare QApplication with an
   empty QMainWindow in the same run (goal: within 3x; ours includes the passphrase's key derivation, ~0.15 s by
   design);
@@ -129,16 +130,8 @@ def _wizards() -> list[Result]:
         )
     )
     results.append(Result("gui", f"wizard build, median of {n} forms", statistics.median(shells), None))
-    results.append(
-        Result(
-            "gui",
-            f"wizard with every page built, slowest of {n}",
-            max(full),
-            None,
-            "",
-            "< 50 ms",
-            max(full) < 0.05,
-        )
+    results.append(  # pages build on their first visit; this is the cost of visiting all of them
+        Result("gui", f"wizard with every page built, slowest of {n}", max(full), None)
     )
     return results
 
