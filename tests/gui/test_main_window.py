@@ -47,8 +47,11 @@ def app3(qtbot: Any, data_dir: Path, catalog: Catalog) -> Any:
 def test_search_as_you_type_waits_for_a_pause(qtbot: Any, app3: Any) -> None:
     window = app3.window
     assert len(names(window)) == 3
+    window.search_timer.setInterval(60_000)  # a very slow typist: the pause has not come yet
     qtbot.keyClicks(window.search, "berg")
-    assert len(names(window)) == 3  # not yet: the search waits for a pause in typing
+    assert len(names(window)) == 3 and window.search_timer.isActive()  # each key restarted the wait
+    window.search_timer.setInterval(20)
+    window.search_timer.start()
     qtbot.waitUntil(lambda: names(window) == ["Berg, Jane Q."], timeout=2000)
     assert window.count_label.text() == "1 request"
     window.search.setText("nobody")
