@@ -30,8 +30,8 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
 	  else echo "Please install poppler-utils (sudo apt-get install poppler-utils)"; exit 1; fi; }
 
-## test: everything CI runs: lint, format check, type check, the whole test suite
-test: check
+## test: everything CI runs: lint, format check, type check, the whole test suite, the packaged build's check
+test: check build-check
 
 check: $(STAMP) system-deps lint typecheck pytest
 
