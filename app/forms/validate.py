@@ -364,11 +364,27 @@ def check_value(field: FieldSpec, value: Any) -> Problem | None:
         if field.max_rows is not None and len(value) > field.max_rows:
             return _err("too_many_rows", f"{field.label} holds at most {field.max_rows} rows.")
         return None
+    if not isinstance(value, str):
+        return _text_ok(value, field)
+    # The checks are pure, and the same answers are checked again and again (every keystroke re-checks the
+    # field, the send gate re-checks what queueing checked, employer details repeat across requests): remember
+    # recent verdicts per field object (fields live as long as their catalog, and are compared by identity).
+    key = (id(field), value)
+    hit = _VERDICTS.get(key)
+    if hit is not None and hit[0] is field:
+        return hit[1]
     problem = _text_ok(value, field)
-    if problem is not None:
-        return problem
-    check = _STRING_CHECKS.get(field.type)
-    return check(value.strip(), field) if check is not None else None
+    if problem is None:
+        check = _STRING_CHECKS.get(field.type)
+        problem = check(value.strip(), field) if check is not None else None
+    if len(_VERDICTS) >= _VERDICTS_MAX:
+        _VERDICTS.clear()
+    _VERDICTS[key] = (field, problem)
+    return problem
+
+
+_VERDICTS: dict[tuple[int, str], tuple[FieldSpec, Problem | None]] = {}
+_VERDICTS_MAX = 20_000
 
 
 def normalise(field: FieldSpec, value: Any) -> Any:

@@ -208,19 +208,31 @@ class Store:
             yield self._require()
 
     @contextmanager
-    def _writing(self) -> Iterator[Any]:
-        """One transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error."""
+    def _writing(self, *, power_safe: bool = True) -> Iterator[Any]:
+        """One transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error.
+
+        Every commit survives a crash of the application. With `power_safe` (the default) it is also synced to
+        disk before COMMIT returns (`synchronous=FULL`), so it survives a power loss; without it
+        (`synchronous=NORMAL` for this one transaction) a power loss may roll it back, never corrupt it. Only
+        writes that can be recovered elsewhere may skip the sync.
+        """
         with self._lock, translated():
             conn = self._require()
-            conn.execute("BEGIN IMMEDIATE")
+            if not power_safe:
+                conn.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    with suppress(Exception):
-                        conn.execute("ROLLBACK")
-                raise
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        with suppress(Exception):
+                            conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if not power_safe:
+                    conn.execute("PRAGMA synchronous = FULL")
 
     @contextmanager
     def connection(self) -> Iterator[Any]:
@@ -354,9 +366,14 @@ class Store:
             return outbox.record_attempt(conn, request_id, error, next_try, now)
 
     def mark_sent(self, request_id: str, receipt: dict[str, Any]) -> None:
-        """Store the receiver's receipt, drop the outbox item and mark the request Sent, in one transaction."""
+        """Store the receiver's receipt, drop the outbox item and mark the request Sent, in one transaction.
+
+        The receipt is the one write that may skip the sync to disk: if a power loss rolled it back, the request
+        would simply be queued again, and the resend (same Idempotency-Key) returns the same receipt from the
+        receiver. A crash of the application never loses it.
+        """
         now = self._now()
-        with self._writing() as conn:
+        with self._writing(power_safe=False) as conn:
             outbox.mark_sent(conn, request_id, receipt, now)
 
     def dequeue(self, request_id: str, errors: builtins.list[dict[str, Any]] | None = None) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
 from app.request import State
 from app.store import InvalidTransition, InvalidValue, RequestNotFound, Store
 from app.store import audit as audit_module
-from tests.store.helpers import make_doc
+from tests.store.helpers import PASSPHRASE, make_doc
 
 
 def _ready(store: Store) -> str:
@@ -153,3 +154,22 @@ def test_receipt_must_be_json_data(store: Store) -> None:
     with pytest.raises(InvalidValue):
         store.mark_sent(rid, {"when": object()})
     assert store.get(rid).state is State.QUEUED
+
+
+def test_receipt_commit_skips_only_its_own_sync(tmp_path: Path) -> None:
+    """mark_sent commits with synchronous=NORMAL (a lost receipt is recovered by the idempotent resend); every
+    other write, before and after it, stays synchronous=FULL."""
+    from app.forms import default_catalog, new_document
+    from app.forms.example import example_answers
+
+    with Store.create(tmp_path / "s", PASSPHRASE) as store:
+        spec = default_catalog().form("de-employee")
+        doc = new_document(spec, example_answers(spec))
+        store.save(doc, error_count=0)
+        store.enqueue(doc.id, doc.to_json(), doc.id)
+        store.mark_sent(
+            doc.id, {"confirmation": "C-1", "received_at": "2026-01-01T00:00:00Z", "request_id": doc.id}
+        )
+        with store.connection() as conn:
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again
+        assert store.receipt(doc.id)["confirmation"] == "C-1"  # type: ignore[index]
