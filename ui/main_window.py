@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
         return query
 
     def _sort_indicator_changed(self, _column: int, _order: Qt.SortOrder) -> None:
-        """A column the store cannot sort by (agreement, kind, errors): the arrow goes back to the list's order."""
+        """A column the store cannot sort by (agreement): the arrow goes back to the list's order."""
         current = self.model.sort_column()
         header = self.table.horizontalHeader()
         if current is not None and (header.sortIndicatorSection(), header.sortIndicatorOrder()) != current:

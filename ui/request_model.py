@@ -39,6 +39,8 @@ SORTS: dict[str, tuple[tuple[ListOrder, bool], tuple[ListOrder, bool]]] = {
     "start": ((ListOrder.STARTING, False), (ListOrder.STARTING, True)),
     "end": ((ListOrder.ENDING, False), (ListOrder.ENDING, True)),
     "state": ((ListOrder.STATE, False), (ListOrder.STATE, True)),
+    "kind": ((ListOrder.KIND, False), (ListOrder.KIND, True)),
+    "errors": ((ListOrder.ERRORS, True), (ListOrder.ERRORS, False)),
     "updated": ((ListOrder.OLDEST, False), (ListOrder.RECENT, False)),
 }
 ERROR_COLOR = QColor("#b00020")

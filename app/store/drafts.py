@@ -37,6 +37,8 @@ ORDER_SQL = {
     ListOrder.WORKER: "name_search ASC, seq DESC",
     ListOrder.CREATED: "created DESC, seq DESC",
     ListOrder.STATE: "state ASC, seq DESC",
+    ListOrder.KIND: "kind ASC, seq DESC",
+    ListOrder.ERRORS: "error_count DESC, seq DESC",
 }
 
 

@@ -24,6 +24,8 @@ class ListOrder(StrEnum):
     WORKER = "worker"  # by name
     CREATED = "-created"  # newest first
     STATE = "state"
+    KIND = "kind"  # employee before self-employed
+    ERRORS = "-errors"  # most errors first
 
 
 class RequestSummary(NamedTuple):

@@ -83,13 +83,21 @@ def test_sorting_by_a_header(qtbot: Any, app3: Any) -> None:
     assert names(window) == ["Adler, Jane Q.", "Berg, Jane Q.", "Chevalier, Jane Q."]
     header.setSortIndicator(worker, Qt.SortOrder.DescendingOrder)
     assert names(window) == ["Chevalier, Jane Q.", "Berg, Jane Q.", "Adler, Jane Q."]
-    errors = next(i for i, (k, _t) in enumerate(COLUMNS) if k == "errors")
-    header.setSortIndicator(errors, Qt.SortOrder.AscendingOrder)  # not a store order: the arrow goes back
+    agreement = next(i for i, (k, _t) in enumerate(COLUMNS) if k == "agreement")
+    header.setSortIndicator(agreement, Qt.SortOrder.AscendingOrder)  # not a store order: the arrow goes back
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
         worker,
         Qt.SortOrder.DescendingOrder,
     )
     assert names(window) == ["Chevalier, Jane Q.", "Berg, Jane Q.", "Adler, Jane Q."]
+    for key in ("kind", "errors"):
+        column = next(i for i, (k, _t) in enumerate(COLUMNS) if k == key)
+        header.setSortIndicator(column, Qt.SortOrder.DescendingOrder)
+        assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+            column,
+            Qt.SortOrder.DescendingOrder,
+        )
+        assert len(names(window)) == 3
 
 
 def test_duplicate_for_a_new_assignment_and_as_an_extension(qtbot: Any, app3: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from app.store import (
 from app.store.columns import fold
 from app.store.connection import translate
 from app.store.keys import random_key
-from tests.store.helpers import make_doc
+from tests.store.helpers import PASSPHRASE, make_doc
 
 names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
 
@@ -87,3 +88,21 @@ def test_environment_errors_become_messages_with_a_way_forward(code: int, expect
 def test_bugs_are_not_disguised_as_environment_errors(code: int) -> None:
     assert translate(FakeSqliteError(code)) is None
     assert translate(ValueError("x")) is None
+
+
+def test_orders_by_kind_and_by_errors(tmp_path: Path) -> None:
+    from app.store import ListOrder
+
+    with Store.create(tmp_path / "s", PASSPHRASE) as store:
+        a = make_doc(form="de-self_employed")
+        b = make_doc()
+        c = make_doc()
+        store.save(a, error_count=0)
+        store.save(b, error_count=3)
+        store.save(c, error_count=1)
+        assert [r.id for r in store.list(order_by=ListOrder.ERRORS)] == [b.id, c.id, a.id]
+        assert [r.kind for r in store.list(order_by=ListOrder.KIND)] == [
+            "employee",
+            "employee",
+            "self_employed",
+        ]
