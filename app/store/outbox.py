@@ -156,13 +156,24 @@ def receiver_errors(conn: Any, request_id: str) -> list[dict[str, Any]]:
     return list(json.loads(row[0])) if row else []
 
 
-def set_outcome(conn: Any, request_id: str, outcome: State, now: str) -> None:
-    """The agency's decision on a sent request: approved or rejected."""
+def set_outcome(
+    conn: Any, request_id: str, outcome: State, now: str, decision: dict[str, Any] | None = None
+) -> None:
+    """The agency's decision on a sent request: approved or rejected. `decision` (the certificate's period, or the
+    reason for a rejection, as the receiver reported them) is kept with the receipt, under "decision"."""
     if outcome not in (State.APPROVED, State.REJECTED):
         raise InvalidValue("An outcome is approved or rejected.")
     _require(
         conn, request_id, State.SENT, State.APPROVED, State.REJECTED, doing="record the agency's decision"
     )
     _set_state(conn, request_id, outcome, now)
+    if decision is not None:
+        row = conn.execute("SELECT receipt FROM receipts WHERE request_id = ?", (request_id,)).fetchone()
+        if row is not None:
+            stored = json.loads(row[0])
+            stored["decision"] = decision
+            conn.execute(
+                "UPDATE receipts SET receipt = ? WHERE request_id = ?", (json.dumps(stored), request_id)
+            )
     event = AuditEvent.APPROVED if outcome is State.APPROVED else AuditEvent.REJECTED
     audit.log(conn, request_id, event, "", now)

@@ -390,11 +390,12 @@ class Store:
         with self._reading() as conn:
             return outbox.receiver_errors(conn, request_id)
 
-    def set_outcome(self, request_id: str, outcome: State) -> None:
-        """The agency's decision on a sent request (approved or rejected)."""
+    def set_outcome(self, request_id: str, outcome: State, decision: dict[str, Any] | None = None) -> None:
+        """The agency's decision on a sent request (approved or rejected), with the certificate's period or the
+        reason kept beside the receipt (`receipt(id)["decision"]`)."""
         now = self._now()
         with self._writing() as conn:
-            outbox.set_outcome(conn, request_id, outcome, now)
+            outbox.set_outcome(conn, request_id, outcome, now, decision)
 
     # --- employer profile, settings, audit -----------------------------------------------------------------------
 

@@ -476,8 +476,14 @@ class Outbox:
         local = self.store.get(request_id).state
         if local in DONE and status.state in ("approved", "rejected"):
             outcome = State.APPROVED if status.state == "approved" else State.REJECTED
-            if local is not outcome:
-                self.store.set_outcome(request_id, outcome)
+            decision = {
+                k: v
+                for k, v in status.to_dict().items()
+                if k in ("state", "decided_at", "certificate", "reason")
+            }
+            receipt = self.store.receipt(request_id) or {}
+            if local is not outcome or receipt.get("decision") != decision:
+                self.store.set_outcome(request_id, outcome, decision)
         return status
 
     def newer_editions(self) -> dict[str, str]:

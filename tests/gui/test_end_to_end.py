@@ -103,6 +103,12 @@ def test_a_whole_request_from_new_to_approved_and_printed(
     window.status_action.trigger()
     assert "approved" in close_boxes().lower()
     assert store.get(request_id).state is State.APPROVED
+    decision = (store.receipt(request_id) or {})["decision"]
+    assert decision["state"] == "approved"
+    assert decision["certificate"] == {
+        "start": answers["assignment.start_date"],
+        "end": answers["assignment.end_date"],
+    }
 
     # Print the fax copy through the Print fax copy dialog, save it, and read it back.
     from ui.print_dialog import PrintDialog
