@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
@@ -278,10 +278,19 @@ class AppController(QObject):
         """Print fax copy: the request as stored (after any pending save: same database thread), in the dialog."""
         ctx = self.ctx
         parent: QWidget | None = self.wizards.get(request_id) or self.window
-        ctx.tasks.run_db(
-            lambda: ctx.require_store().get(request_id),
-            lambda doc: actions.open_print_dialog(parent, ctx, doc),
-        )
+
+        def show(doc: Any) -> None:
+            if doc.form not in ctx.catalog.forms:  # a form withdrawn since the request was written
+                messages.notice(
+                    parent,
+                    "Print fax copy",
+                    "This request's form is no longer offered, so its fax copy cannot be laid out.",
+                    "Duplicate the request for a current agreement form, or export it with `coc drafts export`.",
+                )
+                return
+            actions.open_print_dialog(parent, ctx, doc)
+
+        ctx.tasks.run_db(lambda: ctx.require_store().get(request_id), show)
 
     # --- transmission feedback -----------------------------------------------------------------------------------
 

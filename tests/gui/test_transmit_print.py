@@ -128,3 +128,17 @@ def test_print_fax_copy_opens_the_print_dialog(qtbot: Any, data_dir: Path, catal
     assert not any(isinstance(w, PrintDialog) and w.isVisible() for w in QApplication.topLevelWidgets())
     assert wizard.button(QWizard.WizardButton.CancelButton) is not None
     stop_app(controller)
+
+
+def test_print_of_a_withdrawn_form_says_why(qtbot: Any, data_dir: Path, catalog: Catalog) -> None:
+    from app.request import RequestDoc
+
+    controller = start_app(qtbot, data_dir, catalog)
+    doc = RequestDoc(form="zz-employee", edition="2001-01-01", answers={"worker.first_name": "Ann"})
+    controller.ctx.store.save(doc, error_count=1)
+    controller.print_request(doc.id)
+    shown = boxes()
+    assert shown and "no longer offered" in shown[0].text()
+    for box in shown:
+        box.close()
+    stop_app(controller)
