@@ -6,25 +6,14 @@ bug and is left to propagate. No message ever contains personal data: they name 
 
 from __future__ import annotations
 
+from app.errors import UserError
 
-class StoreError(Exception):
+
+class StoreError(UserError):
     """A known problem with the store: `message` says what happened, `hint` what to do next."""
 
     message: str = "The store cannot be used."
-    hint: str = ""
     exit_code: int = 3
-
-    def __init__(self, message: str | None = None, hint: str | None = None) -> None:
-        if message is not None:
-            self.message = message
-        if hint is not None:
-            self.hint = hint
-        super().__init__(self.user_text)
-
-    @property
-    def user_text(self) -> str:
-        """The message and the way forward, as one line."""
-        return f"{self.message} {self.hint}".strip()
 
 
 # --- opening and unlocking ---------------------------------------------------------------------------------------

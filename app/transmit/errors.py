@@ -8,24 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from app.errors import UserError
 from app.forms import Issue
 
 
-class TransmitError(Exception):
+class TransmitError(UserError):
     message: str = "The request could not be transmitted."
-    hint: str = ""
     exit_code: int = 5
-
-    def __init__(self, message: str | None = None, hint: str | None = None) -> None:
-        if message is not None:
-            self.message = message
-        if hint is not None:
-            self.hint = hint
-        super().__init__(self.user_text)
-
-    @property
-    def user_text(self) -> str:
-        return f"{self.message} {self.hint}".strip()
 
 
 class NotConfigured(TransmitError):
