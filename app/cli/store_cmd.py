@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import secrets
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from app.cli.common import CliError, print_json, read_text
+from app.fileio import write_private
 from app.paths import data_dir
 from app.request import RequestDoc, RequestFormatError, State
 from app.store import Store, StoreError, keychain, unlock
@@ -248,19 +248,10 @@ def _write_private(path: Path, text: str, force: bool) -> None:
         raise CliError(f"{path} already exists; use --force to replace it", 2)
     if not path.parent.is_dir():
         raise CliError(f"{path.parent}: no such folder", 2)
-    tmp = path.with_name(f".{path.name}.partial-{secrets.token_hex(4)}")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_private(path, text.encode("utf-8"))
     except OSError as exc:
         raise CliError(f"{path}: cannot be written ({exc.strerror})", 2)
-    finally:
-        with suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
+from app.fileio import write_private
 from app.forms.model import FormSpec
 from app.printing.content import FaxCopy, build
 from app.printing.layout.body import request_pages
@@ -108,40 +107,8 @@ def render_copy(copy: FaxCopy) -> Rendered:
 
 
 def write_pdf(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write `data` to `path` atomically: a private temporary file in the same folder, fsync, rename.
-
-    Nothing is left behind on failure; the file is readable by its owner only (it holds personal data).
-    """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(folder)
-    return target
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    """Write `data` to `path` atomically, readable by its owner only (it holds personal data)."""
+    return write_private(path, data)
 
 
 def write_request_pdf(

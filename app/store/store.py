@@ -18,11 +18,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from app.fileio import fsync_dir, fsync_file
 from app.paths import data_dir
 from app.request import RequestDoc, State, now_utc
 from app.store import audit, drafts, outbox, schema, settings
 from app.store.audit import AuditEvent
-from app.store.connection import configure, connect, fsync_dir, fsync_file, precheck, translated, verify
+from app.store.connection import configure, connect, precheck, translated, verify
 from app.store.errors import NoPassphrase, StoreExists, StoreLocked
 from app.store.keys import RawKey, derive, new_salt, read_salt, require_strong
 from app.store.models import AuditEntry, DuplicateMode, ListOrder, OutboxItem, RequestSummary, Revision
