@@ -39,11 +39,10 @@ def test_scrub_removes_ssn_and_dates() -> None:
 def test_cli_bug_is_one_line_and_a_report(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    import app.cli.request_cmd as request_cmd
+
     monkeypatch.setenv("COC_DATA_DIR", str(tmp_path))
-    parser = cli.build_parser()
-    args = parser.parse_args(["new", "de-employee"])
-    args.handler = lambda a: _explode()
-    monkeypatch.setattr(cli.argparse.ArgumentParser, "parse_args", lambda self, argv=None: args)
+    monkeypatch.setattr(request_cmd, "cmd_new", lambda args: _explode())  # a bug inside a command
     code = cli.main(["new", "de-employee"])
     err = capsys.readouterr().err
     assert code == 70 and err.count("\n") == 1 and "internal error (ValueError)" in err
