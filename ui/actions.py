@@ -75,6 +75,11 @@ def check_status(box: Outbox, request_id: str) -> ReceiverStatus:
     return box.check_status(request_id)
 
 
+def newer_editions(box: Outbox) -> dict[str, str]:
+    """Forms whose edition at the receiver differs from the installed one (form id -> the receiver's)."""
+    return box.newer_editions()
+
+
 def transmission_settings(store: Store) -> dict[str, Any]:
     """Endpoint, CA bundle, and where the token is kept (never the token itself)."""
     from app.transmit import describe

@@ -78,6 +78,7 @@ class AppController(QObject):
         self.clipboard = ClipboardGuard(self)
         self.outbox = OutboxRunner(self.ctx, self)
         self.outbox.progress.connect(self._outbox_progress)
+        self.outbox.editions.connect(lambda text: self._status(text, 0))
         self.outbox.finished.connect(self._outbox_finished)
         self.outbox.changed.connect(self._refresh_list)
         self.outbox.problem.connect(self._transmit_problem)

@@ -49,9 +49,11 @@ class OutboxRunner(QObject):
     finished(str): what a Transmit / Send now / Check status did (for a message to the user).
     changed(): states changed (the list should refresh).
     problem(object): a known error (`TransmitError`, `StoreError`) of an action the user asked for.
+    editions(str): the receiver has newer editions of some forms (a line for the status bar).
     """
 
     progress = Signal(str)
+    editions = Signal(str)
     finished = Signal(str)
     changed = Signal()
     problem = Signal(object)
@@ -66,6 +68,26 @@ class OutboxRunner(QObject):
 
     def start(self) -> None:
         self.timer.start()
+        QTimer.singleShot(0, self.check_editions)
+
+    def check_editions(self) -> None:
+        """Ask the receiver for the current form editions; say so when some here are older (quietly otherwise)."""
+        if self.ctx.store is None:
+            return
+
+        def done(newer: dict[str, str]) -> None:
+            if newer:
+                names = ", ".join(sorted(newer)[:4]) + (" and more" if len(newer) > 4 else "")
+                self.editions.emit(
+                    f"The receiving service has a newer edition of {len(newer)} form(s) ({names}): "
+                    "update the application before sending requests on them."
+                )
+
+        self.ctx.tasks.run_io(
+            lambda: actions.newer_editions(self._outbox()),
+            done,
+            lambda exc: log.info("edition check: %s", type(exc).__name__),
+        )
 
     def stop(self) -> None:
         """The lock: stop the timer and end a run after the item being sent."""
@@ -144,7 +166,15 @@ class OutboxRunner(QObject):
         def done(status: object) -> None:
             self.changed.emit()
             state = getattr(status, "state", "unknown")
-            self.finished.emit(f"The receiving service says: {state}.")
+            start, end = getattr(status, "certificate_start", None), getattr(status, "certificate_end", None)
+            reason = getattr(status, "reason", None)
+            if state == "approved" and start:
+                detail = f" The certificate covers {start} to {end or 'an open end'}."
+            elif state == "rejected" and reason:
+                detail = f" Reason: {reason}"
+            else:
+                detail = ""
+            self.finished.emit(f"The receiving service says: {state.replace('_', ' ')}.{detail}")
 
         self.ctx.tasks.run_io(lambda: actions.check_status(self._outbox(), request_id), done, self._failed)
 

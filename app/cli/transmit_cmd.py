@@ -185,6 +185,21 @@ def cmd_send(args: argparse.Namespace) -> int:
     return 0 if report.refused == 0 and left == 0 else 1
 
 
+def cmd_editions(args: argparse.Namespace) -> int:
+    """Exit 0 when every form here is the receiver's current edition, 1 when some are not."""
+    with open_store(args) as store, transmit_errors(), Outbox.from_store(store) as outbox:
+        newer = outbox.newer_editions()
+    if args.json:
+        print_json(newer)
+    elif newer:
+        for form, edition in sorted(newer.items()):
+            print(f"{form}: the receiver has edition {edition}")
+        print(f"{len(newer)} form(s) differ from the receiver's edition: update the application")
+    else:
+        print("every form is the receiver's current edition")
+    return 1 if newer else 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     with open_store(args) as store, transmit_errors():
         request_id = _resolve(store, args.id)
@@ -258,3 +273,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("id", help="request id (or its first characters)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_status)
+
+    p = subparsers.add_parser(
+        "editions", help="compare the installed form editions with the receiving service's current ones"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_editions)

@@ -123,3 +123,35 @@ def test_send_reports_what_is_left(
     coc("outbox", "remove", request_id, expect=4)  # it is back to Draft already
     coc("settings", "unset", "token")
     assert json.loads(coc("settings", "show", "--json")[0])["token"] is None
+
+
+def test_editions_compares_with_the_receiver(
+    coc: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`coc editions`: exit 0 when every form here is current; 1, naming the forms, when the receiver has
+    another edition of some (here Germany's definition edited at the receiver)."""
+    import shutil
+
+    from app.forms import load
+    from app.paths import forms_dir
+    from intake import serve_in_thread
+
+    newer = tmp_path / "receiver-forms"
+    shutil.copytree(forms_dir(), newer)
+    de = newer / "agreements" / "de.toml"
+    de.write_text(
+        de.read_text(encoding="utf-8").replace('edition = "2026-11-29"', 'edition = "2027-02-01"'), "utf-8"
+    )
+    coc("store", "init")
+    monkeypatch.setenv("COC_TOKEN", TOKEN)
+    for catalog, expect in ((None, 0), (load(newer), 1)):
+        with serve_in_thread(tmp_path / f"intake-{expect}", [TOKEN], catalog=catalog) as server:
+            coc("settings", "set", "endpoint", server.url)
+            coc("settings", "set", "ca-bundle", str(server.ca_path))
+            coc("settings", "set", "token")
+            out, _ = coc("editions", expect=expect, report=True)
+            if expect:
+                assert "de-employee: the receiver has edition 2027-02-01" in out
+                assert "de-self_employed" in out and "fr-employee" not in out
+            else:
+                assert "every form is the receiver's current edition" in out
