@@ -15,9 +15,9 @@ from benchmarks.common import Result, median, percentile, samples
 
 
 def _clear_caches() -> None:
-    from app.forms import loader
+    from app.forms import parts
 
-    loader._parse_cached.cache_clear()
+    parts.parse_cached.cache_clear()
     default_catalog.cache_clear()
 
 

@@ -18,39 +18,20 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from app.forms import expr
 from app.forms.errors import DefCode, DefinitionError, DefinitionsInvalid, did_you_mean
 from app.forms.model import (
     Agreement,
-    Choice,
     Fact,
     FactStatus,
-    FieldSpec,
-    FieldType,
     FormSpec,
     PaperChannel,
     Rule,
     Section,
-    Severity,
 )
+from app.forms.parts import fill, override, read_field, read_rule
 from app.forms.reader import FileReader, Table, join
+from app.forms.references import check_references
 
-FIELD_KEYS = (
-    "id",
-    "type",
-    "label",
-    "help",
-    "required",
-    "show",
-    "max_length",
-    "choices",
-    "format",
-    "columns",
-    "max_rows",
-    "placeholder",
-)
-OVERRIDE_KEYS = ("label", "help", "required", "show", "max_length", "format", "max_rows", "source", "fact")
-RULE_KEYS = ("id", "code", "severity", "field", "when", "message", "sources", "fact")
 AGREEMENT_KEYS = (
     "id",
     "name",
@@ -84,7 +65,6 @@ BASE_VALUES = (
     "se_rule",
 )
 _FACT_ID = re.compile(r"[a-z][a-z0-9_]*")
-_TEMPLATE = re.compile(r"\{agreement\.([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class UnknownForm(LookupError):
@@ -421,13 +401,13 @@ def _build_form(
         fields = tuple(
             f
             for i, ftable in enumerate(sr.get_tables(sdata, "fields", ""))
-            if (f := _read_field(sr, ftable, join("fields", i), name, values)) is not None
+            if (f := read_field(sr, ftable, join("fields", i), name, values)) is not None
         )
         built_sections.append(
             Section(
                 name,
-                _fill(sr, sr.get_str(sdata, "title", ""), "title", values),
-                _fill(sr, sr.get_str(sdata, "help", ""), "help", values),
+                fill(sr, sr.get_str(sdata, "title", ""), "title", values),
+                fill(sr, sr.get_str(sdata, "help", ""), "help", values),
                 fields,
             )
         )
@@ -459,7 +439,7 @@ def _build_form(
         if not isinstance(otable, Mapping):
             r.error(DefCode.BAD_VALUE, opath, "a field override must be a table")
             continue
-        field_index[fid] = _override(r, field_index[fid], otable, opath, agreement)
+        field_index[fid] = override(r, field_index[fid], otable, opath, agreement)
     built_sections = [replace(s, fields=tuple(field_index[f.id] for f in s.fields)) for s in built_sections]
     # Rules: the kind's, less the dropped ones, plus the agreement's.
     dropped = set(r.get_str_list(table, "drop_rules", path))
@@ -472,11 +452,11 @@ def _build_form(
     for rtable, rpath in kind.rules:
         if rtable.get("id") in dropped:
             continue
-        rule = _read_rule(kind.reader, rtable, rpath, field_index, agreement)
+        rule = read_rule(kind.reader, rtable, rpath, field_index, agreement)
         if rule is not None:
             rules.append(rule)
     for i, rtable in enumerate(r.get_tables(table, "rules", path)):
-        rule = _read_rule(r, rtable, join(join(path, "rules"), i), field_index, agreement)
+        rule = read_rule(r, rtable, join(join(path, "rules"), i), field_index, agreement)
         if rule is not None:
             rules.append(rule)
     ids = [x.id for x in rules]
@@ -499,352 +479,5 @@ def _build_form(
         rules=tuple(rules),
         renamed=MappingProxyType(renamed),
     )
-    _check_references(spec, r, sections, kind)
+    check_references(spec, r, sections, kind.reader, frozenset(str(t.get("id")) for t, _ in kind.rules))
     return spec
-
-
-def _read_field(
-    r: FileReader, t: Table, path: str, section: str, values: Mapping[str, Any], column: bool = False
-) -> FieldSpec | None:
-    if not r.keys(t, path, FIELD_KEYS, ("id", "type", "label", "help")):
-        return None
-    fid = r.get_str(t, "id", path)
-    near = (f'"{fid}"',)
-    pattern = r"[a-z][a-z0-9_]*" if column else rf"{section}(\.[a-z][a-z0-9_]*)?"
-    if not re.fullmatch(pattern, fid):
-        what = "a lower-case name" if column else f"'{section}.<name>'"
-        r.error(DefCode.BAD_ID, join(path, "id"), f"field id {fid!r} must be {what}", near=near)
-        return None
-    type_name = r.get_str(t, "type", path)
-    try:
-        ftype = FieldType(type_name)
-    except ValueError:
-        r.error(
-            DefCode.UNKNOWN_TYPE,
-            join(path, "type"),
-            f"{type_name!r} is not a field type",
-            did_you_mean(type_name, [x.value for x in FieldType])
-            or "types: " + ", ".join(x.value for x in FieldType),
-            near=(f'"{type_name}"', *near),
-        )
-        return None
-    if column and ftype is FieldType.GROUP:
-        r.error(DefCode.BAD_VALUE, join(path, "type"), "a group cannot hold another group", near=near)
-        return None
-    if not column and ftype is not FieldType.GROUP and "." not in fid:
-        r.error(DefCode.BAD_ID, join(path, "id"), f"field id {fid!r} must be '{section}.<name>'", near=near)
-        return None
-    choices: list[Choice] = []
-    raw_choices = t.get("choices", [])
-    if not isinstance(raw_choices, list):
-        raw_choices = []
-        r.error(DefCode.BAD_VALUE, join(path, "choices"), "must be a list", near=near)
-    for i, c in enumerate(raw_choices):
-        if isinstance(c, str):
-            choices.append(Choice(c, c))
-        elif isinstance(c, list) and len(c) == 2 and all(isinstance(x, str) for x in c):
-            choices.append(Choice(c[0], c[1]))
-        else:
-            r.error(
-                DefCode.BAD_VALUE, join(join(path, "choices"), i), 'a choice is "value" or ["value", "label"]'
-            )
-    if ftype is FieldType.CHOICE and not choices:
-        r.error(DefCode.MISSING_KEY, join(path, "choices"), "a choice field needs choices", near=near)
-    columns: tuple[FieldSpec, ...] = ()
-    if ftype is FieldType.GROUP:
-        columns = tuple(
-            c
-            for i, ct in enumerate(r.get_tables(t, "columns", path))
-            if (c := _read_field(r, ct, join(join(path, "columns"), i), section, values, column=True))
-            is not None
-        )
-        if not columns:
-            r.error(DefCode.MISSING_KEY, join(path, "columns"), "a group needs columns", near=near)
-    fmt = r.get_str(t, "format", path)
-    if fmt:
-        from app.forms.validate import FOREIGN_FORMATS
-
-        if fmt not in FOREIGN_FORMATS:
-            r.error(
-                DefCode.BAD_VALUE,
-                join(path, "format"),
-                f"unknown identifier format {fmt!r}",
-                did_you_mean(fmt, FOREIGN_FORMATS),
-                near=near,
-            )
-            fmt = ""
-    return FieldSpec(
-        id=fid,
-        type=ftype,
-        label=_fill(r, r.get_str(t, "label", path), join(path, "label"), values),
-        help=_fill(r, r.get_str(t, "help", path), join(path, "help"), values),
-        required=_condition(r, t.get("required", False), join(path, "required"), near),
-        show=_expression(r, t.get("show"), join(path, "show"), near),
-        max_length=r.get_int(t, "max_length", path),
-        choices=tuple(choices),
-        format=fmt,
-        columns=columns,
-        max_rows=r.get_int(t, "max_rows", path),
-        placeholder=r.get_str(t, "placeholder", path),
-    )
-
-
-def _override(r: FileReader, base: FieldSpec, t: Table, path: str, agreement: Agreement) -> FieldSpec:
-    r.keys(t, path, OVERRIDE_KEYS)
-    changes: dict[str, Any] = {}
-    near = (path.rsplit(".", 1)[-1],)
-    if "label" in t:
-        changes["label"] = _fill(r, r.get_str(t, "label", path), join(path, "label"), agreement.values)
-    if "help" in t:
-        extra = _fill(r, r.get_str(t, "help", path), join(path, "help"), agreement.values)
-        in_text = agreement.values.get("name_in_text") or agreement.name
-        changes["help"] = f"{base.help}\n\nUnder the agreement with {in_text}: {extra}"
-    if "required" in t:
-        changes["required"] = _condition(r, t["required"], join(path, "required"), near)
-    if "show" in t:
-        changes["show"] = _expression(r, t["show"], join(path, "show"), near)
-    if "max_length" in t:
-        changes["max_length"] = r.get_int(t, "max_length", path)
-    if "max_rows" in t:
-        changes["max_rows"] = r.get_int(t, "max_rows", path)
-    if "format" in t:
-        from app.forms.validate import FOREIGN_FORMATS
-
-        fmt = r.get_str(t, "format", path)
-        if fmt and fmt not in FOREIGN_FORMATS:
-            r.error(
-                DefCode.BAD_VALUE,
-                join(path, "format"),
-                f"unknown identifier format {fmt!r}",
-                did_you_mean(fmt, FOREIGN_FORMATS),
-            )
-        else:
-            changes["format"] = fmt
-    if "source" in t:
-        changes["source"] = r.get_str(t, "source", path)
-    if "fact" in t:
-        key = r.get_str(t, "fact", path)
-        fact = agreement.fact(key)
-        if fact is None:
-            r.error(
-                DefCode.UNKNOWN_FACT,
-                join(path, "fact"),
-                f"no fact {key!r} in this agreement",
-                did_you_mean(key, [f.key for f in agreement.facts]),
-            )
-        else:
-            changes["flag"] = fact.status.flag
-            changes.setdefault("source", fact.sources[0] if fact.sources else "")
-    return replace(base, **changes)
-
-
-def _read_rule(
-    r: FileReader, t: Table, path: str, fields: Mapping[str, FieldSpec], agreement: Agreement
-) -> Rule | None:
-    if not r.keys(t, path, RULE_KEYS, ("id", "code", "field", "when", "message")):
-        return None
-    rid = r.get_str(t, "id", path)
-    near = (f'"{rid}"',)
-    severity_text = r.get_str(t, "severity", path, "error")
-    try:
-        severity = Severity(severity_text)
-    except ValueError:
-        r.error(DefCode.BAD_VALUE, join(path, "severity"), "severity must be 'error' or 'warning'", near=near)
-        return None
-    fid = r.get_str(t, "field", path)
-    if fid not in fields:
-        r.error(
-            DefCode.UNKNOWN_REFERENCE,
-            join(path, "field"),
-            f"no field {fid!r} in form {agreement.id}",
-            did_you_mean(fid, fields),
-            near=near,
-        )
-        return None
-    when = _expression(r, t.get("when"), join(path, "when"), near)
-    if when is None:
-        return None
-    sources = list(r.get_str_list(t, "sources", path))
-    flag = ""
-    if "fact" in t:
-        key = r.get_str(t, "fact", path)
-        fact = agreement.fact(key)
-        if fact is None:
-            r.error(
-                DefCode.UNKNOWN_FACT,
-                join(path, "fact"),
-                f"no fact {key!r} in the agreement with {agreement.name}",
-                did_you_mean(key, [f.key for f in agreement.facts]),
-                near=near,
-            )
-        else:
-            sources.extend(s for s in fact.sources if s not in sources)
-            flag = fact.status.flag
-    code = r.get_str(t, "code", path)
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", code):
-        r.error(
-            DefCode.BAD_ID,
-            join(path, "code"),
-            f"code {code!r} must be lower-case letters, digits and _",
-            near=near,
-        )
-    return Rule(
-        id=rid,
-        code=code,
-        severity=severity,
-        field=fid,
-        when=when,
-        message=_fill(r, r.get_str(t, "message", path), join(path, "message"), agreement.values),
-        sources=tuple(sources),
-        flag=flag,
-    )
-
-
-def _fill(r: FileReader, text: str, path: str, values: Mapping[str, Any]) -> str:
-    """Replace `{agreement.X}` in a text with the agreement's value."""
-
-    def sub(m: re.Match[str]) -> str:
-        key = m.group(1)
-        if key not in values:
-            r.error(DefCode.UNKNOWN_REFERENCE, path, f"no agreement value {key!r}", did_you_mean(key, values))
-            return m.group(0)
-        value = values[key]
-        if key == "name":  # in a sentence: "the United Kingdom" (see `name_in_text`)
-            value = values.get("name_in_text") or value
-        return "" if value is None else str(value)
-
-    return _TEMPLATE.sub(sub, text)
-
-
-def _expression(r: FileReader, source: object, path: str, near: tuple[str, ...]) -> expr.Expr | None:
-    if source is None:
-        return None
-    if not isinstance(source, str):
-        r.error(DefCode.BAD_VALUE, path, "an expression must be text", near=near)
-        return None
-    try:
-        return _parse_cached(source)
-    except expr.ExprError as exc:
-        pointer = f"{source}\n{' ' * exc.offset}^"
-        r.error(
-            DefCode.EXPRESSION_SYNTAX,
-            path,
-            f"{exc.message} at character {exc.offset + 1}: {pointer}",
-            near=near,
-        )
-        return None
-
-
-def _condition(r: FileReader, value: object, path: str, near: tuple[str, ...]) -> bool | expr.Expr:
-    if isinstance(value, bool):
-        return value
-    return _expression(r, value, path, near) or False
-
-
-@cache
-def _parse_cached(source: str) -> expr.Expr:
-    return expr.parse(source)
-
-
-# ------------------------------------------------------------------------------------------------ references
-
-
-def _check_references(
-    spec: FormSpec, r: FileReader, sections: Mapping[str, tuple[Table, FileReader]], kind: _KindDef
-) -> None:
-    """Every name in every expression must be a field of this form, `agreement.X`, or `row.X` in a group."""
-    fields = {f.id: f for f in spec.fields()}
-    values = spec.agreement.values
-
-    def known(name: str, group: FieldSpec | None) -> str | None:
-        if name.startswith("agreement."):
-            key = name.removeprefix("agreement.")
-            return None if key in values else did_you_mean(key, values) or "no such agreement value"
-        if name.startswith("row."):
-            if group is None:
-                return "'row.' names a column and can only be used inside a group"
-            col = name.removeprefix("row.")
-            return (
-                None
-                if group.column(col)
-                else did_you_mean(col, [c.id for c in group.columns]) or "no such column"
-            )
-        return None if name in fields else did_you_mean(name, fields) or "no such field in this form"
-
-    def where(field_id: str) -> FileReader:
-        try:
-            return sections[spec.section_of(field_id).id][1]
-        except KeyError:
-            return r
-
-    graph: dict[str, set[str]] = {}
-    for f in spec.fields():
-        holders = [(f, None)] + [(c, f) for c in f.columns]
-        for holder, group in holders:
-            for what in ("required", "show"):
-                e = getattr(holder, what)
-                if not isinstance(e, expr.Expr):
-                    continue
-                for name in e.refs:
-                    problem = known(name, group)
-                    if problem is not None:
-                        label = f"{f.id}.{holder.id}" if group else f.id
-                        where(f.id).error(
-                            DefCode.UNKNOWN_REFERENCE,
-                            f"field {label}: {what}",
-                            f"{name!r} in {e.source!r} is unknown to form {spec.id}",
-                            problem,
-                            near=(name, f'"{holder.id}"'),
-                        )
-                    elif name in fields and group is None:
-                        graph.setdefault(f.id, set()).add(name)
-    for rule in spec.rules:
-        for name in rule.when.refs:
-            problem = known(name, None)
-            if problem is not None:
-                reader = kind.reader if any(t.get("id") == rule.id for t, _ in kind.rules) else r
-                reader.error(
-                    DefCode.UNKNOWN_REFERENCE,
-                    f"rule {rule.id}: when",
-                    f"{name!r} is unknown to form {spec.id}",
-                    problem,
-                    near=(name, f'"{rule.id}"'),
-                )
-    cycle = _find_cycle(graph)
-    if cycle:
-        first = cycle[0]
-        where(first).error(
-            DefCode.CYCLE,
-            f"field {first}",
-            "the conditions of these fields depend on each other in a circle: " + " -> ".join(cycle),
-            "break the circle: a field's show/required condition cannot depend on itself",
-            near=(f'"{first}"',),
-        )
-
-
-def _find_cycle(graph: Mapping[str, set[str]]) -> list[str]:
-    white, grey, black = 0, 1, 2
-    color: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str]:
-        color[node] = grey
-        stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            c = color.get(nxt, white)
-            if c == grey:
-                return [*stack[stack.index(nxt) :], nxt]
-            if c == white:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        color[node] = black
-        return []
-
-    for node in sorted(graph):
-        if color.get(node, white) == white:
-            found = visit(node)
-            if found:
-                return found
-    return []
