@@ -62,9 +62,37 @@ os._exit(0)
 """
 
 
+OURS_REMEMBERED = """
+import os, sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from ui.app import make_application
+from ui.controller import AppController
+from app.store import keychain
+from app.store.keychain import KeychainStatus
+from app.store.keys import RawKey
+key = RawKey.from_hex({key!r})
+keychain.recall = lambda path, backend=None: key  # stands for a system keychain that remembers the key
+app = make_application(["coc"])
+controller = AppController(Path({data!r}), keychain_status=KeychainStatus(True, "stand-in", ""))
+controller.start()
+deadline = time.monotonic() + 60
+while not (controller.window is not None and controller.window.isVisible() and controller.window.model.rowCount()):
+    app.processEvents()
+    time.sleep(0.001)
+    if time.monotonic() > deadline:
+        sys.exit("timed out")
+app.processEvents()
+print("ready", flush=True)
+os._exit(0)
+"""
+
+
 def _launch(code: str) -> dict[str, float]:
     """Seconds from starting the process to each line it prints ("dialog", "ready")."""
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    # As installed, with bytecode caches (pip writes them): a launch must not compile every module each time.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -152,16 +180,20 @@ def _launch_results() -> list[Result]:
         with Store.create(data, PASSPHRASE) as store:
             for spec in list(catalog.forms.values())[:50]:
                 save_validated(store, RequestDoc(spec.id, spec.edition, example_answers(spec)))
+            raw_key = store.raw_key.to_hex()
+        remembered_code = OURS_REMEMBERED.format(repo=str(REPO), data=str(data), key=raw_key)
         salt = (data / "store.db").read_bytes()[:16]
         ours_code = OURS.format(repo=str(REPO), data=str(data), passphrase=PASSPHRASE)
         _launch(BARE)  # warm the file cache for both
         _launch(ours_code)
         ours: list[dict[str, float]] = []
+        remembered: list[float] = []
         bare: list[float] = []
         kdf: list[float] = []
         for _ in range(LAUNCH_RUNS):  # interleaved, so both see the same load
             bare.append(_launch(BARE)["ready"])
             ours.append(_launch(ours_code))
+            remembered.append(_launch(remembered_code)["ready"])
             t0 = time.perf_counter()
             hashlib.pbkdf2_hmac("sha512", PASSPHRASE.encode(), salt, KDF_ITERATIONS, 32)
             kdf.append(time.perf_counter() - t0)
@@ -169,6 +201,7 @@ def _launch_results() -> list[Result]:
     to_dialog = median([m["dialog"] for m in ours])
     unlock = median([m["ready"] - m["dialog"] for m in ours])
     total = median([m["ready"] for m in ours])
+    quick = median(remembered)
     base_name = "QApplication + empty QMainWindow"
     return [
         Result(
@@ -191,7 +224,16 @@ def _launch_results() -> list[Result]:
         ),
         Result(
             "gui",
-            "launch to unlocked main window (process)",
+            "launch to unlocked main window, key remembered by the keychain (process)",
+            quick,
+            b,
+            base_name,
+            "within 3x",
+            quick <= 3 * b,
+        ),
+        Result(
+            "gui",
+            "launch to unlocked main window, passphrase typed (process)",
             total,
             b,
             base_name,

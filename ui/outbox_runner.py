@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from app.transmit import Outbox, RunReport, SendResult
 
 log = logging.getLogger(__name__)
+EDITION_CHECK_DELAY_MS = 5_000  # after unlocking
 AUTO_INTERVAL_MS = 60_000
 
 
@@ -68,7 +69,8 @@ class OutboxRunner(QObject):
 
     def start(self) -> None:
         self.timer.start()
-        QTimer.singleShot(0, self.check_editions)
+        # Not at once: the list comes first (loading the network code competes with it for the interpreter).
+        QTimer.singleShot(EDITION_CHECK_DELAY_MS, self.check_editions)
 
     def check_editions(self) -> None:
         """Ask the receiver for the current form editions; say so when some here are older (quietly otherwise)."""

@@ -23,12 +23,13 @@ from app.forms.model import (
     Agreement,
     Fact,
     FactStatus,
+    FieldSpec,
     FormSpec,
     PaperChannel,
     Rule,
     Section,
 )
-from app.forms.parts import fill, override, read_field, read_rule
+from app.forms.parts import fill, localize, override, read_field, read_rule
 from app.forms.reader import FileReader, Table, join
 from app.forms.references import check_references
 
@@ -361,6 +362,21 @@ def _read_facts(r: FileReader, table: Table) -> list[Fact]:
 # ------------------------------------------------------------------------------------------------ forms
 
 
+def _shared_fields(name: str, sdata: Table, sr: FileReader) -> tuple[tuple[FieldSpec, ...], bool]:
+    """A shared section's fields, read once per load (not once per form), and whether they read cleanly."""
+    memo: tuple[tuple[FieldSpec, ...], bool] | None = sr.memo.get("fields")
+    if memo is None:
+        before = len(sr.errors)
+        fields = tuple(
+            f
+            for i, ftable in enumerate(sr.get_tables(sdata, "fields", ""))
+            if (f := read_field(sr, ftable, join("fields", i), name)) is not None
+        )
+        memo = (fields, len(sr.errors) == before)
+        sr.memo["fields"] = memo
+    return memo
+
+
 def _build_form(
     r: FileReader,
     agreement: Agreement,
@@ -391,6 +407,7 @@ def _build_form(
             names.insert(max(len(names) - 1, 0), name)
     values = agreement.values
     errors_before = len(r.errors)
+    broken = False
     built_sections: list[Section] = []
     editions = [agreement.edition, kind.edition]
     for name in names:
@@ -398,11 +415,10 @@ def _build_form(
             continue
         sdata, sr = sections[name]
         editions.append(_edition(sdata))
-        fields = tuple(
-            f
-            for i, ftable in enumerate(sr.get_tables(sdata, "fields", ""))
-            if (f := read_field(sr, ftable, join("fields", i), name, values)) is not None
-        )
+        base, ok = _shared_fields(name, sdata, sr)
+        if not ok:
+            broken = True
+        fields = tuple(localize(sr, f, join("fields", i), values) for i, f in enumerate(base))
         built_sections.append(
             Section(
                 name,
@@ -421,7 +437,7 @@ def _build_form(
                     DefCode.DUPLICATE_ID, join(join("fields", i), "id"), f"field {f.id!r} is defined twice"
                 )
             seen.add(f.id)
-    if len(r.errors) > errors_before:
+    if broken or len(r.errors) > errors_before:
         return None  # the shared sections are broken: checking rules against them would only echo that
     # Agreement overrides of shared fields.
     overrides = r.get_table(table, "fields", path)

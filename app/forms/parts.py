@@ -33,9 +33,8 @@ RULE_KEYS = ("id", "code", "severity", "field", "when", "message", "sources", "f
 _TEMPLATE = re.compile(r"\{agreement\.([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def read_field(
-    r: FileReader, t: Table, path: str, section: str, values: Mapping[str, Any], column: bool = False
-) -> FieldSpec | None:
+def read_field(r: FileReader, t: Table, path: str, section: str, column: bool = False) -> FieldSpec | None:
+    """A shared field as written: its texts may still hold `{agreement.X}` (see `localize`)."""
     if not r.keys(t, path, FIELD_KEYS, ("id", "type", "label", "help")):
         return None
     fid = r.get_str(t, "id", path)
@@ -85,8 +84,7 @@ def read_field(
         columns = tuple(
             c
             for i, ct in enumerate(r.get_tables(t, "columns", path))
-            if (c := read_field(r, ct, join(join(path, "columns"), i), section, values, column=True))
-            is not None
+            if (c := read_field(r, ct, join(join(path, "columns"), i), section, column=True)) is not None
         )
         if not columns:
             r.error(DefCode.MISSING_KEY, join(path, "columns"), "a group needs columns", near=near)
@@ -106,8 +104,8 @@ def read_field(
     return FieldSpec(
         id=fid,
         type=ftype,
-        label=fill(r, r.get_str(t, "label", path), join(path, "label"), values),
-        help=fill(r, r.get_str(t, "help", path), join(path, "help"), values),
+        label=r.get_str(t, "label", path),
+        help=r.get_str(t, "help", path),
         required=condition(r, t.get("required", False), join(path, "required"), near),
         show=expression(r, t.get("show"), join(path, "show"), near),
         max_length=r.get_int(t, "max_length", path),
@@ -228,6 +226,22 @@ def read_rule(
         sources=tuple(sources),
         flag=flag,
     )
+
+
+def localize(r: FileReader, f: FieldSpec, path: str, values: Mapping[str, Any]) -> FieldSpec:
+    """A shared field for one agreement: `{agreement.X}` in its label and help (and its columns') filled in."""
+    changes: dict[str, Any] = {}
+    for attr in ("label", "help"):
+        text = getattr(f, attr)
+        if "{agreement." in text:
+            changes[attr] = fill(r, text, join(path, attr), values)
+    if f.columns:
+        columns = tuple(
+            localize(r, c, join(join(path, "columns"), i), values) for i, c in enumerate(f.columns)
+        )
+        if any(a is not b for a, b in zip(columns, f.columns, strict=True)):
+            changes["columns"] = columns
+    return replace(f, **changes) if changes else f
 
 
 def fill(r: FileReader, text: str, path: str, values: Mapping[str, Any]) -> str:

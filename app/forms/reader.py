@@ -23,6 +23,7 @@ class FileReader:
         self.errors = errors
         self.text = ""
         self.data: Table | None = None
+        self.memo: dict[str, Any] = {}  # what was read from this file once, for every form built from it
         try:
             self.text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
