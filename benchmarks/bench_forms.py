@@ -9,17 +9,17 @@ import sys
 import time
 import tomllib
 
-from app.forms import FormSession, default_catalog, load
+from app.forms import FormSession, load
 from app.forms.example import example_answers
 from app.paths import forms_dir
 from benchmarks.common import Result, median, percentile, samples
 
 
 def _clear_caches() -> None:
-    from app.forms import parts
+    from app.forms import loader, parts
 
     parts.parse_cached.cache_clear()
-    default_catalog.cache_clear()
+    loader._shipped.cache_clear()
 
 
 def _load_cold() -> None:

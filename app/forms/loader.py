@@ -11,6 +11,7 @@ definitions becomes a `Catalog`. Layout of the folder (see docs/definitions.md):
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -118,9 +119,18 @@ def check(root: Path | None = None) -> list[DefinitionError]:
 
 
 @cache
-def default_catalog() -> Catalog:
-    """The shipped definitions, loaded once per process."""
+def _shipped() -> Catalog:
     return load()
+
+
+_SHIPPED_LOCK = threading.Lock()
+
+
+def default_catalog() -> Catalog:
+    """The shipped definitions, loaded once per process. A second thread asking while the first is loading
+    waits for that load instead of doing it again (the GUI loads it in the background at start)."""
+    with _SHIPPED_LOCK:
+        return _shipped()
 
 
 def _load(root: Path | None) -> tuple[Catalog | None, list[DefinitionError]]:
