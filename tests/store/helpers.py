@@ -15,43 +15,10 @@ OTHER_PASSPHRASE = "copper kettle 42 dawn"
 
 def full_answers(**overrides: Any) -> dict[str, Any]:
     """A complete request of the German agreement (the form engine's example answers), plus `overrides`."""
-    answers: dict[str, Any] = {
-        "worker.first_name": "Jane",
-        "worker.middle_name": "Q.",
-        "worker.last_name": "Example",
-        "worker.birth_date": "1985-06-15",
-        "worker.birth_city": "Springfield",
-        "worker.birth_country": "US",
-        "worker.citizenship": "US",
-        "worker.residence_country": "US",
-        "worker.ssn": "123-45-6789",
-        "worker.foreign_insurance_number": "65170839J003",
-        "employer.name": "Example Widgets Inc.",
-        "employer.ein": "12-3456789",
-        "employer.street": "100 Sample Street",
-        "employer.city": "Albany",
-        "employer.state": "NY",
-        "employer.zip": "12207",
-        "employer.contact_name": "Pat Coordinator",
-        "employer.phone": "(212) 555-0100",
-        "employer.email": "coordinator@example.com",
-        "host.name": "Example Widgets Subsidiary",
-        "host.street": "1 Example Road",
-        "host.city": "Exampletown",
-        "host.postal_code": "12345",
-        "host.country": "DE",
-        "employment.hire_date": "2019-03-01",
-        "employment.hire_city": "Albany",
-        "employment.hire_country": "US",
-        "employment.stays_with_us_employer": True,
-        "assignment.start_date": "2027-01-04",
-        "assignment.end_date": "2029-12-18",
-        "assignment.work_city": "Exampletown",
-        "assignment.is_extension": False,
-        "history.previous_posting": False,
-        "request.email_confirmation": True,
-        "request.confirmation_email": "coordinator@example.com",
-    }
+    from app.forms import default_catalog
+    from app.forms.example import example_answers
+
+    answers = example_answers(default_catalog().form("de-employee"))
     answers.update(overrides)
     return answers
 
