@@ -348,17 +348,8 @@ def _read_facts(r: FileReader, table: Table) -> list[Fact]:
             r.error(DefCode.BAD_VALUE, path, "a fact must be a table with title, text, status and sources")
             continue
         r.keys(value, path, FACT_KEYS, ("title", "text", "status", "sources"))
-        status_text = r.get_str(value, "status", path, "confirmed")
-        try:
-            status = FactStatus(status_text)
-        except ValueError:
-            r.error(
-                DefCode.BAD_VALUE,
-                join(path, "status"),
-                f"unknown status {status_text!r}",
-                did_you_mean(status_text, [s.value for s in FactStatus])
-                or "one of: " + ", ".join(s.value for s in FactStatus),
-            )
+        status = r.get_enum(value, "status", path, FactStatus, "confirmed", what="fact status")
+        if status is None:
             status = FactStatus.UNCONFIRMED
         sources = r.get_str_list(value, "sources", path)
         if not sources:

@@ -45,17 +45,17 @@ def read_field(r: FileReader, t: Table, path: str, section: str, column: bool = 
         r.error(DefCode.BAD_ID, join(path, "id"), f"field id {fid!r} must be {what}", near=near)
         return None
     type_name = r.get_str(t, "type", path)
-    try:
-        ftype = FieldType(type_name)
-    except ValueError:
-        r.error(
-            DefCode.UNKNOWN_TYPE,
-            join(path, "type"),
-            f"{type_name!r} is not a field type",
-            did_you_mean(type_name, [x.value for x in FieldType])
-            or "types: " + ", ".join(x.value for x in FieldType),
-            near=(f'"{type_name}"', *near),
-        )
+    ftype = r.get_enum(
+        t,
+        "type",
+        path,
+        FieldType,
+        "",
+        code=DefCode.UNKNOWN_TYPE,
+        what="field type",
+        near=(f'"{type_name}"', *near),
+    )
+    if ftype is None:
         return None
     if column and ftype is FieldType.GROUP:
         r.error(DefCode.BAD_VALUE, join(path, "type"), "a group cannot hold another group", near=near)
@@ -173,11 +173,8 @@ def read_rule(
         return None
     rid = r.get_str(t, "id", path)
     near = (f'"{rid}"',)
-    severity_text = r.get_str(t, "severity", path, "error")
-    try:
-        severity = Severity(severity_text)
-    except ValueError:
-        r.error(DefCode.BAD_VALUE, join(path, "severity"), "severity must be 'error' or 'warning'", near=near)
+    severity = r.get_enum(t, "severity", path, Severity, "error", what="severity", near=near)
+    if severity is None:
         return None
     fid = r.get_str(t, "field", path)
     if fid not in fields:

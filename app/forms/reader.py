@@ -6,12 +6,14 @@ import datetime as dt
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.forms.errors import DefCode, DefinitionError, did_you_mean
 
 Table = Mapping[str, Any]
+E = TypeVar("E", bound=Enum)
 
 
 class FileReader:
@@ -157,6 +159,33 @@ class FileReader:
             self.error(DefCode.BAD_VALUE, join(path, key), "must be a list of texts")
             return ()
         return tuple(value)
+
+    def get_enum(
+        self,
+        table: Table,
+        key: str,
+        path: str,
+        kind: type[E],
+        default: str,
+        *,
+        code: DefCode = DefCode.BAD_VALUE,
+        what: str = "value",
+        near: Iterable[str] = (),
+    ) -> E | None:
+        """`table[key]` as a member of the enum `kind`; None (and an error with "did you mean") otherwise."""
+        text = self.get_str(table, key, path, default)
+        try:
+            return kind(text)
+        except ValueError:
+            choices = [str(m.value) for m in kind]
+            self.error(
+                code,
+                join(path, key),
+                f"{text!r} is not a {what}",
+                did_you_mean(text, choices) or f"{what}s: " + ", ".join(choices),
+                near=near,
+            )
+            return None
 
     def get_table(self, table: Table, key: str, path: str) -> Table:
         value = table.get(key, {})
