@@ -1,7 +1,8 @@
 """Crash reports without personal data: where the error happened, never what the data was.
 
 A report names the exception type and the stack (file, line, function), with no exception message and no local
-variables: either could hold a name, an SSN or a birth date. Reports go to `<data dir>/crash/`.
+variables: either could hold a name, an SSN or a birth date. Reports go to `<data dir>/crash/`, each file 0600 in
+folders made (or tightened to) 0700, even when the crash happens before anything else made the data folder.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from app import __version__
+from app.fileio import create_private, private_dir
 from app.paths import data_dir
 
 _PII = re.compile(
@@ -51,17 +53,24 @@ def report_text(exc_type: type[BaseException], tb: TracebackType | None) -> str:
     return scrub("\n".join(lines)) + "\n"
 
 
+def crash_folder(data: Path | None = None) -> Path:
+    """`<data dir>/crash`, made private (0700) together with the data folder."""
+    data = data or data_dir()
+    private_dir(data)
+    folder = data / "crash"
+    private_dir(folder)
+    return folder
+
+
 def write_report(
     exc_type: type[BaseException], tb: TracebackType | None, folder: Path | None = None
 ) -> Path | None:
-    """Write a report; returns its path, or None when even that failed (the caller still shows a message)."""
-    folder = folder or data_dir() / "crash"
+    """Write a report (0600); returns its path, or None when even that failed (the caller still shows a message)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = crash_folder() if folder is None else folder
+        private_dir(folder)  # missing parents (the data folder) are made 0700 too
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-        path = folder / f"crash-{stamp}.txt"
-        path.write_text(report_text(exc_type, tb), encoding="utf-8")
-        return path
+        return create_private(folder / f"crash-{stamp}.txt", report_text(exc_type, tb).encode("utf-8"))
     except OSError:
         return None
 

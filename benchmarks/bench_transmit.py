@@ -39,8 +39,9 @@ CHUNKS = 4
 def intake(data: Path) -> Iterator[tuple[str, str]]:
     """The intake service in its own process on a free port; yields (url, ca file)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "intake", "serve", "--data", str(data), "--port", "0", "--token", TOKEN],
+        [sys.executable, "-m", "intake", "serve", "--data", str(data), "--port", "0"],
         cwd=REPO,
+        env={**os.environ, "INTAKE_TOKEN": TOKEN},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

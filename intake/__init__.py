@@ -3,7 +3,7 @@
 For local runs, demos and tests only; never bundled into the desktop build and never imported by `app/` or `ui/`.
 It re-runs the application's own validation (`app.forms.validate_document`) on everything it receives.
 
-    python -m intake serve --data DIR --port PORT --token TOKEN
+    INTAKE_TOKEN=TOKEN python -m intake serve --data DIR --port PORT     (or --token-file FILE, mode 0600)
     python -m intake decide ID approve|reject|review [--reason TEXT] --data DIR
 
 In tests: `serve_in_thread(data_dir, tokens, faults=Faults(...))` starts it on a free port and returns its URL,

@@ -1,8 +1,16 @@
-"""The intake service's own database (plain SQLite: this is a reference service for local runs, not the app).
+"""The intake service's own database: SQLCipher 4, as the application's store, since it holds whole requests (SSNs,
+birth dates, names).
+
+The key is 32 random bytes (and the file's salt) made on first start and kept in `intake.key` beside the database,
+mode 0600 in a 0700 folder; it never appears on a command line. The connection is opened the application's way
+(`app.store.connection`: key first, fail closed unless the library encrypts).
 
 One row per request received, unique per (client, idempotency key): a retry can never make a second row, even
 when two copies arrive at once. A row is committed (WAL, synchronous=FULL) before the receipt is answered, so a
 receipt once issued is never forgotten.
+
+A plain-SQLite `intake.sqlite3` left by an older version is copied into the encrypted database on first start and
+then deleted (`IntakeDB.upgraded` says so).
 """
 
 from __future__ import annotations
@@ -10,15 +18,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DB_FILE = "intake.sqlite3"
+import sqlcipher3
+
+from app.fileio import create_private, private_dir, tighten_file
+from app.store.connection import SQLITE_HEADER, configure, connect, translated
+from app.store.errors import StoreError
+from app.store.keys import KEY_BYTES, SALT_BYTES, RawKey
+
+DB_FILE = "intake.db"
+KEY_FILE = "intake.key"
+LEGACY_FILE = "intake.sqlite3"  # plain SQLite, written by versions before the database was encrypted
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 STATES = ("received", "in_review", "approved", "rejected")
 # Confirmation numbers: no 0/O or 1/I/L, so they can be read out over the phone.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -111,17 +128,106 @@ def _row(row: Any) -> Received:
     return Received(*row)
 
 
+class IntakeDataError(Exception):
+    """The service's data folder cannot be used; the message says why and what to do."""
+
+
+def has_data(data_dir: Path) -> bool:
+    """Whether `data_dir` holds an intake database (encrypted, or plain from an older version)."""
+    return (data_dir / DB_FILE).is_file() or (data_dir / LEGACY_FILE).is_file()
+
+
+def _read_key(path: Path) -> RawKey:
+    tighten_file(path)
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        if len(text) != 2 * (KEY_BYTES + SALT_BYTES):
+            raise ValueError("not a key")
+        return RawKey.from_hex(text)
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise IntakeDataError(
+            f"The intake database's key file {path} cannot be read or is damaged, so the requests received "
+            "cannot be decrypted. Restore the file, or move the folder away to start with an empty service."
+        )
+
+
+def database_key(data_dir: Path) -> RawKey:
+    """The database's key from `intake.key`, made (0600) when neither the key nor the database exists yet."""
+    path = data_dir / KEY_FILE
+    if path.exists() or (data_dir / DB_FILE).exists():
+        if not path.exists():
+            raise IntakeDataError(
+                f"The intake database {data_dir / DB_FILE} is there but its key file {path} is missing, so the "
+                "requests received cannot be decrypted. Restore the key file, or move the folder away to start "
+                "with an empty service."
+            )
+        return _read_key(path)
+    key = RawKey(secrets.token_bytes(KEY_BYTES), secrets.token_bytes(SALT_BYTES))
+    try:
+        create_private(path, key.to_hex().encode("ascii"))
+    except FileExistsError:  # another process made it first
+        return _read_key(path)
+    return key
+
+
+def _remove_with_sidecars(path: Path) -> None:
+    for candidate in (path, *(path.with_name(path.name + s) for s in SIDE_SUFFIXES)):
+        with suppress(FileNotFoundError):
+            candidate.unlink()
+
+
 class IntakeDB:
     """The database, shared by the server's threads (one connection behind a lock)."""
 
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         self.path = data_dir / DB_FILE
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self.upgraded: Path | None = None  # the plain database of an older version, now encrypted and deleted
+        key = database_key(data_dir)
+        fresh = not self.path.exists() or self.path.stat().st_size == 0
+        if not self.path.exists():  # SQLite would make it 0644; its -wal and -shm take this file's mode
+            with suppress(FileExistsError):
+                create_private(self.path, b"")
+        tighten_file(self.path)
+        try:
+            self._conn: Any = connect(self.path, key, create=fresh)
+            configure(self._conn)
+        except StoreError as exc:
+            raise IntakeDataError(
+                f"The intake database {self.path} cannot be opened: {exc.message} Move the folder away to start "
+                "with an empty service."
+            )
         self.lock = threading.RLock()
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = FULL")
-        self._conn.executescript(SCHEMA)
+        with translated():
+            self._conn.execute("PRAGMA busy_timeout = 30000")
+            self._conn.executescript(SCHEMA)
+        legacy = data_dir / LEGACY_FILE
+        if legacy.is_file():
+            try:
+                self._upgrade(legacy)
+            except StoreError as exc:
+                self.close()
+                raise IntakeDataError(
+                    f"The plain database {legacy} of an older version could not be encrypted: {exc.message} "
+                    "Move it away (it holds requests in clear) and start again."
+                )
+
+    def _upgrade(self, legacy: Path) -> None:
+        """Copy the requests of an older version's plain database into this one, then delete the plain file."""
+        with open(legacy, "rb") as fh:
+            if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                return
+        with self.lock, translated():
+            self._conn.execute("ATTACH DATABASE ? AS legacy KEY ''", (str(legacy),))
+            try:
+                with self.transaction() as conn:
+                    conn.execute(
+                        f"INSERT OR IGNORE INTO main.requests ({COLUMNS}) SELECT {COLUMNS} FROM legacy.requests"
+                    )
+            finally:
+                self._conn.execute("DETACH DATABASE legacy")
+        _remove_with_sidecars(legacy)
+        self.upgraded = legacy
 
     def close(self) -> None:
         with self.lock:
@@ -134,7 +240,7 @@ class IntakeDB:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Any]:
         with self.lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -153,7 +259,7 @@ class IntakeDB:
 
     def insert(
         self,
-        conn: sqlite3.Connection,
+        conn: Any,
         client: str,
         key: str,
         request_id: str,
@@ -171,7 +277,7 @@ class IntakeDB:
                     "confirmation, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (client, key, request_id, fingerprint, payload, form, confirmation, received_at),
                 )
-            except sqlite3.IntegrityError as exc:
+            except sqlcipher3.IntegrityError as exc:
                 if "confirmation" in str(exc):
                     continue
                 raise

@@ -1,8 +1,12 @@
 """`python -m intake app`: the application with the reference intake service beside it, for a newcomer.
 
 The service runs on loopback in this process; the application runs as a child process and learns the service's
-address, certificate authority and token from `COC_SESSION_*` variables. It uses them only while its own store
-names no endpoint, and never writes them anywhere. When the application exits, the service stops.
+address, certificate authority and token from `COC_SESSION_*` variables (never from its command line, which every
+local user can read in /proc). It uses them only while its own store names no endpoint, and never writes them
+anywhere. When the application exits, the service stops.
+
+The process runs with a umask of 077 (`app.process.harden`, called by `python -m intake`), and the data folder and
+the service's folder inside it are made private (0700) before anything is written in them.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from app.fileio import private_dir, tighten_file, write_private
 from app.paths import data_dir
 from app.transmit.settings import ENV_SESSION_CA_BUNDLE, ENV_SESSION_ENDPOINT, ENV_SESSION_TOKEN
 from intake.server import serve_in_thread
@@ -21,25 +26,32 @@ TOKEN_FILE = "local-token"
 
 
 def local_token(folder: Path) -> str:
-    """The token of the local service, kept in its folder so that a request sent today can be looked up
+    """The token of the local service, kept in its folder (0600) so that a request sent today can be looked up
     tomorrow (the service answers status questions only to the token that sent the request)."""
     path = folder / TOKEN_FILE
+    tighten_file(path)
     try:
         text = path.read_text(encoding="ascii").strip()
         if text:
             return text
     except (OSError, UnicodeDecodeError):
         pass
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     token = secrets.token_urlsafe(24)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(token)
+    write_private(path, token.encode("ascii"))
     return token
 
 
+def _say(note: str | None) -> None:
+    if note:
+        print(f"intake: {note}", file=sys.stderr)
+
+
 def run_app(app_args: list[str], folder: Path | None = None) -> int:
-    folder = folder or data_dir() / "local-intake"
+    if folder is None:
+        _say(private_dir(data_dir()))
+        folder = data_dir() / "local-intake"
+    _say(private_dir(folder))
     token = local_token(folder)
     running = serve_in_thread(folder, [token])
     try:

@@ -1,8 +1,9 @@
 """The confirmation e-mail the agency sends when it approves a request that asked for one.
 
-The reference service sends nothing: it writes the message as an `.eml` file in `DATA/outbox-mail/`, where a
-demo can open it with any mail program. The message names the worker and the certificate's period, never the SSN
-or the date of birth.
+The reference service sends nothing: it writes the message as an `.eml` file in `DATA/outbox-mail/` (0600, in a
+0700 folder), where a demo can open it with any mail program. Since that file is not encrypted, the message names
+the worker by initials only, with the confirmation number, the request id and the certificate's period: never the
+name, the SSN or the date of birth.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
+from app.fileio import private_dir, write_private
 from intake.db import Received
 
 MAIL_DIR = "outbox-mail"
@@ -28,11 +30,15 @@ def wants_confirmation(doc: dict[str, Any]) -> str | None:
     return None
 
 
-def build_confirmation(row: Received, doc: dict[str, Any], address: str) -> EmailMessage:
+def initials(doc: dict[str, Any]) -> str:
+    """The worker's initials ("J. D."): enough to recognise the request beside its number, not a name."""
     answers = doc.get("answers") or {}
-    worker = " ".join(
-        str(answers[k]) for k in ("worker.first_name", "worker.last_name") if isinstance(answers.get(k), str)
-    )
+    names = [answers.get(k) for k in ("worker.first_name", "worker.last_name")]
+    return " ".join(f"{n.strip()[0].upper()}." for n in names if isinstance(n, str) and n.strip())
+
+
+def build_confirmation(row: Received, doc: dict[str, Any], address: str) -> EmailMessage:
+    worker = initials(doc)
     msg = EmailMessage()
     msg["From"] = SENDER
     msg["To"] = address
@@ -50,7 +56,7 @@ def build_confirmation(row: Received, doc: dict[str, Any], address: str) -> Emai
                 f"Confirmation number: {row.confirmation}",
                 f"Form: {row.form}, received {row.received_at}",
                 "",
-                f"Worker: {worker or '(name not given)'}",
+                f"Worker's initials: {worker or '(name not given)'}",
                 f"Period covered: {period}",
                 f"Request id: {row.request_id}",
                 "",
@@ -70,7 +76,5 @@ def write_confirmation(data_dir: Path, row: Received, doc: dict[str, Any]) -> Pa
     if address is None:
         return None
     folder = data_dir / MAIL_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{row.confirmation}.eml"
-    path.write_bytes(bytes(build_confirmation(row, doc, address)))
-    return path
+    private_dir(folder)
+    return write_private(folder / f"{row.confirmation}.eml", bytes(build_confirmation(row, doc, address)))

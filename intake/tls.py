@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from app.fileio import private_dir, tighten_file, write_private
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 CA_FILE = "ca.pem"
@@ -44,15 +45,9 @@ class Issued:
         )
 
     def write(self, cert_path: Path, key_path: Path) -> None:
+        """Both files readable only by their owner (0600), each written atomically."""
         write_private(key_path, self.key_pem())
-        cert_path.write_bytes(self.cert_pem())
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file readable only by its owner."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+        write_private(cert_path, self.cert_pem())
 
 
 def _now() -> dt.datetime:
@@ -162,10 +157,12 @@ class CertPaths:
 
 def ensure_certificates(data_dir: Path, hosts: Sequence[str] = LOCAL_HOSTS) -> CertPaths:
     """The service's certificates in `data_dir`: made on first start, the server certificate renewed (by the same
-    authority) when it is about to expire. The authority's key stays in `data_dir` (mode 0600)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    authority) when it is about to expire. Every file is 0600 in a 0700 folder."""
+    private_dir(data_dir)
     paths = CertPaths(data_dir / CA_FILE, data_dir / CERT_FILE, data_dir / KEY_FILE)
     ca_key_path = data_dir / CA_KEY_FILE
+    for path in (paths.ca, paths.cert, paths.key, ca_key_path):  # files of an older version may be 0644
+        tighten_file(path)
     if not (paths.ca.is_file() and ca_key_path.is_file()):
         ca = make_ca()
         ca.write(paths.ca, ca_key_path)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
+from app.fileio import private_dir
 from ui.crash import CrashHandler
 from ui.scrub import ScrubFilter
 
@@ -35,14 +36,10 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 
 def setup_logging(data_dir: Path) -> logging.Handler:
-    """Warnings and errors to `<data dir>/logs/coc.log`, every line scrubbed of personal data."""
-    import logging.handlers
+    """Warnings and errors to `<data dir>/logs/coc.log` (0600), every line scrubbed of personal data."""
+    from app.logfile import log_handler
 
-    folder = data_dir / "logs"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.handlers.RotatingFileHandler(
-        folder / "coc.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
-    )
+    handler = log_handler(data_dir)
     handler.setLevel(logging.INFO)
     handler.addFilter(ScrubFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -60,7 +57,7 @@ def run(data_dir: Path, *, smoke: bool = False, screenshots: Path | None = None)
         return run_smoke(screenshots)
     from ui.controller import AppController
 
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(data_dir)  # `coc` already said so when it had to tighten an existing folder
     app = make_application()
     crash = CrashHandler(data_dir)
     crash.install()

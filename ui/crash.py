@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import crashlog
+from app.process import no_core_dumps
 from ui.scrub import scrub, without_home
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,8 @@ def format_report(exc_type: type[BaseException], exc: BaseException, tb: Traceba
 
 
 def crash_dir(data_dir: Path) -> Path:
-    """The core's crash folder (`<data dir>/crash`), private to the user."""
-    path = data_dir / "crash"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    """The core's crash folder (`<data dir>/crash`), private to the user (0700, the data folder too)."""
+    return crashlog.crash_folder(data_dir)
 
 
 def write_report(folder: Path, report: str) -> Path:
@@ -186,13 +185,3 @@ class CrashDialog(QDialog):
 
     def _open_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.path).parent)))
-
-
-def no_core_dumps() -> None:
-    """A core dump would hold the decrypted pages and the key: switch them off where the system allows."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return
-    with suppress(Exception):
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

@@ -8,6 +8,9 @@ from collections.abc import Callable, Sequence
 
 from app import __version__
 from app.cli.common import CliError
+from app.fileio import tighten_dir
+from app.paths import data_dir
+from app.process import harden
 
 # Modules that add sub-commands: each has `register(subparsers)`; one may offer `default_handler(args)`, what
 # `coc` does with no command (the desktop application).
@@ -44,8 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    harden()  # umask 077 and no core dumps, before any secret is read (app/process.py)
     parser = build_parser()
     args = parser.parse_args(argv)
+    data = data_dir(args.data_dir)
+    note = tighten_dir(data)  # a data folder left open to others by an older version or by hand
+    if note:
+        print(f"coc: {note}", file=sys.stderr)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
         default = getattr(parser, "default_handler", None)
@@ -66,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line for the user, a report without personal data for us
         from app.crashlog import report_current
 
-        path = report_current()
+        path = report_current(data / "crash")
         where = f"; a report (without personal data) was written to {path}" if path else ""
         print(f"coc: internal error ({type(exc).__name__}){where}", file=sys.stderr)
         return 70
