@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.forms.edition_policy import check_edition
 from app.forms.loader import Catalog, default_catalog
 from app.forms.model import FieldSpec, FieldType, FormSpec, Severity
 from app.forms.session import FormSession, Issue
 from app.request import RequestDoc, RequestFormatError
 
 _TEXT_TYPES = frozenset(FieldType) - {FieldType.YESNO, FieldType.GROUP}
-
-
-def migrate(spec: FormSpec, doc: RequestDoc) -> RequestDoc:
-    """Carry answers of renamed fields over to their new ids (declared in the definition's `renamed`)."""
-    if not any(old in doc.answers for old in spec.renamed):
-        return doc
-    answers = dict(doc.answers)
-    for old, new in spec.renamed.items():
-        if old in answers and new not in answers:
-            answers[new] = answers.pop(old)
-    return RequestDoc(doc.form, doc.edition, answers, doc.id, doc.created, doc.updated, doc.state)
 
 
 def check_answer_types(spec: FormSpec, answers: dict[str, Any]) -> None:
@@ -81,8 +71,8 @@ def validate_document(doc: RequestDoc, catalog: Catalog | None = None) -> list[I
     answers of the wrong JSON type.
     """
     catalog = catalog or default_catalog()
-    spec = catalog.form(doc.form)
-    doc = migrate(spec, doc)
+    edition = check_edition(catalog, doc)  # which definition, and what the request's edition is worth
+    spec, doc = edition.spec, edition.doc
     check_answer_types(spec, doc.answers)
     issues: list[Issue] = []
     for key in doc.answers:
@@ -93,16 +83,7 @@ def validate_document(doc: RequestDoc, catalog: Catalog | None = None) -> list[I
                 )
             )
     issues.extend(FormSession(spec, doc.answers).issues())
-    if doc.edition and doc.edition != spec.edition:
-        issues.append(
-            Issue(
-                "request",
-                "old_edition",
-                Severity.WARNING,
-                f"This request was written against edition {doc.edition} of the form; the current edition is "
-                f"{spec.edition}. Review the answers before sending.",
-            )
-        )
+    issues.extend(edition.issues)
     return issues
 
 

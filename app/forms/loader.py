@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from app.forms.errors import DefCode, DefinitionError, DefinitionsInvalid, did_you_mean
+from app.forms.migration import ordered, read_steps
 from app.forms.model import (
     Agreement,
     Fact,
@@ -51,7 +52,8 @@ AGREEMENT_KEYS = (
     "paper",
     "forms",
 )
-FORM_KEYS = ("sections_add", "sections_remove", "fields", "rules", "drop_rules", "renamed", "title")
+FORM_KEYS = ("sections_add", "sections_remove", "fields", "rules", "drop_rules", "migrations", "title")
+SECTION_KEYS = ("id", "title", "help", "edition", "fields", "migrations")
 FACT_KEYS = ("title", "text", "status", "sources")
 PAPER_KEYS = ("office", "address", "fax", "phone", "sources", "note")
 # What `agreement.X` means in every form; an agreement's `[values]` may add more.
@@ -73,11 +75,30 @@ class UnknownForm(LookupError):
     """A form id that is not offered; the message says why in a coordinator's words."""
 
 
+ORIGIN_BUNDLED = "bundled"  # shipped with the application
+ORIGIN_UPDATED = "updated"  # installed later from the receiver (see app.updates)
+
+
 @dataclass(frozen=True)
 class Catalog:
     agreements: Mapping[str, Agreement]  # every agreement file, in force or not
     forms: Mapping[str, FormSpec]  # only the forms of agreements in force
     root: Path
+    origins: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # form id -> ORIGIN_UPDATED where not bundled
+    previous: Callable[[str, str], FormSpec | None] | None = None  # earlier editions still known here
+
+    def origin(self, form_id: str) -> str:
+        return self.origins.get(form_id, ORIGIN_BUNDLED)
+
+    def edition(self, form_id: str, edition: str) -> FormSpec | None:
+        """The form as it was in `edition`, when that edition is known here (the current one, or an earlier one
+        still installed); None otherwise."""
+        spec = self.forms.get(form_id)
+        if spec is not None and spec.edition == edition:
+            return spec
+        return self.previous(form_id, edition) if self.previous is not None else None
 
     def form(self, form_id: str) -> FormSpec:
         spec = self.forms.get(form_id)
@@ -182,9 +203,7 @@ def _read_sections(root: Path, errors: list[DefinitionError]) -> dict[str, tuple
             out[path.stem] = ({}, r)  # unreadable: known by its file name, so nothing else reports it missing
             continue
         data = r.data
-        if not r.keys(
-            data, "", ("id", "title", "help", "edition", "fields"), ("id", "title", "help", "fields")
-        ):
+        if not r.keys(data, "", SECTION_KEYS, ("id", "title", "help", "fields")):
             continue
         sid = r.get_str(data, "id", "")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", sid):
@@ -479,13 +498,16 @@ def _build_form(
     ids = [x.id for x in rules]
     for dup in sorted({x for x in ids if ids.count(x) > 1}):
         r.error(DefCode.DUPLICATE_ID, join(path, "rules"), f"rule {dup!r} is defined twice")
-    renamed_table = r.get_table(table, "renamed", path)
-    renamed = {str(k): str(v) for k, v in renamed_table.items()}
-    for old, new in renamed.items():
-        if new not in field_index:
-            r.error(
-                DefCode.UNKNOWN_REFERENCE, join(join(path, "renamed"), old), f"no field {new!r} to rename to"
-            )
+    # Edition migrations: each shared section's (for its fields), then this form's own.
+    steps = [
+        step
+        for name in names
+        if name in sections
+        for step in read_steps(
+            sections[name][1], sections[name][0], "", field_index, _edition(sections[name][0])
+        )
+    ]
+    steps += read_steps(r, table, path, field_index, agreement.edition)
     spec = FormSpec(
         id=f"{agreement.id}-{kind.id}",
         kind=kind.id,
@@ -494,7 +516,7 @@ def _build_form(
         agreement=agreement,
         sections=tuple(built_sections),
         rules=tuple(rules),
-        renamed=MappingProxyType(renamed),
+        migrations=ordered(steps),
     )
     check_references(spec, r, sections, kind.reader, frozenset(str(t.get("id")) for t, _ in kind.rules))
     return spec

@@ -160,6 +160,24 @@ class Rule:
     flag: str = ""
 
 
+@dataclass(frozen=True)
+class EditionStep:
+    """How a request written in an earlier edition carries over to `edition` (a `[[migrations]]` table).
+
+    Steps apply in edition order to a request whose edition is older than the step's: renamed fields keep their
+    answers, mapped values change, removed fields leave the answers but are kept in a note (nothing typed is
+    lost), and the fields `added` are reported as new. From `cutoff` on, a request still in an earlier edition is
+    refused (`edition_outdated`)."""
+
+    edition: str
+    renamed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # old id -> new id
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    removed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    cutoff: dt.date | None = None
+    note: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class FormSpec:
     id: str  # "<agreement>-<kind>", e.g. "de-employee"
@@ -169,7 +187,7 @@ class FormSpec:
     agreement: Agreement
     sections: tuple[Section, ...]
     rules: tuple[Rule, ...]
-    renamed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    migrations: tuple[EditionStep, ...] = ()  # in edition order; see `app.forms.migration`
 
     @property
     def kind_label(self) -> str:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.forms.document import migrate, validate_document
+from app.forms.document import validate_document
 from app.forms.loader import Catalog
+from app.forms.migration import migrate
 from app.forms.model import Agreement, FieldSpec, FieldType, FormSpec, Severity
 from app.forms.session import FormSession, Issue
 from app.printing.errors import PrintError
