@@ -119,6 +119,7 @@ def test_forms_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
         "region": None,
         "kind": "employee",
         "edition": rows["de-employee"]["edition"],
+        "origin": "bundled",
         "in_force": "1979-12-01",
         "detachment_limit_months": 60,
     }

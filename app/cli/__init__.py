@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from app import __version__
 from app.cli.common import CliError
 from app.fileio import tighten_dir
-from app.paths import data_dir
+from app.paths import chosen_data_dir, data_dir
 from app.process import harden
 
 # Modules that add sub-commands: each has `register(subparsers)`; one may offer `default_handler(args)`, what
@@ -62,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         handler = default
     try:
-        return handler(args)
+        with chosen_data_dir(args.data_dir):
+            return handler(args)
     except CliError as exc:
         print(f"coc: {exc.message}", file=sys.stderr)
         return exc.exit_code

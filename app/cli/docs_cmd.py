@@ -36,7 +36,7 @@ def _forms_actions(subparsers: Any) -> Any:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    text = agreements_markdown(catalog_or_fail())
+    text = agreements_markdown(catalog_or_fail(installed=False))
     if args.check:
         if not args.output:
             raise CliError("--check needs -o FILE: the file to compare with")

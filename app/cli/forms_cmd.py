@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.common import CliError, print_json
-from app.forms import Catalog, DefinitionsInvalid, FormSpec, UnknownForm, check, load
+from app.forms import Catalog, DefinitionsInvalid, FormSpec, UnknownForm, check, default_catalog, load
 from app.forms.expr import Expr
+from app.forms.loader import ORIGIN_BUNDLED, ORIGIN_UPDATED
 
 
 def register(subparsers: Any) -> None:
@@ -27,9 +28,13 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_show)
 
 
-def catalog_or_fail(root: str | None = None) -> Catalog:
+def catalog_or_fail(root: str | None = None, *, installed: bool = True) -> Catalog:
+    """The definitions of `root`; by default those in use (the bundled ones with any newer installed edition),
+    or only the bundled ones (`installed=False`)."""
     try:
-        return load(Path(root) if root else None)
+        if root:
+            return load(Path(root))
+        return default_catalog() if installed else load()
     except DefinitionsInvalid as exc:
         first = exc.errors[0]
         raise CliError(f"the form definitions have {len(exc.errors)} problem(s), first: {first}", 2)
@@ -42,7 +47,7 @@ def spec_or_fail(catalog: Catalog, form_id: str) -> FormSpec:
         raise CliError(str(exc), 2)
 
 
-def form_row(spec: FormSpec) -> dict[str, Any]:
+def form_row(spec: FormSpec, catalog: Catalog | None = None) -> dict[str, Any]:
     a = spec.agreement
     return {
         "form": spec.id,
@@ -51,6 +56,7 @@ def form_row(spec: FormSpec) -> dict[str, Any]:
         "region": a.region or None,
         "kind": spec.kind,
         "edition": spec.edition,
+        "origin": catalog.origin(spec.id) if catalog is not None else ORIGIN_BUNDLED,
         "in_force": a.in_force.isoformat() if a.in_force else None,
         "detachment_limit_months": a.detachment_limit_months,
     }
@@ -58,7 +64,9 @@ def form_row(spec: FormSpec) -> dict[str, Any]:
 
 def cmd_list(args: argparse.Namespace) -> int:
     catalog = catalog_or_fail()
-    rows = [form_row(s) for s in sorted(catalog.forms.values(), key=lambda s: (s.agreement.name, s.kind))]
+    rows = [
+        form_row(s, catalog) for s in sorted(catalog.forms.values(), key=lambda s: (s.agreement.name, s.kind))
+    ]
     if args.json:
         print_json(rows)
         return 0
@@ -69,7 +77,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             r["agreement"],
             r["country"],
             r["kind"],
-            r["edition"],
+            r["edition"] + (" (updated)" if r["origin"] == ORIGIN_UPDATED else ""),
             r["in_force"] or "-",
             f"{r['detachment_limit_months']} months" if r["detachment_limit_months"] else "none",
         )
@@ -105,10 +113,10 @@ def _cond(value: bool | Expr | None) -> Any:
     return value
 
 
-def describe(spec: FormSpec) -> dict[str, Any]:
+def describe(spec: FormSpec, catalog: Catalog | None = None) -> dict[str, Any]:
     a = spec.agreement
     return {
-        **form_row(spec),
+        **form_row(spec, catalog),
         "title": spec.title,
         "facts": [
             {
@@ -173,7 +181,7 @@ def _field(f: Any) -> dict[str, Any]:
 def cmd_show(args: argparse.Namespace) -> int:
     catalog = catalog_or_fail()
     spec = spec_or_fail(catalog, args.form)
-    data = describe(spec)
+    data = describe(spec, catalog)
     if args.json:
         print_json(data)
         return 0

@@ -148,10 +148,14 @@ _SHIPPED_LOCK = threading.Lock()
 
 
 def default_catalog() -> Catalog:
-    """The shipped definitions, loaded once per process. A second thread asking while the first is loading
-    waits for that load instead of doing it again (the GUI loads it in the background at start)."""
+    """The definitions in use: the shipped ones, loaded once per process, with the newer editions installed in
+    the data folder (`app.updates`). A second thread asking while the first is loading waits for that load
+    instead of doing it again (the GUI loads it in the background at start)."""
     with _SHIPPED_LOCK:
-        return _shipped()
+        shipped = _shipped()
+    from app.updates.catalog import installed_catalog  # the layer above, asked lazily: one stat when none
+
+    return installed_catalog(shipped)
 
 
 def _load(root: Path | None) -> tuple[Catalog | None, list[DefinitionError]]:

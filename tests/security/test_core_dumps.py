@@ -106,7 +106,11 @@ def test_a_crashing_cli_leaves_no_core_file(tmp_path: Path) -> None:
     cores = [p for p in control_files if p.name.startswith("core")]
     if not cores:
         pytest.skip("this machine writes no core file even for an unprotected crash")
-    assert _secrets_in(cores[0]) == ["passphrase", "ssn", "token"]  # what the attacker gets without protection
+    assert _secrets_in(cores[0]) == [
+        "passphrase",
+        "ssn",
+        "token",
+    ]  # what the attacker gets without protection
 
     real, real_files = _crash(tmp_path, "real", control=False)
     assert real.returncode == -signal.SIGSEGV, real.stderr

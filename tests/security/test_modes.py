@@ -66,7 +66,10 @@ def test_a_data_folder_open_to_others_is_made_private_with_a_message(tmp_path: P
     data.chmod(0o755)
     first = _coc("store", "status", data=data)
     assert first.returncode == 0, first.stderr
-    assert f"coc: The folder {data} was open to other users (mode 0755); it is now private (0700)." in first.stderr
+    assert (
+        f"coc: The folder {data} was open to other users (mode 0755); it is now private (0700)."
+        in first.stderr
+    )
     assert loose_modes(data) == []
     second = _coc("store", "status", data=data)
     assert second.returncode == 0 and second.stderr == ""

@@ -1,0 +1,103 @@
+"""New editions of the shipped definitions, written to a folder, as a receiver would publish them.
+
+Edition 1 of Germany adds a page of its own (`posting`, with a choice and a text field); edition 2 renames the
+text field, maps a value of the choice and adds a required field, declaring that in a `[[migrations]]` step.
+Only Germany's definitions change, so only its bundle is new.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.conftest import REPO
+
+ONE = "2027-01-01"
+TWO = "2027-02-01"
+
+POSTING_ONE = """
+id = "posting"
+title = "The posting"
+help = "About this posting to {agreement.name}."
+edition = "2027-01-01"
+
+[[fields]]
+id = "posting.reason"
+type = "choice"
+label = "Reason for the posting"
+help = "Why the worker is sent."
+choices = [["project", "A project"], ["training", "Training"]]
+
+[[fields]]
+id = "posting.site"
+type = "text"
+label = "Site"
+help = "Where the worker will work."
+"""
+
+POSTING_TWO = """
+id = "posting"
+title = "The posting"
+help = "About this posting to {agreement.name}."
+edition = "2027-02-01"
+
+[[fields]]
+id = "posting.reason"
+type = "choice"
+label = "Reason for the posting"
+help = "Why the worker is sent."
+choices = [["project", "A project"], ["instruction", "Instruction"]]
+
+[[fields]]
+id = "posting.site_name"
+type = "text"
+label = "Name of the site"
+help = "The name of the place where the worker will work."
+
+[[fields]]
+id = "posting.contact"
+type = "text"
+label = "Contact at the site"
+help = "Whom SSA may ask about the posting."
+required = true
+
+[[migrations]]
+edition = "2027-02-01"
+renamed = { "posting.site" = "posting.site_name" }
+added = ["posting.contact"]
+note = "The site is now asked by its name, and a contact there is needed."
+
+[migrations.values."posting.reason"]
+training = "instruction"
+"""
+
+
+def shipped_copy(dst: Path) -> Path:
+    shutil.copytree(REPO / "forms", dst)
+    return dst
+
+
+def _germany(root: Path, edition: str) -> None:
+    path = root / "agreements" / "de.toml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('edition = "2026-11-29"', f'edition = "{edition}"', 1)
+    text = text.replace(
+        '[forms.employee]\nsections_add = ["history"]',
+        '[forms.employee]\nsections_add = ["history", "posting"]',
+    )
+    assert f'edition = "{edition}"' in text and '"posting"]' in text
+    path.write_text(text, encoding="utf-8")
+
+
+def edition_one(dst: Path) -> Path:
+    root = shipped_copy(dst)
+    _germany(root, ONE)
+    (root / "sections" / "posting.toml").write_text(POSTING_ONE, encoding="utf-8")
+    return root
+
+
+def edition_two(dst: Path) -> Path:
+    root = shipped_copy(dst)
+    _germany(root, TWO)
+    (root / "sections" / "posting.toml").write_text(POSTING_TWO, encoding="utf-8")
+    return root
