@@ -1,36 +1,62 @@
 """The HTTPS server of the reference intake service (standard library `http.server` + `ssl`), and a way to run it
 in-process for tests, with faults on demand.
 
-TLS is set up in each connection's own thread, so a client that connects and never finishes the handshake holds
-up no one else. `Faults` makes the server misbehave the way real networks and overloaded services do: answer
-500/503/429 (with `Retry-After`) before processing, process a request and then drop the connection without
-answering, or read a request and never answer. The counters in `Stats` let a test prove what reached the server.
+What it does before any endpoint runs (see docs/transmission.md, "The intake service under abuse"):
+
+- At most `max_connections` connections at once; one more is closed as soon as it is accepted, before any TLS
+  work, so a flood of slow connections costs a bounded number of threads.
+- Deadlines, not only socket timeouts: the TLS handshake, the request line and the headers must all arrive within
+  `header_timeout`; the body, the processing and the answer within `body_timeout`. A watchdog cuts the connection
+  when a deadline passes, however the bytes trickle in.
+- The request head is at most `MAX_HEAD` bytes; header names must be tokens, with no white space before the colon
+  and no folded lines.
+- Authentication comes first: nothing is read from the body and nothing is counted before the token is accepted.
+- One body per request: a request whose body is not read completely (refused, a method without a body, a
+  `Transfer-Encoding`) ends the connection, so its bytes can never be read as a second request.
+- Every answer is JSON, errors are RFC 9457 problem details (`intake.problems`), including the ones the standard
+  library would answer with HTML.
+
+`Faults` makes the server misbehave the way real networks and overloaded services do: answer 500/503/429 (with
+`Retry-After`) before processing, process a request and then drop the connection without answering, or read a
+request and never answer. The counters in `Stats` let a test prove what reached the server.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import random
+import re
 import socket
 import ssl
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.forms import Catalog
-from intake.service import Answer, IntakeService, problem
+from app.transmit.deadline import Watch, Watchdog
+from intake.problems import Answer, problem
+from intake.routes import Router
+from intake.service import IntakeService
 from intake.tls import ensure_certificates, server_context
 
 MAX_BODY = 1024 * 1024
-HANDSHAKE_TIMEOUT = 10.0
-IDLE_TIMEOUT = 30.0
+MAX_HEAD = 32 * 1024  # request line and headers together
+MAX_HEADER_LINES = 100
+MAX_CONNECTIONS = 64
+HEADER_TIMEOUT = (
+    10.0  # TLS handshake + request line + headers (again for each request of a kept-alive connection)
+)
+BODY_TIMEOUT = 60.0  # body + processing + answer
+IDLE_TIMEOUT = 30.0  # any one socket operation (a backstop under the deadlines)
+_FIELD_NAME = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+:")
 
 
 @dataclass
@@ -72,6 +98,7 @@ class Stats:
     hung: int = 0
     tls_failures: int = 0
     connections: int = 0
+    turned_away: int = 0  # connections closed at once because `max_connections` were open
     keys: Counter[str] = field(default_factory=Counter, repr=False)  # POST bodies per Idempotency-Key
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -88,6 +115,7 @@ class IntakeHTTPServer(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
     allow_reuse_address = True
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -98,31 +126,78 @@ class IntakeHTTPServer(ThreadingHTTPServer):
         *,
         verbose: bool = False,
         max_in_flight: int = 64,
+        max_connections: int = MAX_CONNECTIONS,
+        header_timeout: float = HEADER_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
+        router: Router | None = None,
     ) -> None:
+        from intake.endpoints import ROUTER
+
         super().__init__(address, Handler)
         self.service = service
         self.context = context
         self.faults = faults or Faults()
         self.stats = Stats()
         self.verbose = verbose
+        self.router = router or ROUTER
+        self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
+        self.max_connections = max_connections
+        self.watchdog = Watchdog()
         self.stopping = threading.Event()
         self._in_flight = threading.BoundedSemaphore(max_in_flight)
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._active = 0
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
 
+    @property
+    def active(self) -> int:
+        """Connections being served now."""
+        with self._open_lock:
+            return self._active
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """In the accepting thread: a connection over the cap is closed at once, before any TLS work."""
+        if not self._slots.acquire(blocking=False):
+            self.stats.add("turned_away")
+            self.shutdown_request(request)
+            return
+        with self._open_lock:
+            self._active += 1
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._open_lock:
+            self._active -= 1
+        self._slots.release()
+
     def finish_request(self, request: Any, client_address: Any) -> None:
-        """Runs in the connection's own thread: the TLS handshake, then HTTP."""
+        """Runs in the connection's own thread: the TLS handshake (under the header deadline), then HTTP."""
         self.stats.add("connections")
         with self._open_lock:
             self._open.add(request)
         try:
-            request.settimeout(HANDSHAKE_TIMEOUT)
+            request.settimeout(IDLE_TIMEOUT)
             request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            watch = self.watchdog.arm(lambda: request, self.header_timeout)
             try:
                 tls = self.context.wrap_socket(request, server_side=True)
             except (OSError, ssl.SSLError):
                 self.stats.add("tls_failures")
                 return
+            finally:
+                self.watchdog.disarm(watch)
             with self._open_lock:
                 self._open.add(tls)
             try:
@@ -158,8 +233,9 @@ class IntakeHTTPServer(ThreadingHTTPServer):
             sockets = list(self._open)
         for s in sockets:
             with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
+                socket.socket.shutdown(s, socket.SHUT_RDWR)
         self.server_close()
+        self.watchdog.close()
         self.service.close()
 
 
@@ -169,13 +245,25 @@ def _close(sock: Any) -> None:
     sock.close()
 
 
+class HeadTooLarge(Exception):
+    pass
+
+
 class Handler(BaseHTTPRequestHandler):
+    """HTTP/1.1 over one TLS connection: reads each request's head under the deadlines, authenticates, routes
+    through the server's table (`intake.endpoints.ROUTER`) and writes JSON answers."""
+
     server: IntakeHTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "coc-intake/1"
     sys_version = ""
     timeout = IDLE_TIMEOUT
     wbufsize = 64 * 1024  # headers and body leave in one write (no Nagle / delayed-ACK stall)
+
+    client: str | None = None
+    body_left: int = 0  # declared body bytes not read yet (-1: a body of unknown length)
+    _watch: Watch | None = None
+    _expect_continue: bool = False
 
     # --- plumbing ------------------------------------------------------------------------------------------------
 
@@ -188,12 +276,28 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if self.server.verbose:  # method, path and status only: never a header or a body
-            self.log_message('"%s %s" %s', self.command, self.path.split("?", 1)[0], str(code))
+            self.log_message('"%s %s" %s', self.command, (self.path or "").split("?", 1)[0], str(code))
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._watch = self.server.watchdog.arm(lambda: self.connection, seconds)
+
+    def _disarm(self) -> None:
+        if self._watch is not None:
+            self.server.watchdog.disarm(self._watch)
+            self._watch = None
+
+    def finish(self) -> None:
+        self._disarm()
+        with contextlib.suppress(OSError, ValueError):
+            super().finish()
 
     def answer(self, result: Answer) -> None:
         body = json.dumps(result.body, ensure_ascii=False).encode("utf-8")
+        if self.body_left:  # the rest of this request's body is still on the wire: never read it as a request
+            self.close_connection = True
         self.send_response(result.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", result.content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         for name, value in result.headers.items():
@@ -201,117 +305,160 @@ class Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
-    def _client(self) -> str | None:
-        client = self.server.service.authenticate(self.headers.get("Authorization"))
-        if client is None:
-            self.server.stats.add("unauthorized")
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's own refusals (bad request line, head too large, HTTP/2...), as problem details."""
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # never answered without a status line and headers
+            self.request_version = "HTTP/1.1"
+        name = {414: "headers_too_large", 431: "headers_too_large", 505: "version_not_supported"}.get(
+            code, "bad_request"
+        )
+        detail = (
+            (message or self.responses.get(code, ("Bad request",))[0]).replace("\r", " ").replace("\n", " ")
+        )
+        self.answer(problem(code, name, detail[:200]))
+
+    def handle_expect_100(self) -> bool:
+        self._expect_continue = True  # `100 Continue` is sent only when the body is about to be read
+        return True
+
+    # --- one request ---------------------------------------------------------------------------------------------
+
+    def handle_one_request(self) -> None:
+        self.client, self.body_left, self._expect_continue = None, 0, False
+        self.command, self.path, self.request_version = None, "", "HTTP/1.1"  # type: ignore[assignment]
+        self._arm(self.server.header_timeout)
+        try:
+            self.raw_requestline = self.rfile.readline(MAX_HEAD + 1)
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if len(self.raw_requestline) > MAX_HEAD:
+                self.send_error(414, "The request line is too long.")
+                return
+            try:
+                head = self._read_head(MAX_HEAD - len(self.raw_requestline))
+            except HeadTooLarge as exc:
+                self.send_error(431, str(exc))
+                return
+            except ValueError as exc:
+                self.send_error(400, str(exc))
+                return
+            wire, self.rfile = self.rfile, io.BytesIO(head)
+            try:
+                parsed = self.parse_request()
+            finally:
+                self.rfile = wire
+            if not parsed:
+                return
+            if self.request_version == "HTTP/0.9":
+                self.send_error(400, "HTTP/0.9 is not supported.")
+                return
+            self._arm(self.server.body_timeout)
+            self.dispatch()
+            self.wfile.flush()
+        except (OSError, ssl.SSLError, ValueError):  # cut by a deadline, or the peer went away
+            self.close_connection = True
+
+    def _read_head(self, budget: int) -> bytes:
+        """The header lines up to and including the empty line, checked: at most `budget` bytes and
+        `MAX_HEADER_LINES` lines, field names that are tokens followed by a colon, no folded lines."""
+        lines: list[bytes] = []
+        while True:
+            line = self.rfile.readline(budget + 1)
+            if not line:
+                raise ValueError("The connection ended inside the request head.")
+            budget -= len(line)
+            if budget < 0:
+                raise HeadTooLarge(f"The request head is larger than {MAX_HEAD} bytes.")
+            lines.append(line)
+            if line in (b"\r\n", b"\n"):
+                return b"".join(lines)
+            if len(lines) > MAX_HEADER_LINES:
+                raise HeadTooLarge(f"More than {MAX_HEADER_LINES} header fields.")
+            if not _FIELD_NAME.match(line):
+                raise ValueError(
+                    "A header line is malformed (no field name, white space before the colon, or folded)."
+                )
+
+    def dispatch(self) -> None:
+        if not self._framing():
+            return
+        path = urlsplit(self.path).path
+        found = self.server.router.match(path)
+        if found is None or found[0].auth:
+            self.client = self.server.service.authenticate(self.headers.get("Authorization"))
+            if self.client is None:
+                self.server.stats.add("unauthorized")
+                self.answer(
+                    problem(
+                        401,
+                        "unauthorized",
+                        "The access token is missing or not accepted.",
+                        WWW_Authenticate='Bearer realm="coc-intake"',
+                    )
+                )
+                return
+        if found is None:
+            self.answer(problem(404, "not_found", "No such resource."))
+            return
+        resource, params = found
+        endpoint = resource.endpoint(self.command)
+        if endpoint is None:
             self.answer(
                 problem(
-                    401,
-                    "unauthorized",
-                    "The access token is missing or not accepted.",
-                    WWW_Authenticate='Bearer realm="coc-intake"',
+                    405,
+                    "method_not_allowed",
+                    f"{self.command} is not allowed here; allowed: {resource.allow}.",
+                    Allow=resource.allow,
                 )
             )
-        return client
+            return
+        if self.body_left and self.command != "POST":
+            self.answer(problem(400, "body_not_allowed", f"A {self.command} request has no body."))
+            return
+        result = endpoint(self, params)
+        if result is not None:
+            self.answer(result)
 
-    def _read_body(self) -> bytes | None:
-        length_text = self.headers.get("Content-Length")
-        if self.headers.get("Transfer-Encoding") or length_text is None:
-            self.close_connection = True
-            self.answer(problem(411, "length_required", "Send the body with a Content-Length."))
-            return None
-        try:
-            length = int(length_text)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
-            self.close_connection = True
-            self.answer(problem(413, "too_large", f"The body must be at most {MAX_BODY} bytes."))
-            return None
+    def _framing(self) -> bool:
+        """Where this request's body ends. A body of unknown length (`Transfer-Encoding`) or a malformed or
+        repeated `Content-Length` is refused, and the connection closed after the answer."""
+        lengths = self.headers.get_all("Content-Length") or []
+        if self.headers.get("Transfer-Encoding") is not None:
+            self.body_left = -1
+            if self.command == "POST":
+                self.answer(problem(411, "length_required", "Send the body with a Content-Length."))
+            else:
+                self.answer(problem(400, "body_not_allowed", f"A {self.command} request has no body."))
+            return False
+        if (
+            len(lengths) > 1
+            or (lengths and not lengths[0].strip().isdigit())
+            or (lengths and not lengths[0].strip().isascii())
+        ):
+            self.body_left = -1
+            self.answer(problem(400, "bad_request", "The Content-Length is malformed or repeated."))
+            return False
+        self.body_left = int(lengths[0]) if lengths else 0
+        return True
+
+    def read_body(self) -> bytes:
+        """The request's body (its `Content-Length`, already checked against `MAX_BODY`)."""
+        if self._expect_continue:
+            self.send_response_only(100)
+            self.end_headers()
+            self.wfile.flush()
+        length, self.body_left = self.body_left, -1
         body = self.rfile.read(length)
+        if len(body) != length:
+            raise ValueError("the connection ended inside the body")
+        self.body_left = 0
         self.server.stats.add("bodies")
         return body
-
-    # --- methods -------------------------------------------------------------------------------------------------
-
-    def do_POST(self) -> None:
-        path = self.path.split("?", 1)[0].rstrip("/")
-        body = self._read_body()
-        if body is None:
-            return
-        if path != "/v1/requests":
-            self.answer(problem(404, "not_found", "No such resource."))
-            return
-        key = self.headers.get("Idempotency-Key")
-        if key:
-            self.server.stats.saw_key(key.strip().strip('"'))
-        faults = self.server.faults
-        if faults.hang:
-            self.server.stats.add("hung")
-            self.server.stopping.wait()
-            self.close_connection = True
-            return
-        if faults.error_rate and faults.roll() < faults.error_rate:
-            self.server.stats.add("faults")
-            status = int(faults.choice(faults.error_statuses))
-            headers: dict[str, str] = {}
-            if status in (429, 503):
-                retry_after = faults.choice(faults.retry_after)
-                if retry_after is not None:
-                    headers["Retry-After"] = str(retry_after)
-            self.answer(
-                Answer(status, {"code": "injected_fault", "message": "Injected fault (test)."}, headers)
-            )
-            return
-        if not self.server.try_enter():
-            self.server.stats.add("faults")
-            self.answer(
-                problem(503, "overloaded", "Too many requests at once; try again shortly.", Retry_After="1")
-            )
-            return
-        try:
-            client = self._client()
-            if client is None:
-                return
-            if faults.delay:
-                time.sleep(faults.delay)
-            result = self.server.service.submit(client, key, body)
-            if faults.delay:
-                time.sleep(faults.delay)
-        finally:
-            self.server.leave()
-        if result.status == 201:
-            self.server.stats.add("created")
-        elif result.status == 200:
-            self.server.stats.add("replayed")
-        else:
-            self.server.stats.add("refused")
-        if faults.drop_after_processing and faults.roll() < faults.drop_after_processing:
-            self.server.stats.add("dropped")
-            self.close_connection = True
-            return
-        self.answer(result)
-
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0].rstrip("/")
-        client = self._client()
-        if client is None:
-            return
-        if path == "/v1/forms":
-            self.answer(self.server.service.forms())
-        elif path.startswith("/v1/requests/") and path.count("/") == 3:
-            self.answer(self.server.service.status(client, path.rsplit("/", 1)[1]))
-        else:
-            self.answer(problem(404, "not_found", "No such resource."))
-
-    def _not_allowed(self) -> None:
-        self.close_connection = True
-        self.answer(problem(405, "method_not_allowed", "Method not allowed.", Allow="GET, POST"))
-
-    do_PUT = do_DELETE = do_PATCH = _not_allowed
 
 
 @dataclass
@@ -360,9 +507,11 @@ def make_server(
     faults: Faults | None = None,
     catalog: Catalog | None = None,
     verbose: bool = False,
+    **limits: Any,
 ) -> tuple[IntakeHTTPServer, Path | None]:
     """A server bound to 127.0.0.1:`port` (0: any free port), not yet serving, and the CA file clients should
-    trust. Its certificates come from `data_dir` (made on first start) unless `certificate` (cert, key) is given."""
+    trust. Its certificates come from `data_dir` (made on first start) unless `certificate` (cert, key) is given.
+    `limits`: `max_connections`, `header_timeout`, `body_timeout`, `max_in_flight`."""
     ca_path: Path | None
     if certificate is None:
         paths = ensure_certificates(data_dir)
@@ -372,7 +521,7 @@ def make_server(
     service = IntakeService(data_dir, tokens, catalog)
     try:
         server = IntakeHTTPServer(
-            ("127.0.0.1", port), service, server_context(cert, key), faults, verbose=verbose
+            ("127.0.0.1", port), service, server_context(cert, key), faults, verbose=verbose, **limits
         )
     except BaseException:
         service.close()
@@ -388,11 +537,12 @@ def serve_in_thread(
     certificate: tuple[Path, Path] | None = None,
     faults: Faults | None = None,
     catalog: Catalog | None = None,
+    **limits: Any,
 ) -> RunningIntake:
     """Start the service on 127.0.0.1 (port 0: a free one) in a background thread. Use the result as a context
     manager, or call `stop()`."""
     server, ca_path = make_server(
-        data_dir, tokens, port=port, certificate=certificate, faults=faults, catalog=catalog
+        data_dir, tokens, port=port, certificate=certificate, faults=faults, catalog=catalog, **limits
     )
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

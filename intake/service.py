@@ -1,17 +1,19 @@
 """What the intake service does with a request, apart from HTTP: authenticate, deduplicate by idempotency key,
 re-run the application's own validation, store, issue a receipt; report status; record the agency's decision.
 
-Each operation returns an `Answer` (status code, JSON body, extra headers) that the HTTP layer writes as it is.
+Each operation returns an `Answer` (status code, JSON body, extra headers) that the HTTP layer writes as it is;
+errors are RFC 9457 problem details (`intake.problems`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,25 +21,19 @@ from app.forms import Catalog, UnknownForm, default_catalog, validate_document
 from app.request import RequestDoc, RequestFormatError
 from intake.db import IntakeDB, Received
 from intake.mail import write_confirmation
+from intake.problems import Answer, problem
 
-MAX_KEY_LENGTH = 255
-_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+__all__ = ["Answer", "IntakeService", "fingerprint", "is_canonical_uuid", "parse_key", "problem"]
 
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
+UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_UUID = re.compile(UUID_PATTERN.strip("^$"))
+ANSWER_TYPES = (str, bool, list)
+MAX_TEXT = 100  # form, edition and the times are short
 
 
-def problem(
-    status: int, code: str, message: str, errors: list[dict[str, str]] | None = None, **headers: str
-) -> Answer:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if errors is not None:
-        body["errors"] = errors
-    return Answer(status, body, {k.replace("_", "-"): v for k, v in headers.items()})
+def is_canonical_uuid(text: Any) -> bool:
+    """A UUID written the one way the protocol allows: 8-4-4-4-12 lower-case hex digits (RFC 9562 section 4)."""
+    return isinstance(text, str) and _UUID.fullmatch(text) is not None
 
 
 def client_id(token: str) -> str:
@@ -46,19 +42,82 @@ def client_id(token: str) -> str:
 
 
 def fingerprint(data: Any) -> str:
-    """The payload's fingerprint: SHA-256 of its canonical JSON (key order and spacing do not matter)."""
+    """The payload's fingerprint: SHA-256 of its canonical JSON (sorted keys, no insignificant white space),
+    without the document's local `state`, which the receiver ignores."""
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != "state"}
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def parse_key(header: str | None) -> str | None:
-    """The Idempotency-Key, bare or as a structured-field string ("..."); None when absent or malformed."""
+    """The Idempotency-Key: one structured-field String (RFC 9651, parsed by `http_sfv`) without parameters,
+    holding a canonical UUID; None when absent or anything else (a bare token, a list, upper case, braces...)."""
+    from http_sfv.item import Item
+
     if header is None:
         return None
-    text = header.strip()
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        text = text[1:-1]
-    return text if _KEY.fullmatch(text) else None
+    item = Item()
+    try:
+        item.parse(header.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return None
+    value = item.value
+    if type(value) is not str or item.params or not is_canonical_uuid(value):
+        return None
+    return value
+
+
+def _timestamp(text: str) -> bool:
+    """An RFC 3339 date-time with a time zone (`2026-11-29T17:52:11Z`)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", text):
+        return False
+    try:
+        dt.datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def wire_errors(data: Any) -> list[dict[str, str]]:
+    """What makes `data` something other than the protocol's `RequestDocument` (docs/protocol.yaml): its shape
+    only; whether the request itself is valid is the verdict's business."""
+
+    def error(field_id: str, message: str) -> dict[str, str]:
+        return {"field": field_id, "code": "not_a_request", "message": message}
+
+    if not isinstance(data, dict):
+        return [error("request", "The body must be a JSON object (a request document).")]
+    errors = [error(k, f"'{k}' is required.") for k in ("id", "form", "edition", "answers") if k not in data]
+    unknown = sorted(set(data) - {"id", "form", "edition", "answers", "created", "updated", "state"})
+    errors += [error(k[:40], f"Unknown member {k[:40]!r}.") for k in unknown]
+    for k in ("form", "edition", "created", "updated", "state"):
+        value = data.get(k)
+        if k in data and (not isinstance(value, str) or not value or len(value) > MAX_TEXT):
+            errors.append(error(k, f"'{k}' must be text of 1 to {MAX_TEXT} characters."))
+        elif k in ("created", "updated") and isinstance(value, str) and not _timestamp(value):
+            errors.append(error(k, f"'{k}' must be an RFC 3339 date-time, e.g. 2026-11-29T17:52:11Z."))
+    if "id" in data and not is_canonical_uuid(data["id"]):
+        errors.append(error("id", "'id' must be a lower-case UUID with hyphens (8-4-4-4-12)."))
+    answers = data.get("answers")
+    if "answers" in data and not isinstance(answers, dict):
+        errors.append(error("answers", "'answers' must be an object keyed by field id."))
+    elif isinstance(answers, dict):
+        errors += [
+            error(str(k)[:80], "An answer must be text, true/false, or a list of rows.")
+            for k, v in answers.items()
+            if not isinstance(v, ANSWER_TYPES)
+        ][:50]
+    return errors
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate member {k[:40]!r}")
+        out[k] = v
+    return out
 
 
 def period_of(doc: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -105,24 +164,21 @@ class IntakeService:
 
     # --- POST /v1/requests ---------------------------------------------------------------------------------------
 
-    def submit(self, client: str, key_header: str | None, body: bytes) -> Answer:
-        if key_header is None:
-            return problem(400, "missing_idempotency_key", "The Idempotency-Key header is required.")
-        key = parse_key(key_header)
-        if key is None:
-            return problem(
-                400, "bad_idempotency_key", "The Idempotency-Key must be 1 to 255 printable ASCII characters."
-            )
+    def submit(self, client: str, key: str, body: bytes) -> Answer:
+        """A request document received with its Idempotency-Key (`key`, already parsed: see `parse_key`)."""
         try:
-            data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return problem(400, "not_json", "The body is not JSON (UTF-8).")
+            data = json.loads(body.decode("utf-8"), object_pairs_hook=_reject_duplicates)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return problem(400, "not_json", "The body is not JSON (UTF-8, no member twice in an object).")
+        errors = wire_errors(data)
+        if errors:
+            return problem(
+                400, "not_a_request", f"The body is not a request document: {errors[0]['message']}", errors
+            )
         try:
             doc = RequestDoc.from_dict(data)
         except RequestFormatError as exc:
             return problem(400, "not_a_request", f"The body is not a request document: {exc}.")
-        if "id" not in data:
-            return problem(400, "not_a_request", "The request document has no 'id'.")
         print_ = fingerprint(data)
         with self.db.lock:
             known = self.db.by_key(client, key)

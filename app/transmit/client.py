@@ -150,6 +150,14 @@ def gate(payload_json: str, key: str, catalog: Catalog | None = None) -> Request
     return doc
 
 
+def key_header(key: str) -> str:
+    """The Idempotency-Key field value: the key as a structured-field String (RFC 9651, serialised by
+    `http_sfv`), as draft-ietf-httpapi-idempotency-key-header asks: `"4f9c1a3e-..."`."""
+    from http_sfv.item import Item
+
+    return str(Item(key))
+
+
 # --- reading answers -----------------------------------------------------------------------------------------------
 
 
@@ -340,7 +348,7 @@ class Client:
                 "POST",
                 "/v1/requests",
                 data=payload_json.encode("utf-8"),
-                headers={"Idempotency-Key": key, "Content-Type": "application/json; charset=utf-8"},
+                headers={"Idempotency-Key": key_header(key), "Content-Type": "application/json"},
             )
         except requests.exceptions.RequestException as exc:
             return self._failure(exc)

@@ -39,7 +39,7 @@ def post(
 ) -> requests.Response:
     headers = {"Content-Type": "application/json"}
     if key is not None:
-        headers["Idempotency-Key"] = key
+        headers["Idempotency-Key"] = key if key.startswith('"') or " " in key else f'"{key}"'
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
