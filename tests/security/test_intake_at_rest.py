@@ -29,7 +29,7 @@ def _send_canary(folder: Path) -> str:
             data=doc.to_json().encode(),
             headers={
                 "Authorization": f"Bearer {TOKEN}",
-                "Idempotency-Key": doc.id,
+                "Idempotency-Key": f'"{doc.id}"',  # a structured-field String
                 "Content-Type": "application/json",
             },
             verify=str(running.ca_path),
