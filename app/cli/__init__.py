@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "app.cli.transmit_cmd",
     "app.cli.gui_cmd",
     "app.cli.demo_cmd",
+    "app.cli.roster_cmd",
 )
 
 

@@ -37,6 +37,9 @@ class AuditEvent(StrEnum):
     PASSPHRASE_CHANGED = "passphrase_changed"
     BACKUP_MADE = "backup_made"
     RESTORED = "restored"
+    IMPORTED = "imported"  # a roster import (one batch)
+    IMPORT_UNDONE = "import_undone"
+    REGISTER_EXPORTED = "register_exported"  # the register of requests, written to a file
 
 
 def _number(value: str) -> bool:
@@ -67,7 +70,13 @@ DETAIL_RULES: dict[str, Callable[[str], bool]] = {
     "schema": _number,
     "mode": _one_of(*(m.value for m in DuplicateMode)),
     "from": _request_id,
-    "format": _one_of("json", "pdf", "csv"),
+    "format": _one_of("json", "pdf", "csv", "xlsx"),
+    "created": _number,
+    "updated": _number,
+    "deleted": _number,
+    "restored": _number,
+    "rows": _number,
+    "ssn": _one_of("yes", "no"),
     "to": _one_of("file", "stdout", "printer", "preview"),
     "source": _one_of("cli", "gui", "import", "demo", "restore", "api"),
     "reason": _one_of("edited", "user", "receiver_refused", "receiver_errors"),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.store.batches import MIGRATION_SQL as BATCHES_SQL
 from app.store.connection import translated
 from app.store.errors import NewerSchema, NotAStoreFile
 
@@ -126,6 +127,7 @@ def _script(sql: str) -> Callable[[Any], None]:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "requests, revisions, outbox, receipts, settings, audit", _script(V1)),
+    Migration(2, "external references and batches (roster imports)", _script(BATCHES_SQL)),
 )
 LATEST = MIGRATIONS[-1].version
 

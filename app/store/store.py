@@ -12,7 +12,7 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import ModuleType
@@ -21,7 +21,7 @@ from typing import Any
 from app.fileio import fsync_dir, fsync_file
 from app.paths import data_dir
 from app.request import RequestDoc, State, now_utc
-from app.store import audit, drafts, outbox, schema, settings
+from app.store import audit, batches, drafts, outbox, schema, settings
 from app.store.audit import AuditEvent
 from app.store.connection import configure, connect, precheck, translated, verify
 from app.store.errors import NoPassphrase, StoreExists, StoreLocked
@@ -267,6 +267,34 @@ class Store:
         for doc, _revision, state in saved:
             doc.state, doc.updated = state, now
         return [revision for _doc, revision, _state in saved]
+
+    # --- batches (roster imports) ---------------------------------------------------------------------------------
+
+    def find_external_refs(self, refs: Iterable[str]) -> dict[str, batches.RefMatch]:
+        """The request holding each `request.external_ref` answer (those that exist)."""
+        with self._reading() as conn:
+            return batches.find_refs(conn, refs)
+
+    def save_batch(self, items: Sequence[batches.BatchItem]) -> tuple[str, builtins.list[int]]:
+        """Save many requests in ONE transaction, each against the revision it was read at (`BatchConflict`
+        rolls all back); recorded as a batch that `undo_batch` undoes. Returns (batch id, revisions)."""
+        now = self._now()
+        with self._writing() as conn:
+            batch_id, revisions = batches.apply(conn, items, now)
+        for item in items:
+            item.doc.updated = now
+            item.doc.state = State.READY if item.error_count == 0 else State.DRAFT
+        return batch_id, revisions
+
+    def last_batch(self) -> batches.BatchInfo | None:
+        with self._reading() as conn:
+            return batches.last(conn)
+
+    def undo_batch(self, batch_id: str) -> batches.UndoResult:
+        """Undo a batch in one transaction (what changed since is kept, and counted)."""
+        now = self._now()
+        with self._writing() as conn:
+            return batches.undo(conn, batch_id, now)
 
     def get(self, request_id: str) -> RequestDoc:
         with self._reading() as conn:

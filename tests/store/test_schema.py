@@ -71,18 +71,18 @@ def test_migrations_run_in_order_each_in_one_transaction(tmp_path: Path, key: Ra
 
         return Migration(version, f"step {version}", apply)
 
-    v2 = step(2, "ALTER TABLE requests ADD COLUMN note TEXT")
-    v3 = step(3, "CREATE TABLE extra (x)")
+    v2 = step(LATEST + 1, "ALTER TABLE requests ADD COLUMN note TEXT")
+    v3 = step(LATEST + 2, "CREATE TABLE extra (x)")
     path = tmp_path / "m.db"
     conn = connect(path, key, create=True)
     try:
         configure(conn)
-        assert migrate(conn, MIGRATIONS) == 1
-        assert migrate(conn, (*MIGRATIONS, v2, v3)) == 3
-        assert ran == [2, 3]
-        assert migrate(conn, (*MIGRATIONS, v2, v3)) == 3  # nothing left to do
-        assert ran == [2, 3]
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert migrate(conn, MIGRATIONS) == LATEST
+        assert migrate(conn, (*MIGRATIONS, v2, v3)) == LATEST + 2
+        assert ran == [LATEST + 1, LATEST + 2]
+        assert migrate(conn, (*MIGRATIONS, v2, v3)) == LATEST + 2  # nothing left to do
+        assert ran == [LATEST + 1, LATEST + 2]
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST + 2
         conn.execute("SELECT note FROM requests")
     finally:
         conn.close()
@@ -99,8 +99,8 @@ def test_a_failing_migration_leaves_the_previous_version(tmp_path: Path, key: Ra
         configure(conn)
         migrate(conn)
         with pytest.raises(RuntimeError):
-            migrate(conn, (*MIGRATIONS, Migration(2, "broken", broken)))
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+            migrate(conn, (*MIGRATIONS, Migration(LATEST + 1, "broken", broken)))
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
     finally:
         conn.close()
@@ -130,8 +130,8 @@ def test_opening_an_older_store_migrates_it(
     def add_column(conn: Any) -> None:
         conn.execute("ALTER TABLE requests ADD COLUMN note TEXT")
 
-    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, Migration(2, "note", add_column)))
+    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, Migration(LATEST + 1, "note", add_column)))
     with Store.open(store_dir, key=key) as store:
         assert store.get(doc.id).answers == doc.answers
         with store.connection() as conn:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST + 1

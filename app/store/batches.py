@@ -1,0 +1,182 @@
+"""Many requests written as one step (a roster import), found by their external reference, and undone as one.
+
+- `find_refs(conn, refs)`: the current request holding each `request.external_ref` answer (an index over the
+  stored documents, so a reference typed in the wizard is found too).
+- `apply(conn, items, now)`: save every item inside the caller's ONE transaction, each against the revision the
+  caller read (None for a new request): a request saved elsewhere meanwhile raises `BatchConflict`, and the
+  whole batch rolls back. The batch is recorded with each request's revision before and after.
+- `undo(conn, batch_id, now)`: in one transaction, delete the requests the batch created and put back the
+  revision before it of those it updated; a request changed since the batch (or sent) is left as it is and
+  counted as kept.
+
+Like `drafts`, these functions take an open connection and run inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.request import RequestDoc, State
+from app.store import audit, drafts
+from app.store.audit import AuditEvent
+from app.store.errors import InvalidTransition, StoreError
+
+REF_PATH = '$.answers."request.external_ref"'
+REF_SQL = f"json_extract(doc, '{REF_PATH}')"
+UPDATABLE = frozenset({State.DRAFT, State.READY})
+
+MIGRATION_SQL = f"""
+CREATE INDEX revisions_by_external_ref ON revisions ({REF_SQL});
+CREATE TABLE batches (
+    id     TEXT PRIMARY KEY,
+    kind   TEXT NOT NULL CHECK (kind IN ('import')),
+    at     TEXT NOT NULL,
+    undone TEXT
+);
+CREATE TABLE batch_items (
+    batch_id   TEXT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+    request_id TEXT NOT NULL,
+    before_rev INTEGER,
+    after_rev  INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, request_id)
+);
+"""
+
+
+class BatchConflict(StoreError):
+    """A request of the batch changed after it was read: nothing of the batch was saved."""
+
+    message = "A request was changed elsewhere while this was being prepared; nothing was saved."
+    hint = "Do it again: it starts from the requests as they are now."
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class RefMatch:
+    request_id: str
+    state: State
+    revision: int
+    form: str
+    error_count: int
+    warning_count: int
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    doc: RequestDoc
+    error_count: int
+    warning_count: int
+    base_revision: int | None  # the revision read before preparing the change; None for a new request
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    id: str
+    at: str
+    undone: str | None
+    created: int
+    updated: int
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    batch_id: str
+    deleted: int  # requests the batch had created
+    restored: int  # requests put back to their revision before the batch
+    kept: int  # requests changed (or sent) since the batch, left as they are
+
+
+def find_refs(conn: Any, refs: Iterable[str]) -> dict[str, RefMatch]:
+    """The request currently answering `request.external_ref` = ref, for each ref that has one."""
+    found: dict[str, RefMatch] = {}
+    sql = (
+        "SELECT r.id, r.state, r.revision, r.form, r.error_count, r.warning_count FROM revisions v JOIN requests r "
+        f"ON r.id = v.request_id AND r.revision = v.rev WHERE {REF_SQL.replace('doc', 'v.doc')} = ? "
+        "ORDER BY r.seq DESC LIMIT 1"
+    )
+    for ref in dict.fromkeys(refs):
+        row = conn.execute(sql, (ref,)).fetchone()
+        if row is not None:
+            found[ref] = RefMatch(
+                str(row[0]), State(row[1]), int(row[2]), str(row[3]), int(row[4]), int(row[5])
+            )
+    return found
+
+
+def apply(conn: Any, items: Sequence[BatchItem], now: str) -> tuple[str, list[int]]:
+    """Save every item (each checked against its base revision) and record the batch; (batch id, revisions)."""
+    batch_id = str(uuid.uuid4())
+    conn.execute("INSERT INTO batches (id, kind, at) VALUES (?, 'import', ?)", (batch_id, now))
+    revisions: list[int] = []
+    created = updated = 0
+    for item in items:
+        row = conn.execute("SELECT state, revision FROM requests WHERE id = ?", (item.doc.id,)).fetchone()
+        current = int(row[1]) if row else None
+        if current != item.base_revision:
+            raise BatchConflict()
+        if row is not None and State(row[0]) not in UPDATABLE:
+            raise BatchConflict(
+                f"A request became {State(row[0]).label.lower()} meanwhile; nothing was saved."
+            )
+        revision, _state = drafts.save(conn, item.doc, item.error_count, item.warning_count, now)
+        conn.execute(
+            "INSERT INTO batch_items (batch_id, request_id, before_rev, after_rev) VALUES (?, ?, ?, ?)",
+            (batch_id, item.doc.id, current, revision),
+        )
+        revisions.append(revision)
+        created += current is None
+        updated += current is not None
+    audit.log(conn, None, AuditEvent.IMPORTED, {"created": created, "updated": updated}, now)
+    return batch_id, revisions
+
+
+def last(conn: Any) -> BatchInfo | None:
+    """The latest batch not undone yet, or None."""
+    row = conn.execute(
+        "SELECT b.id, b.at, b.undone, sum(i.before_rev IS NULL), sum(i.before_rev IS NOT NULL) "
+        "FROM batches b LEFT JOIN batch_items i ON i.batch_id = b.id WHERE b.undone IS NULL "
+        "GROUP BY b.id ORDER BY b.rowid DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return BatchInfo(str(row[0]), str(row[1]), row[2], int(row[3] or 0), int(row[4] or 0))
+
+
+def undo(conn: Any, batch_id: str, now: str) -> UndoResult:
+    row = conn.execute("SELECT undone FROM batches WHERE id = ?", (batch_id,)).fetchone()
+    if row is None:
+        raise InvalidTransition("There is no such import.")
+    if row[0] is not None:
+        raise InvalidTransition("That import was already undone.")
+    deleted = restored = kept = 0
+    items = conn.execute(
+        "SELECT request_id, before_rev, after_rev FROM batch_items WHERE batch_id = ?", (batch_id,)
+    ).fetchall()
+    for request_id, before, after in items:
+        current = conn.execute("SELECT state, revision FROM requests WHERE id = ?", (request_id,)).fetchone()
+        if current is None:  # deleted since: nothing to undo
+            continue
+        if int(current[1]) != int(after) or State(current[0]) not in UPDATABLE:
+            kept += 1
+            continue
+        if before is None:
+            drafts.delete(conn, request_id, now)
+            deleted += 1
+            continue
+        old = conn.execute(
+            "SELECT doc, error_count, warning_count FROM revisions WHERE request_id = ? AND rev = ?",
+            (request_id, before),
+        ).fetchone()
+        if old is None:  # pruned (only the last revisions are kept)
+            kept += 1
+            continue
+        doc = RequestDoc.from_dict(json.loads(old[0]))
+        drafts.save(conn, doc, int(old[1]), int(old[2]), now)
+        restored += 1
+    conn.execute("UPDATE batches SET undone = ? WHERE id = ?", (now, batch_id))
+    audit.log(conn, None, AuditEvent.IMPORT_UNDONE, {"deleted": deleted, "restored": restored}, now)
+    return UndoResult(batch_id, deleted, restored, kept)
