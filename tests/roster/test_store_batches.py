@@ -62,7 +62,8 @@ def test_a_batch_is_all_or_nothing(tmp_path: Path) -> None:
         existing = doc("A")
         store.save(existing, error_count=1)
         fresh = doc("B")
-        stale = BatchItem(doc("A", **{"worker.last_name": "X"}), 1, 0, None)  # claims to be new, but the id is not
+        # claims to be new, but its id is taken
+        stale = BatchItem(doc("A", **{"worker.last_name": "X"}), 1, 0, None)
         stale.doc.id = existing.id
         with pytest.raises(BatchConflict):
             store.save_batch([BatchItem(fresh, 1, 0, None), stale])
