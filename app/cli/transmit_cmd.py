@@ -29,6 +29,7 @@ from app.transmit import (
     set_token,
 )
 from app.transmit.settings import clear_token
+from app.transmit.text import clean
 
 ENV_TOKEN = "COC_TOKEN"
 SHOWN_ERRORS = 3
@@ -162,13 +163,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['request_id']}  queued {r['queued']}  attempts {r['attempts']}  next try {r['next_try']}")
         if r["last_error"]:
-            print(f"    last error: {r['last_error']}")
+            print(f"    last error: {clean(r['last_error'])}")  # the receiver's words: never terminal control
     return 0
 
 
 def _progress(n: int, m: int, result: SendResult) -> None:
     print(
-        f"[{n}/{m}] {result.request_id}: {result.outcome.value}: {result.message}",
+        f"[{n}/{m}] {result.request_id}: {result.outcome.value}: {clean(result.message)}",
         file=sys.stderr,
         flush=True,
     )
@@ -211,7 +212,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 return 0
             print(f"{request_id}: {local.label} (not sent yet)")
             for e in errors:
-                print(f"    receiver: {e.get('field')}: {e.get('message')}")
+                print(f"    receiver: {clean(e.get('field'))}: {clean(e.get('message'))}")
             return 0
         with Outbox.from_store(store) as outbox:
             status = outbox.check_status(request_id)

@@ -4,10 +4,11 @@
 against the current definitions first: an invalid request raises `NotReady` and no byte is sent, whoever calls.
 It makes exactly one HTTP try and says what the answer means (`Answer`); retrying is the outbox's business.
 
-Certificate verification is always on (`TransmitSettings.verify` is never False, and it is passed with every
-request so that environment variables cannot replace it); redirects are not followed (a POST must not turn into a
-GET elsewhere); the session's `trust_env` stays on for corporate proxies, but the token is sent by our own auth
-handler so a `.netrc` entry can never replace it.
+Every exchange goes through `Transport` (app/transmit/transport.py): trust only from the settings or the system
+store, one deadline per try, answers read streamed up to `MAX_ANSWER` bytes. Redirects are not followed (a POST
+must not turn into a GET elsewhere); proxies from the environment still work, but the token is sent by our own
+auth handler so a `.netrc` entry can never replace it. Whatever the receiver says is read defensively (any JSON,
+problem details or not) and cleaned of control characters (`app.transmit.text.clean`) before anyone sees it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import json
 import logging
 import ssl
 import time
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-import requests.adapters
 import requests.auth
 
 from app import __version__
@@ -31,12 +33,16 @@ from app.request import RequestDoc, RequestFormatError
 from app.transmit.errors import NotAtReceiver, NotReady, ReceiverRefused, ReceiverUnavailable
 from app.transmit.retry import parse_retry_after
 from app.transmit.settings import TransmitSettings
+from app.transmit.text import clean
+from app.transmit.transport import AnswerTooLarge, DeadlinePassed, MalformedAnswer, Reply, Transport
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"coc-request/{__version__}"
 MAX_ERRORS = 200
 MAX_TEXT = 500
+MAX_ANSWER = 1024 * 1024  # the largest answer read (a receipt is ~150 bytes; 200 field errors ~60 KB)
+ACCEPT = "application/json, application/problem+json"
 PERMANENT = frozenset({400, 401, 403, 410, 413, 415, 422})
 TRANSIENT = frozenset({408, 409, 425, 429})
 
@@ -83,11 +89,11 @@ class ReceiverStatus:
         cert: dict[str, Any] = raw_cert if isinstance(raw_cert, dict) else {}
 
         def text(value: Any) -> str | None:
-            return value[:MAX_TEXT] if isinstance(value, str) else None
+            return clean(value, MAX_TEXT) if isinstance(value, str) else None
 
         return cls(
-            request_id=text(data.get("request_id")) or request_id,
-            state=data["state"][:40],
+            request_id=request_id,  # ours, canonical (the receiver may echo it in another spelling)
+            state=clean(data["state"], 40),
             confirmation=text(data.get("confirmation")),
             received_at=text(data.get("received_at")),
             decided_at=text(data.get("decided_at")),
@@ -161,20 +167,35 @@ def key_header(key: str) -> str:
 # --- reading answers -----------------------------------------------------------------------------------------------
 
 
-def _body(resp: requests.Response) -> Any:
+def same_uuid(text: Any, request_id: str) -> bool:
+    """True when `text` names the UUID `request_id` (in any of its spellings: upper case, braces, `urn:uuid:`)."""
+    if not isinstance(text, str) or len(text) > 100:
+        return False
     try:
-        return resp.json()
+        return uuid.UUID(text) == uuid.UUID(request_id)
     except ValueError:
+        return False
+
+
+def _body(body: bytes) -> Any:
+    """The answer's JSON, or None when it is not JSON (or nested beyond reason)."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):
         return None
 
 
 def _receiver_errors(body: Any, status: int) -> tuple[str, list[dict[str, str]]]:
-    """The receiver's message and its {field, code, message} list (a bare list is accepted too)."""
+    """The receiver's message and its {field, code, message} list, cleaned. Problem details (RFC 9457) give the
+    message as `detail` (or `title`); our receivers also send `message`, `code` and `errors`. A bare list of
+    errors is accepted too."""
     message = ""
     items: Any = body
     if isinstance(body, dict):
-        raw_message = body.get("message")
-        message = raw_message if isinstance(raw_message, str) else ""
+        for name in ("message", "detail", "title"):
+            message = clean(body.get(name), MAX_TEXT)
+            if message:
+                break
         items = body.get("errors", [])
     errors: list[dict[str, str]] = []
     if isinstance(items, list):
@@ -182,33 +203,23 @@ def _receiver_errors(body: Any, status: int) -> tuple[str, list[dict[str, str]]]
             if isinstance(item, dict) and all(
                 isinstance(item.get(k), str) for k in ("field", "code", "message")
             ):
-                errors.append({k: str(item[k])[:MAX_TEXT] for k in ("field", "code", "message")})
+                errors.append({k: clean(item[k], MAX_TEXT) for k in ("field", "code", "message")})
     if not errors:
         raw_code = body.get("code") if isinstance(body, dict) else None
-        code = raw_code if isinstance(raw_code, str) else f"http_{status}"
-        errors = [
-            {
-                "field": "request",
-                "code": code[:80],
-                "message": (message or f"Refused (HTTP {status}).")[:MAX_TEXT],
-            }
-        ]
-    return (message or errors[0]["message"])[:MAX_TEXT], errors
+        code = clean(raw_code, 80) or f"http_{status}"
+        errors = [{"field": "request", "code": code, "message": message or f"Refused (HTTP {status})."}]
+    return (message or errors[0]["message"]), errors
 
 
 def _receipt(body: Any, request_id: str) -> dict[str, Any] | None:
+    """The receipt in `body` when it is one for `request_id` (the echoed id compared as a UUID), cleaned."""
     if not isinstance(body, dict):
         return None
-    confirmation, received = body.get("confirmation"), body.get("received_at")
-    if (
-        not isinstance(confirmation, str)
-        or not (0 < len(confirmation) <= 100)
-        or not isinstance(received, str)
-    ):
+    confirmation = clean(body.get("confirmation"), 100)
+    received = clean(body.get("received_at"), 64)
+    if not confirmation or not received or not same_uuid(body.get("request_id"), request_id):
         return None
-    if body.get("request_id") != request_id:
-        return None
-    return {"confirmation": confirmation, "received_at": received[:64], "request_id": request_id}
+    return {"confirmation": confirmation, "received_at": received, "request_id": request_id}
 
 
 # --- naming what went wrong ----------------------------------------------------------------------------------------
@@ -291,28 +302,29 @@ class Client:
     Not thread-safe; use one per worker thread. Close it (or use it as a context manager) when done.
     """
 
-    def __init__(
-        self,
-        settings: TransmitSettings,
-        *,
-        catalog: Catalog | None = None,
-        session: requests.Session | None = None,
-    ) -> None:
+    def __init__(self, settings: TransmitSettings, *, catalog: Catalog | None = None) -> None:
         self.settings = settings
         self._catalog = catalog
-        self._session = session or requests.Session()
-        adapter = requests.adapters.HTTPAdapter(max_retries=0, pool_connections=1, pool_maxsize=4)
-        self._session.mount("https://", adapter)
-        self._session.auth = BearerAuth(settings.token)
-        self._session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        self._transport = Transport(
+            ca_bundle=settings.ca_bundle,
+            timeout=settings.timeout,
+            deadline=settings.deadline,
+            max_answer=MAX_ANSWER,
+            headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+            auth=BearerAuth(settings.token),
+        )
         self._host = urlsplit(settings.endpoint).netloc
 
     @property
     def host(self) -> str:
         return self._host
 
+    @property
+    def transport(self) -> Transport:
+        return self._transport
+
     def close(self) -> None:
-        self._session.close()
+        self._transport.close()
 
     def __enter__(self) -> Client:
         return self
@@ -320,20 +332,10 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _url(self, path: str) -> str:
-        return self.settings.endpoint + path
-
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        verify = self.settings.verify
-        assert verify is not False  # never: see TransmitSettings.verify
-        return self._session.request(
-            method,
-            self._url(path),
-            timeout=self.settings.timeout,
-            verify=verify,
-            allow_redirects=False,
-            **kwargs,
-        )
+    def _exchange(
+        self, method: str, path: str, *, data: bytes | None = None, headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        return self._transport.exchange(method, self.settings.endpoint + path, data=data, headers=headers)
 
     # --- POST /v1/requests ---------------------------------------------------------------------------------------
 
@@ -344,54 +346,63 @@ class Client:
         """
         gate(payload_json, key, self._catalog)
         try:
-            resp = self._request(
+            reply = self._exchange(
                 "POST",
                 "/v1/requests",
                 data=payload_json.encode("utf-8"),
                 headers={"Idempotency-Key": key_header(key), "Content-Type": "application/json"},
             )
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, DeadlinePassed, AnswerTooLarge, MalformedAnswer) as exc:
             return self._failure(exc)
-        with resp:
-            return self._classify(resp, key, time.time() if now is None else now)
+        return self._classify(reply, key, time.time() if now is None else now)
 
-    def _failure(self, exc: requests.exceptions.RequestException) -> Answer:
-        timeouts = self.settings
+    def _failure(self, exc: Exception) -> Answer:
+        settings, host = self.settings, self._host
+        again = "It will be sent again with the same key, so it cannot arrive twice."
+        if isinstance(exc, DeadlinePassed):
+            return Answer(
+                AnswerKind.RETRY,
+                f"{host} did not complete its answer within the {settings.deadline:g} s allowed for one try. {again}",
+            )
+        if isinstance(exc, AnswerTooLarge):
+            return Answer(
+                AnswerKind.RETRY,
+                f"{host} answered with more than {MAX_ANSWER // 1024} KiB, which is not a receipt; it was not read. "
+                f"{again}",
+            )
+        if isinstance(exc, MalformedAnswer):
+            return Answer(AnswerKind.RETRY, f"{host} sent an answer that cannot be read as HTTP. {again}")
         if isinstance(exc, requests.exceptions.SSLError):
             return Answer(
-                AnswerKind.RETRY, describe_tls_error(exc, self._host), retry_inline=False, endpoint_wide=True
+                AnswerKind.RETRY, describe_tls_error(exc, host), retry_inline=False, endpoint_wide=True
             )
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return Answer(
                 AnswerKind.RETRY,
-                f"No connection to {self._host} within {timeouts.connect_timeout:g} s (network down or service "
+                f"No connection to {host} within {settings.connect_timeout:g} s (network down or service "
                 "unreachable). It will be tried again.",
                 endpoint_wide=True,
             )
         if isinstance(exc, requests.exceptions.ReadTimeout):
             return Answer(
-                AnswerKind.RETRY,
-                f"{self._host} gave no answer within {timeouts.read_timeout:g} s. It will be sent again with the "
-                "same key, so it cannot arrive twice.",
+                AnswerKind.RETRY, f"{host} gave no answer within {settings.read_timeout:g} s. {again}"
             )
         if isinstance(exc, requests.exceptions.ConnectionError) and _connect_failure(exc):
             return Answer(
                 AnswerKind.RETRY,
-                f"Cannot connect to {self._host} (the service is not running or the network is down). It will be "
+                f"Cannot connect to {host} (the service is not running or the network is down). It will be "
                 "tried again.",
                 endpoint_wide=True,
             )
         if isinstance(exc, requests.exceptions.ConnectionError):
             return Answer(
-                AnswerKind.RETRY,
-                f"The connection to {self._host} was cut before an answer came. It will be sent again with the "
-                "same key, so it cannot arrive twice.",
+                AnswerKind.RETRY, f"The connection to {host} was cut before an answer came. {again}"
             )
-        return Answer(AnswerKind.RETRY, f"Sending to {self._host} failed ({type(exc).__name__}).")
+        return Answer(AnswerKind.RETRY, f"Sending to {host} failed ({type(exc).__name__}).")
 
-    def _classify(self, resp: requests.Response, key: str, now: float) -> Answer:
-        status = resp.status_code
-        body = _body(resp)
+    def _classify(self, reply: Reply, key: str, now: float) -> Answer:
+        status = reply.status
+        body = _body(reply.body)
         if status in (200, 201):
             receipt = _receipt(body, key)
             if receipt is None:
@@ -400,7 +411,7 @@ class Client:
                     f"{self._host} answered HTTP {status} without a valid receipt; it will be tried again.",
                     status,
                 )
-            replayed = status == 200 or resp.headers.get("Idempotent-Replayed", "").lower() == "true"
+            replayed = status == 200 or reply.headers.get("Idempotent-Replayed", "").lower() == "true"
             return Answer(
                 AnswerKind.ACCEPTED,
                 f"Received: confirmation {receipt['confirmation']}.",
@@ -408,7 +419,7 @@ class Client:
                 receipt,
                 replayed=replayed,
             )
-        retry_after = parse_retry_after(resp.headers.get("Retry-After"), now)
+        retry_after = parse_retry_after(reply.headers.get("Retry-After"), now)
         if status in TRANSIENT or status >= 500:
             what = {
                 429: "is receiving too many requests",
@@ -419,7 +430,7 @@ class Client:
             overload = status in (429, 503) and retry_after is not None
             return Answer(AnswerKind.RETRY, message, status, retry_after=retry_after, endpoint_wide=overload)
         if 300 <= status < 400 or status in (404, 405):
-            where = resp.headers.get("Location", "")[:200]
+            where = clean(reply.headers.get("Location", ""), 200)
             message = (
                 f"{self._host} redirects to {where} (HTTP {status}); set the endpoint to the new address."
                 if status < 400
@@ -451,19 +462,18 @@ class Client:
 
     def _get_json(self, path: str) -> Any:
         try:
-            resp = self._request("GET", path)
-        except requests.exceptions.RequestException as exc:
+            reply = self._exchange("GET", path)
+        except (requests.exceptions.RequestException, DeadlinePassed, AnswerTooLarge, MalformedAnswer) as exc:
             raise ReceiverUnavailable(self._failure(exc).message)
-        with resp:
-            if resp.status_code in (401, 403):
-                raise ReceiverRefused()
-            if resp.status_code == 404:
-                raise NotAtReceiver()
-            if resp.status_code != 200:
-                raise ReceiverUnavailable(
-                    f"The receiving service answered HTTP {resp.status_code}.", "Try again later."
-                )
-            body = _body(resp)
+        if reply.status in (401, 403):
+            raise ReceiverRefused()
+        if reply.status == 404:
+            raise NotAtReceiver()
+        if reply.status != 200:
+            raise ReceiverUnavailable(
+                f"The receiving service answered HTTP {reply.status}.", "Try again later."
+            )
+        body = _body(reply.body)
         if body is None:
             raise ReceiverUnavailable("The receiving service's answer is not JSON.")
         return body
@@ -474,14 +484,14 @@ class Client:
         return ReceiverStatus.from_json(body, request_id)
 
     def forms(self) -> dict[str, str]:
-        """The current edition of every form the receiver knows (form id -> edition)."""
+        """The current edition of every form the receiver knows (form id -> edition), cleaned."""
         body = self._get_json("/v1/forms")
         forms = body.get("forms") if isinstance(body, dict) else None
         if not isinstance(forms, list):
             raise ReceiverUnavailable("The receiving service's answer is not a list of forms.")
         return {
-            f["form"]: f["edition"]
-            for f in forms
+            clean(f["form"], 100): clean(f["edition"], 100)
+            for f in forms[:10_000]
             if isinstance(f, dict) and isinstance(f.get("form"), str) and isinstance(f.get("edition"), str)
         }
 

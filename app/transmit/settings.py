@@ -36,6 +36,7 @@ ENV_SESSION_TOKEN = "COC_SESSION_TOKEN"
 
 DEFAULT_CONNECT_TIMEOUT = 6.05  # a little over a multiple of 3 s (TCP's first retransmission)
 DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_DEADLINE = 60.0  # one try, whole: connect, TLS, send and receive together
 
 
 class TokenPlace(StrEnum):
@@ -52,18 +53,13 @@ class TransmitSettings:
     ca_bundle: str | None = None  # a PEM file of authorities to trust instead of the default ones
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "endpoint", check_endpoint(self.endpoint))
         check_token(self.token)
-        if self.connect_timeout <= 0 or self.read_timeout <= 0:
+        if self.connect_timeout <= 0 or self.read_timeout <= 0 or self.deadline <= 0:
             raise InvalidSetting("Timeouts must be positive.")
-
-    @property
-    def verify(self) -> str | bool:
-        """What `requests` verifies the server's certificate against: the CA bundle, or the default trust store.
-        Never False: certificate verification cannot be turned off."""
-        return self.ca_bundle or True
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -262,6 +258,7 @@ def describe(store: Store, keychain_backend: Any | None = None) -> dict[str, Any
         else ("set (system keychain)" if place is TokenPlace.KEYCHAIN else "set (encrypted store)"),
         "connect_timeout": DEFAULT_CONNECT_TIMEOUT,
         "read_timeout": DEFAULT_READ_TIMEOUT,
+        "deadline": DEFAULT_DEADLINE,
     }
 
 

@@ -35,6 +35,7 @@ class Pki:
     wrong_host: Pair
     self_signed: Pair
     untrusted: Pair  # signed by a CA the client does not trust
+    rogue_ca: Path  # that CA's certificate, which an attacker would plant in REQUESTS_CA_BUNDLE
 
 
 def _write(folder: Path, name: str, issued: Issued) -> Pair:
@@ -48,6 +49,7 @@ def make_pki(folder: Path) -> Pki:
     ca = make_ca("Test CA")
     other_ca = make_ca("Someone else's CA")
     (folder / "ca.pem").write_bytes(ca.cert_pem())
+    (folder / "rogue-ca.pem").write_bytes(other_ca.cert_pem())
     return Pki(
         ca=folder / "ca.pem",
         good=_write(folder, "good", make_server_cert(ca)),
@@ -61,6 +63,7 @@ def make_pki(folder: Path) -> Pki:
         wrong_host=_write(folder, "wrong-host", make_server_cert(ca, ("intake.example.org",))),
         self_signed=_write(folder, "self-signed", make_server_cert(None)),
         untrusted=_write(folder, "untrusted", make_server_cert(other_ca)),
+        rogue_ca=folder / "rogue-ca.pem",
     )
 
 

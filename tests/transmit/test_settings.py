@@ -4,8 +4,8 @@ keychain where there is one, otherwise as a secret setting inside the encrypted 
 from __future__ import annotations
 
 import os
+import ssl
 from pathlib import Path
-from typing import Any
 
 import keyring.backend
 import keyring.backends.fail
@@ -150,14 +150,15 @@ def test_load_names_what_is_missing(store: Store, pki: Pki) -> None:
         SECRET,
         str(pki.ca.resolve()),
     )
-    assert loaded.verify == str(pki.ca.resolve())
     assert SECRET not in repr(loaded)
 
 
 def test_verification_cannot_be_turned_off() -> None:
-    settings = TransmitSettings(endpoint="https://127.0.0.1:1", token=SECRET)
-    assert settings.verify is True
-    values: dict[str, Any] = {"ca_bundle": ""}
-    assert TransmitSettings(endpoint="https://127.0.0.1:1", token=SECRET, **values).verify is True
+    from app.transmit.transport import trust_context
+
+    for bundle in (None, ""):
+        settings = TransmitSettings(endpoint="https://127.0.0.1:1", token=SECRET, ca_bundle=bundle)
+        context = trust_context(settings.ca_bundle)
+        assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
     with pytest.raises(InvalidSetting):
         TransmitSettings(endpoint="https://127.0.0.1:1", token=SECRET, connect_timeout=0)

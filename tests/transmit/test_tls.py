@@ -65,7 +65,7 @@ def test_without_the_ca_bundle_the_local_ca_is_not_trusted(pki: Pki, store: Stor
     queue(store, request_id)
     with start(intake_dir, certificate=(pki.good.cert, pki.good.key)) as srv:
         settings = TransmitSettings(endpoint=srv.url, token=TOKEN)
-        assert settings.verify is True
+        assert settings.ca_bundle is None
         with Outbox(store, Client(settings), policy=FAST) as outbox:
             result = outbox.send_due().results[0]
         assert srv.stats.bodies == 0
