@@ -96,8 +96,9 @@ class Parsed:
 EMPTY = Parsed(None)
 
 
+@lru_cache(maxsize=4096)
 def key(text: str) -> str:
-    """Folded, punctuation as spaces: 'Côte-d'Ivoire' -> 'cote d ivoire'."""
+    """Folded, punctuation as spaces: 'Côte-d'Ivoire' -> 'cote d ivoire' (remembered: rosters repeat values)."""
     return " ".join(re.sub(r"[^\w]+", " ", fold(text)).split())
 
 
@@ -235,34 +236,44 @@ def _state(_field: FieldSpec, cell: Cell, _order: str) -> Parsed:
     return Parsed(code) if code else _kept(cell, "is not a U.S. state's name or two-letter code")
 
 
+_INDEXES: dict[int, tuple[Catalog, dict[str, str], dict[str, str], dict[str, str]]] = {}
+
+
+def _indexes(catalog: Catalog) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(agreement by id/name/region, agreement by country code, kind by id/label/word), once per catalog."""
+    hit = _INDEXES.get(id(catalog))
+    if hit is not None and hit[0] is catalog:
+        return hit[1], hit[2], hit[3]
+    named: dict[str, str] = {}
+    by_country: dict[str, str] = {}
+    for agreement in catalog.agreements.values():
+        for name in (agreement.id, agreement.name, agreement.region):
+            if name:
+                named[key(name)] = agreement.id
+        if not agreement.region:
+            by_country[agreement.country] = agreement.id
+    kinds = {spec.kind for spec in catalog.forms.values()}
+    by_kind = {word: kind for word, kind in KIND_WORDS.items() if kind in kinds}
+    for spec in catalog.forms.values():
+        by_kind[key(spec.kind)] = by_kind[key(spec.kind_label)] = spec.kind
+    _INDEXES[id(catalog)] = (catalog, named, by_country, by_kind)
+    return named, by_country, by_kind
+
+
 def agreement_id(text: str, catalog: Catalog) -> str | None:
     """The agreement named by a cell: its id, its name, or its country (name or code); Quebec by name or CA-QC."""
     wanted = key(text)
     if not wanted:
         return None
-    by_country: dict[str, str] = {}
-    for agreement in catalog.agreements.values():
-        if wanted in (key(agreement.id), key(agreement.name)) or (
-            agreement.region and wanted == key(agreement.region)
-        ):
-            return agreement.id
-        if not agreement.region:
-            by_country[agreement.country] = agreement.id
+    named, by_country, _kinds = _indexes(catalog)
+    if wanted in named:
+        return named[wanted]
     code = country_code(text)
     return by_country.get(code) if code else None
 
 
 def kind_id(text: str, catalog: Catalog) -> str | None:
-    wanted = key(text)
-    kinds = {spec.kind for spec in catalog.forms.values()}
-    for kind in kinds:
-        if wanted == key(kind):
-            return kind
-    for spec in catalog.forms.values():
-        if wanted == key(spec.kind_label):
-            return spec.kind
-    found = KIND_WORDS.get(wanted)
-    return found if found in kinds else None
+    return _indexes(catalog)[2].get(key(text))
 
 
 # --- yes/no, identifiers, choices ------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from app.store.errors import InvalidTransition, StoreError
 REF_PATH = '$.answers."request.external_ref"'
 REF_SQL = f"json_extract(doc, '{REF_PATH}')"
 UPDATABLE = frozenset({State.DRAFT, State.READY})
+CHUNK = 500  # ids or references per query (SQLite allows 999 parameters in old builds)
 
 MIGRATION_SQL = f"""
 CREATE INDEX revisions_by_external_ref ON revisions ({REF_SQL});
@@ -91,45 +92,57 @@ class UndoResult:
 
 
 def find_refs(conn: Any, refs: Iterable[str]) -> dict[str, RefMatch]:
-    """The request currently answering `request.external_ref` = ref, for each ref that has one."""
+    """The request currently answering `request.external_ref` = ref, for each ref that has one (the latest
+    changed when two requests hold the same reference)."""
+    wanted = list(dict.fromkeys(refs))
     found: dict[str, RefMatch] = {}
-    sql = (
-        "SELECT r.id, r.state, r.revision, r.form, r.error_count, r.warning_count FROM revisions v JOIN requests r "
-        f"ON r.id = v.request_id AND r.revision = v.rev WHERE {REF_SQL.replace('doc', 'v.doc')} = ? "
-        "ORDER BY r.seq DESC LIMIT 1"
-    )
-    for ref in dict.fromkeys(refs):
-        row = conn.execute(sql, (ref,)).fetchone()
-        if row is not None:
-            found[ref] = RefMatch(
-                str(row[0]), State(row[1]), int(row[2]), str(row[3]), int(row[4]), int(row[5])
+    ref_sql = REF_SQL.replace("doc", "v.doc")
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        rows = conn.execute(
+            f"SELECT {ref_sql}, r.id, r.state, r.revision, r.form, r.error_count, r.warning_count "
+            "FROM revisions v JOIN requests r ON r.id = v.request_id AND r.revision = v.rev "
+            f"WHERE {ref_sql} IN ({', '.join('?' * len(chunk))}) ORDER BY r.seq",
+            chunk,
+        ).fetchall()
+        for row in rows:  # in save order: the latest wins
+            found[str(row[0])] = RefMatch(
+                str(row[1]), State(row[2]), int(row[3]), str(row[4]), int(row[5]), int(row[6])
             )
     return found
+
+
+def _current(conn: Any, ids: list[str]) -> dict[str, tuple[State, int]]:
+    out: dict[str, tuple[State, int]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        sql = f"SELECT id, state, revision FROM requests WHERE id IN ({', '.join('?' * len(chunk))})"
+        for row in conn.execute(sql, chunk):
+            out[str(row[0])] = (State(row[1]), int(row[2]))
+    return out
 
 
 def apply(conn: Any, items: Sequence[BatchItem], now: str) -> tuple[str, list[int]]:
     """Save every item (each checked against its base revision) and record the batch; (batch id, revisions)."""
     batch_id = str(uuid.uuid4())
     conn.execute("INSERT INTO batches (id, kind, at) VALUES (?, 'import', ?)", (batch_id, now))
+    current = _current(conn, [item.doc.id for item in items])
     revisions: list[int] = []
-    created = updated = 0
+    records: list[tuple[str, str, int | None, int]] = []
     for item in items:
-        row = conn.execute("SELECT state, revision FROM requests WHERE id = ?", (item.doc.id,)).fetchone()
-        current = int(row[1]) if row else None
-        if current != item.base_revision:
+        state, base = current.get(item.doc.id, (None, None))
+        if base != item.base_revision:
             raise BatchConflict()
-        if row is not None and State(row[0]) not in UPDATABLE:
-            raise BatchConflict(
-                f"A request became {State(row[0]).label.lower()} meanwhile; nothing was saved."
-            )
+        if state is not None and state not in UPDATABLE:
+            raise BatchConflict(f"A request became {state.label.lower()} meanwhile; nothing was saved.")
         revision, _state = drafts.save(conn, item.doc, item.error_count, item.warning_count, now)
-        conn.execute(
-            "INSERT INTO batch_items (batch_id, request_id, before_rev, after_rev) VALUES (?, ?, ?, ?)",
-            (batch_id, item.doc.id, current, revision),
-        )
+        records.append((batch_id, item.doc.id, base, revision))
         revisions.append(revision)
-        created += current is None
-        updated += current is not None
+    conn.executemany(
+        "INSERT INTO batch_items (batch_id, request_id, before_rev, after_rev) VALUES (?, ?, ?, ?)", records
+    )
+    created = sum(1 for r in records if r[2] is None)
+    updated = len(records) - created
     audit.log(conn, None, AuditEvent.IMPORTED, {"created": created, "updated": updated}, now)
     return batch_id, revisions
 
