@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, type=Path, help="the service's data folder")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_list)
+    from intake.publish import register as register_publish
+
+    register_publish(sub)
     return parser
 
 

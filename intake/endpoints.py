@@ -9,6 +9,7 @@ dealt with the connection itself.
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
 from intake.problems import Answer, problem
@@ -115,10 +116,19 @@ def get_forms(h: Handler, params: dict[str, str]) -> Answer:
     return h.server.service.forms()
 
 
+def get_update_file(h: Handler, params: dict[str, str]) -> Answer | None:
+    """A file of the form-update repository (intake/tuf_repo.py), byte for byte as signed."""
+    if h.server.service.updates.respond(h, urlsplit(h.path).path):
+        return None
+    return problem(404, "not_found", "No such resource.")
+
+
 ROUTER = Router(
     [
         Resource("/v1/requests", {"POST": post_request}),
         Resource("/v1/requests/{id}", {"GET": get_status}),
         Resource("/v1/forms", {"GET": get_forms}),
+        Resource("/v1/updates/metadata/{file}", {"GET": get_update_file}),
+        Resource("/v1/updates/targets/{file:path}", {"GET": get_update_file}),
     ]
 )

@@ -1,7 +1,7 @@
 """`python -m intake app`: the application with the reference intake service beside it, for a newcomer.
 
 The service runs on loopback in this process; the application runs as a child process and learns the service's
-address, certificate authority and token from `COC_SESSION_*` variables (never from its command line, which every
+address, certificate authority, token and root for form updates from `COC_SESSION_*` variables (never from its command line, which every
 local user can read in /proc). It uses them only while its own store names no endpoint, and never writes them
 anywhere. When the application exits, the service stops.
 
@@ -20,6 +20,7 @@ from pathlib import Path
 from app.fileio import private_dir, tighten_file, write_private
 from app.paths import data_dir
 from app.transmit.settings import ENV_SESSION_CA_BUNDLE, ENV_SESSION_ENDPOINT, ENV_SESSION_TOKEN
+from app.updates.trust import ENV_SESSION_FORMS_ROOT
 from intake.server import serve_in_thread
 
 TOKEN_FILE = "local-token"
@@ -42,6 +43,17 @@ def local_token(folder: Path) -> str:
     return token
 
 
+def local_forms_root(folder: Path) -> Path:
+    """The local service's root for form updates: on first start it publishes the shipped definitions (later,
+    `python -m intake publish --data FOLDER --forms DIR` publishes newer editions for the application to fetch)."""
+    from intake.publish import publish
+    from intake.tuf_repo import ROOT_FILE, ReceiverRepository
+
+    if not ReceiverRepository(folder).exists:
+        publish(folder)
+    return folder / ROOT_FILE
+
+
 def _say(note: str | None) -> None:
     if note:
         print(f"intake: {note}", file=sys.stderr)
@@ -53,6 +65,7 @@ def run_app(app_args: list[str], folder: Path | None = None) -> int:
         folder = data_dir() / "local-intake"
     _say(private_dir(folder))
     token = local_token(folder)
+    forms_root = local_forms_root(folder)
     running = serve_in_thread(folder, [token])
     try:
         print(f"reference intake service on {running.url} (data in {folder})", flush=True)
@@ -62,6 +75,7 @@ def run_app(app_args: list[str], folder: Path | None = None) -> int:
             ENV_SESSION_ENDPOINT: running.url,
             ENV_SESSION_CA_BUNDLE: str(running.ca_path or ""),
             ENV_SESSION_TOKEN: token,
+            ENV_SESSION_FORMS_ROOT: str(forms_root),
         }
         return subprocess.call([sys.executable, "-m", "app", *(app_args or ["gui"])], env=env)
     finally:

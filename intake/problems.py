@@ -33,6 +33,7 @@ TITLES: dict[str, str] = {
     "key_mismatch": "The Idempotency-Key is not the request's id",
     "idempotency_key_reused": "The Idempotency-Key was used for another request document",
     "invalid_request": "The request does not pass validation",
+    "edition_outdated": "The request is in an edition of its form that is no longer accepted",
     "overloaded": "The service is overloaded",
     "injected_fault": "Injected fault (test)",
     "version_not_supported": "HTTP version not supported",

@@ -17,11 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.forms import Catalog, UnknownForm, default_catalog, validate_document
+from app.forms import Catalog, UnknownForm, validate_document
+from app.forms.edition_policy import OUTDATED
+from app.forms.loader import shipped_catalog
+from app.updates.catalog import installed_catalog
 from app.request import RequestDoc, RequestFormatError
 from intake.db import IntakeDB, Received
 from intake.mail import write_confirmation
 from intake.problems import Answer, problem
+from intake.tuf_repo import UpdateFiles
 
 __all__ = ["Answer", "IntakeService", "fingerprint", "is_canonical_uuid", "parse_key", "problem"]
 
@@ -138,10 +142,12 @@ class IntakeService:
         if not self._tokens:
             raise ValueError("the intake service needs at least one token")
         self._catalog = catalog
+        self.updates = UpdateFiles(data_dir)  # the form-update repository it serves (intake/tuf_repo.py)
 
     @property
     def catalog(self) -> Catalog:
-        return self._catalog or default_catalog()
+        """The definitions it checks against: the shipped ones with every edition it published."""
+        return self._catalog or installed_catalog(shipped_catalog(), self.updates.repository.published)
 
     def close(self) -> None:
         self.db.close()
@@ -213,6 +219,10 @@ class IntakeService:
                 )
             errors = self._validate(doc)
             if errors:
+                if any(e["code"] == OUTDATED for e in errors):  # the application offers the update
+                    return problem(
+                        422, OUTDATED, "The request is in an edition of the form no longer accepted.", errors
+                    )
                 return problem(422, "invalid_request", f"The request has {len(errors)} error(s).", errors)
             payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
             with self.db.transaction() as conn:

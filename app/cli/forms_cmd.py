@@ -22,10 +22,22 @@ def register(subparsers: Any) -> None:
     p.add_argument("dir", nargs="?", help="folder of definitions (default: the shipped forms/)")
     p.add_argument("--json", action="store_true", help="print the errors as JSON")
     p.set_defaults(handler=cmd_check)
+    p = sub.add_parser(
+        "update",
+        help="install the receiver's newer form editions (signed, verified) and carry the requests over",
+    )
+    p.add_argument("--json", action="store_true", help="print what was installed and every request's report")
+    p.set_defaults(handler=cmd_update)
     p = sub.add_parser("show", help="pages and fields of one form")
     p.add_argument("form", help="form id, e.g. de-employee")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_show)
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    from app.cli.update_cmd import cmd_update as run
+
+    return run(args)
 
 
 def catalog_or_fail(root: str | None = None, *, installed: bool = True) -> Catalog:

@@ -70,10 +70,12 @@ def _read_token() -> str:
 
 def cmd_settings_set(args: argparse.Namespace) -> int:
     name = args.name
-    if name in ("endpoint", "ca-bundle") and not args.value:
+    if name in ("endpoint", "ca-bundle", "forms-root") and not args.value:
         raise CliError(
             f"give the {name}: coc settings set {name} {'URL' if name == 'endpoint' else 'FILE'}", 2
         )
+    if name == "forms-root":
+        return _set_forms_root(args)
     if name == "token" and args.value:
         raise CliError(
             f"the token is never given on the command line: type it when asked, or set {ENV_TOKEN}", 2
@@ -92,9 +94,25 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def _set_forms_root(args: argparse.Namespace) -> int:
+    from app.updates.trust import InvalidRoot, set_forms_root
+
+    with open_store(args) as store:
+        try:
+            root = set_forms_root(store, args.value)
+        except InvalidRoot as exc:
+            raise CliError(exc.user_text, exc.exit_code)
+    print(f"form updates are verified with this root (version {root.version}, expires {root.expires})")
+    return 0
+
+
 def cmd_settings_unset(args: argparse.Namespace) -> int:
     with open_store(args) as store, transmit_errors():
-        if args.name == "endpoint":
+        if args.name == "forms-root":
+            from app.updates.trust import clear_forms_root
+
+            clear_forms_root(store)
+        elif args.name == "endpoint":
             from app.transmit.settings import ENDPOINT
 
             store.delete_setting(ENDPOINT)
@@ -107,14 +125,22 @@ def cmd_settings_unset(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_show(args: argparse.Namespace) -> int:
+    from app.updates.trust import FORMS_ROOT
+
     with open_store(args) as store, transmit_errors():
         info = describe(store)
+        info["forms_root"] = (
+            "set (coc settings set forms-root)"
+            if store.get_setting(FORMS_ROOT)
+            else "(the receiver's root shipped with the application)"
+        )
     if args.json:
         print_json(info)
         return 0
     print(f"endpoint:   {info['endpoint'] or '(not set)'}")
     print(f"ca-bundle:  {info['ca_bundle'] or '(the system default authorities)'}")
     print(f"token:      {info['token'] or '(not set)'}")
+    print(f"forms-root: {info['forms_root']}")
     print(f"timeouts:   connect {info['connect_timeout']:g} s, read {info['read_timeout']:g} s")
     return 0
 
@@ -241,13 +267,21 @@ def register(subparsers: Any) -> None:
     sub = settings.add_subparsers(dest="settings_command", metavar="ACTION", required=True)
     p = sub.add_parser(
         "set",
-        help=f"set endpoint URL | ca-bundle FILE | token (token from a prompt or {ENV_TOKEN}, never an argument)",
+        help=f"set endpoint URL | ca-bundle FILE | forms-root FILE | token (token from a prompt or {ENV_TOKEN}, "
+        "never an argument)",
     )
-    p.add_argument("name", choices=["endpoint", "ca-bundle", "token"])
-    p.add_argument("value", nargs="?", help="the URL (https://...) or the CA file (PEM)")
+    p.add_argument("name", choices=["endpoint", "ca-bundle", "token", "forms-root"])
+    p.add_argument(
+        "value",
+        nargs="?",
+        help="the URL (https://...), the CA file (PEM) or the receiver's forms root (JSON)",
+    )
     p.set_defaults(handler=cmd_settings_set)
-    p = sub.add_parser("unset", help="forget a setting (ca-bundle: back to the system's authorities)")
-    p.add_argument("name", choices=["endpoint", "ca-bundle", "token"])
+    p = sub.add_parser(
+        "unset",
+        help="forget a setting (ca-bundle: back to the system's authorities; forms-root: back to the shipped root)",
+    )
+    p.add_argument("name", choices=["endpoint", "ca-bundle", "token", "forms-root"])
     p.set_defaults(handler=cmd_settings_unset)
     p = sub.add_parser("show", help="the transmission settings (never the token itself)")
     p.add_argument("--json", action="store_true")

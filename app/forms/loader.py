@@ -151,11 +151,15 @@ def default_catalog() -> Catalog:
     """The definitions in use: the shipped ones, loaded once per process, with the newer editions installed in
     the data folder (`app.updates`). A second thread asking while the first is loading waits for that load
     instead of doing it again (the GUI loads it in the background at start)."""
-    with _SHIPPED_LOCK:
-        shipped = _shipped()
     from app.updates.catalog import installed_catalog  # the layer above, asked lazily: one stat when none
 
-    return installed_catalog(shipped)
+    return installed_catalog(shipped_catalog())
+
+
+def shipped_catalog() -> Catalog:
+    """Only the definitions shipped with the program, loaded once per process."""
+    with _SHIPPED_LOCK:
+        return _shipped()
 
 
 def _load(root: Path | None) -> tuple[Catalog | None, list[DefinitionError]]:

@@ -23,6 +23,7 @@ from app.updates.installed import UPDATES_DIR, Editions, Installed
 
 log = logging.getLogger(__name__)
 
+CACHED_SETS = 4  # the application's, and a receiver's running in the same process (tests, `make run`)
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, tuple[int, int, int], int], Catalog] = {}
 
@@ -44,7 +45,8 @@ def installed_catalog(bundled: Catalog, editions: Editions | None = None) -> Cat
         cached = _CACHE.get(key)
         if cached is None:
             cached = merge(bundled, editions)
-            _CACHE.clear()  # one installed set at a time is enough
+            while len(_CACHE) >= CACHED_SETS:  # the oldest installed sets go first
+                del _CACHE[next(iter(_CACHE))]
             _CACHE[key] = cached
     return cached
 

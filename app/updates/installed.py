@@ -17,6 +17,7 @@ import errno
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -36,6 +37,7 @@ UPDATES_DIR = "form-updates"
 POINTER = "installed.json"
 POINTER_FORMAT = 1
 _PARTIAL = ".new-"
+_BUNDLE_FOLDER = re.compile(r"[a-z]{2}-[0-9a-f]{24}")  # what `install` names a bundle's folder
 
 WriteFile = Callable[[Path, bytes], None]
 
@@ -188,7 +190,7 @@ class Editions:
         keep = {e.folder for e in entries}
         with contextlib.suppress(OSError):
             for path in self.base.iterdir():
-                if path.is_dir() and not path.is_symlink() and path.name not in keep:
+                if _BUNDLE_FOLDER.fullmatch(path.name) and path.name not in keep and not path.is_symlink():
                     shutil.rmtree(path, ignore_errors=True)
 
 

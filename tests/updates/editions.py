@@ -96,8 +96,14 @@ def edition_one(dst: Path) -> Path:
     return root
 
 
-def edition_two(dst: Path) -> Path:
+def edition_two(dst: Path, cutoff: str | None = None) -> Path:
+    """Edition two; with `cutoff` (a date), requests in an earlier edition are refused from that day on."""
     root = shipped_copy(dst)
     _germany(root, TWO)
-    (root / "sections" / "posting.toml").write_text(POSTING_TWO, encoding="utf-8")
+    text = (
+        POSTING_TWO
+        if cutoff is None
+        else POSTING_TWO.replace("[migrations.values", f"cutoff = {cutoff}\n\n[migrations.values")
+    )
+    (root / "sections" / "posting.toml").write_text(text, encoding="utf-8")
     return root
