@@ -9,8 +9,8 @@ dealt with the connection itself.
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from intake.problems import Answer, problem
 from intake.routes import Resource, Router

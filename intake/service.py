@@ -20,8 +20,8 @@ from typing import Any
 from app.forms import Catalog, UnknownForm, validate_document
 from app.forms.edition_policy import OUTDATED
 from app.forms.loader import shipped_catalog
-from app.updates.catalog import installed_catalog
 from app.request import RequestDoc, RequestFormatError
+from app.updates.catalog import installed_catalog
 from intake.db import IntakeDB, Received
 from intake.mail import write_confirmation
 from intake.problems import Answer, problem

@@ -22,7 +22,7 @@ def post(receiver: Receiver, doc: RequestDoc) -> requests.Response:
         data=json.dumps(data).encode(),
         headers={
             "Authorization": f"Bearer {TOKEN}",
-            "Idempotency-Key": doc.id,
+            "Idempotency-Key": f'"{doc.id}"',
             "Content-Type": "application/json",
         },
         verify=str(receiver.running.ca_path),
