@@ -24,12 +24,13 @@ import requests
 from tuf.api import exceptions as tuf_errors
 from tuf.ngclient import FetcherInterface, Updater, UpdaterConfig
 
-from app import __version__
 from app.errors import UserError
 from app.fileio import private_dir
 from app.forms import Catalog
 from app.forms.editions import is_newer, is_older
+from app.transmit.client import USER_AGENT, BearerAuth
 from app.transmit.settings import TransmitSettings
+from app.transmit.transport import AnswerTooLarge, DeadlinePassed, MalformedAnswer, Transport
 from app.updates.bundle import MAX_BUNDLE_BYTES, Bundle, BundleError, parse, target_name
 from app.updates.installed import Editions, Installed
 
@@ -37,7 +38,7 @@ METADATA_PATH = "/v1/updates/metadata/"
 TARGETS_PATH = "/v1/updates/targets/"
 INDEX = "index.json"
 MAX_INDEX_BYTES = 256 * 1024
-CHUNK = 64 * 1024
+MAX_DOWNLOAD = 5_000_000  # the largest file TUF itself accepts (targets metadata); a bundle is at most 4 MiB
 UNCHANGED = "The editions in use are unchanged."
 _AGREEMENT = re.compile(r"[a-z]{2}")
 
@@ -62,45 +63,34 @@ class UpdateUnavailable(UpdateError):
 
 
 class Fetcher(FetcherInterface):
-    """TUF's downloads over `requests`, with the transmission settings: the configured certificate authorities
-    (never unverified), the access token, timeouts, no redirects. A connection cut in the middle of a body is a
-    `DownloadError`, so TUF never sees a partial file as complete."""
+    """TUF's downloads through the transmission's own HTTPS transport (`app.transmit.transport`): trust only in the
+    configured certificate authorities or the system's store, one deadline per download, answers read up to a size
+    cap, the access token, no redirects. A connection cut in the middle of a body is a `DownloadError`, so TUF never
+    takes a partial file for a whole one."""
 
-    def __init__(self, settings: TransmitSettings, session: requests.Session | None = None) -> None:
-        self.settings = settings
-        self.session = session or requests.Session()
-        self.session.headers.update(
-            {
-                "Authorization": f"Bearer {settings.token}",
-                "User-Agent": f"coc-request/{__version__} (forms update)",
-            }
+    def __init__(self, settings: TransmitSettings) -> None:
+        self.transport = Transport(
+            ca_bundle=settings.ca_bundle,
+            timeout=settings.timeout,
+            deadline=settings.deadline,
+            max_answer=MAX_DOWNLOAD,
+            headers={"User-Agent": f"{USER_AGENT} (forms update)", "Accept": "application/json"},
+            auth=BearerAuth(settings.token),
         )
 
     def _fetch(self, url: str) -> Iterator[bytes]:
-        verify = self.settings.verify
-        assert verify is not False
         try:
-            resp = self.session.get(
-                url, stream=True, timeout=self.settings.timeout, verify=verify, allow_redirects=False
-            )
-        except requests.RequestException as exc:
-            raise tuf_errors.DownloadError(f"cannot reach {url}: {type(exc).__name__}") from exc
-        if resp.status_code != 200:
-            resp.close()
-            raise tuf_errors.DownloadHTTPError(f"HTTP {resp.status_code} for {url}", resp.status_code)
-        return self._chunks(resp)
-
-    @staticmethod
-    def _chunks(resp: requests.Response) -> Iterator[bytes]:
-        try:
-            yield from resp.iter_content(CHUNK)
-        except (requests.RequestException, OSError) as exc:
-            raise tuf_errors.DownloadError(f"the download was cut ({type(exc).__name__})") from exc
-        finally:
-            resp.close()
+            reply = self.transport.exchange("GET", url)
+        except AnswerTooLarge:
+            raise tuf_errors.DownloadLengthMismatchError(f"{url} is larger than {MAX_DOWNLOAD} bytes")
+        except (DeadlinePassed, MalformedAnswer, requests.RequestException) as exc:
+            raise tuf_errors.DownloadError(f"{url}: {type(exc).__name__}") from exc
+        if reply.status != 200:
+            raise tuf_errors.DownloadHTTPError(f"HTTP {reply.status} for {url}", reply.status)
+        return iter((reply.body,))
 
     def close(self) -> None:
-        self.session.close()
+        self.transport.close()
 
 
 # --- what the receiver offers ---------------------------------------------------------------------------------------
