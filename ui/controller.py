@@ -200,6 +200,9 @@ class AppController(QObject):
         window.print_requested.connect(self.print_request)
         window.unlock_button.clicked.connect(lambda: self.show_unlock(locked=True))
         window.closing.connect(self.quit)
+        from ui.bulk_actions import BulkActions
+
+        self.bulk = BulkActions(self.ctx, window, self.outbox)
         return window
 
     # --- requests ------------------------------------------------------------------------------------------------

@@ -130,6 +130,20 @@ class MainWindow(QMainWindow):
         self.status_action = self._action(
             "Check &status", "Ask the receiving service about a sent request", "F5"
         )
+        self.import_action = self._action(
+            "&Import roster…",
+            "Drafts from the HR system's spreadsheet (.xlsx or .csv), one per row",
+            "Ctrl+I",
+        )
+        self.export_action = self._action(
+            "&Export register…", "The register of requests as .xlsx or .csv (the selected ones, or the list)"
+        )
+        self.transmit_all_action = self._action(
+            "Transmit all &ready…", "Transmit every selected request that is ready, after one confirmation"
+        )
+        self.print_all_action = self._action(
+            "Print fax &copies…", "One fax PDF for each selected request, into a folder"
+        )
         self.settings_action = self._action(
             "&Settings…", "Employer profile, lock time, transmission", QKeySequence(k.Preferences)
         )
@@ -163,11 +177,20 @@ class MainWindow(QMainWindow):
             requests.addAction(action)
         requests.addSeparator()
         requests.addAction(self.print_action)
+        requests.addAction(self.print_all_action)
+        requests.addSeparator()
+        requests.addAction(self.import_action)
+        requests.addAction(self.export_action)
         requests.addSeparator()
         requests.addAction(self.lock_action)
         requests.addAction(self.quit_action)
         transmit = bar.addMenu("&Transmission")
-        for action in (self.transmit_action, self.send_now_action, self.status_action):
+        for action in (
+            self.transmit_action,
+            self.transmit_all_action,
+            self.send_now_action,
+            self.status_action,
+        ):
             transmit.addAction(action)
         tools = bar.addMenu("&Tools")
         tools.addAction(self.settings_action)
@@ -251,7 +274,7 @@ class MainWindow(QMainWindow):
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
@@ -286,9 +309,14 @@ class MainWindow(QMainWindow):
         self.empty_label.setWordWrap(True)
         style.text_color(self.empty_label, "muted")
         self.empty_label.hide()
+        from ui.roster_dialog import ImportedBar
+
+        self.imported_bar = ImportedBar()
+        self.imported_bar.show_all_requested.connect(self.show_all)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addLayout(filters)
+        layout.addWidget(self.imported_bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_label)
         return page
@@ -321,6 +349,7 @@ class MainWindow(QMainWindow):
         base = self.model.query
         query = replace(
             base,
+            ids=base.ids if self.imported_bar.isVisible() else (),
             text=self.search.text().strip(),
             state=self.state_filter.currentData(),
             agreement=self.agreement_filter.currentData(),
@@ -379,6 +408,21 @@ class MainWindow(QMainWindow):
         row = rows[0].row() if rows else index.row()
         return self.model.summary(row)
 
+    def selected_summaries(self) -> list[RequestSummary]:
+        """Every selected row (many with Shift or Ctrl), in list order."""
+        model = self.table.selectionModel()
+        rows = sorted(index.row() for index in model.selectedRows()) if model is not None else []
+        return [s for s in (self.model.summary(r) for r in rows) if s is not None]
+
+    def show_ids(self, ids: list[str], text: str, batch_id: str = "") -> None:
+        """Only these requests (what an import made), with the bar that says so and offers Undo and Show all."""
+        self.imported_bar.show_import(len(ids), text, batch_id)
+        self.model.set_query(replace(self.current_query(), ids=tuple(ids)))
+
+    def show_all(self) -> None:
+        self.imported_bar.clear()
+        self.model.set_query(replace(self.current_query(), ids=()))
+
     def select_id(self, request_id: str) -> None:
         row = self.model.row_of(request_id)
         if row >= 0:
@@ -397,6 +441,9 @@ class MainWindow(QMainWindow):
         self.duplicate_button.setEnabled(has)
         self.print_action.setEnabled(has)
         self.transmit_action.setEnabled(has and summary is not None and summary.state is State.READY)
+        many = self.selected_summaries() if has else []
+        self.transmit_all_action.setEnabled(any(s.state is State.READY for s in many))
+        self.print_all_action.setEnabled(bool(many))
         self.status_action.setEnabled(has and summary is not None and summary.state in DONE)
         self.undo_action.setEnabled(bool(self.deleted))
 
@@ -497,6 +544,7 @@ class MainWindow(QMainWindow):
         """Nothing personal stays: the rows, the search text, the kept deletions, the status messages."""
         self.model.clear()
         self.deleted.clear()
+        self.imported_bar.clear()
         self.search.blockSignals(True)
         self.search.setText("")  # setText, unlike clear(), leaves nothing in the undo history
         self.search.blockSignals(False)
@@ -516,7 +564,14 @@ class MainWindow(QMainWindow):
         self.menuBar().setEnabled(True)
         for toolbar in self.findChildren(QToolBar):
             toolbar.setEnabled(True)
-        for action in (self.new_action, self.send_now_action, self.settings_action, self.lock_action):
+        for action in (
+            self.new_action,
+            self.send_now_action,
+            self.settings_action,
+            self.lock_action,
+            self.import_action,
+            self.export_action,
+        ):
             action.setEnabled(True)
         self.model.set_query(self.current_query())
         self.table.setFocus()

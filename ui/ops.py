@@ -31,6 +31,7 @@ class Query:
     ending_within_days: int | None = None
     order: ListOrder = ListOrder.RECENT
     reverse: bool = False
+    ids: tuple[str, ...] = ()  # only these requests (what a roster import made), in this order
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ def list_page(store: Store, query: Query, offset: int, limit: int, total: int | 
         "text": query.text or None,
         "ending_within_days": query.ending_within_days,
     }
+    if query.ids:
+        rows = [summary for summary in (_summary_or_none(store, i) for i in query.ids) if summary is not None]
+        return Page(len(rows), offset, rows[offset : offset + limit])
     if total is None:
         total = store.count(**filters)
     if not query.reverse:
@@ -57,6 +61,15 @@ def list_page(store: Store, query: Query, offset: int, limit: int, total: int | 
     start = max(0, end - limit)
     rows = store.list(**filters, order_by=query.order, limit=end - start, offset=start) if end else []
     return Page(total, offset, list(reversed(rows)))
+
+
+def _summary_or_none(store: Store, request_id: str) -> RequestSummary | None:
+    from app.store import RequestNotFound
+
+    try:
+        return store.summary(request_id)
+    except RequestNotFound:  # deleted since
+        return None
 
 
 def save_request(store: Store, doc: RequestDoc) -> RequestDoc:

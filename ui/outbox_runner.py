@@ -6,6 +6,8 @@ database thread, sending and status checks on the background pool, and results c
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -122,6 +124,30 @@ class OutboxRunner(QObject):
         ctx.tasks.run_db(
             lambda: actions.queue(ctx.require_store(), request_id, ctx.catalog), queued, self._failed
         )
+
+    def transmit_many(
+        self, ids: list[str], progress: Callable[[int, int], object], cancel: threading.Event
+    ) -> list[tuple[str, str, str]]:
+        """Runs on a background thread: queue each request (the core validates it again) and send it, one after the
+        other, through this runner's one outbox; (id, outcome, what happened) per request. Cancel stops before the
+        next request; one being sent finishes."""
+        from app.errors import UserError
+
+        box = self._outbox()
+        results: list[tuple[str, str, str]] = []
+        for n, request_id in enumerate(ids, 1):
+            if cancel.is_set():
+                results.append((request_id, "cancelled", "Not sent: cancelled before its turn."))
+                continue
+            try:
+                actions.queue(self.ctx.require_store(), request_id, self.ctx.catalog)
+                result = actions.send_one(box, request_id)
+            except UserError as exc:  # not ready, sent meanwhile, store problems: this one, not the rest
+                results.append((request_id, "not_sent", f"Not sent: {exc.message}"))
+            else:
+                results.append((request_id, result.outcome.value, describe(result)))
+            progress(n, len(ids))
+        return results
 
     def _sent(self, result: SendResult) -> None:
         self.changed.emit()
