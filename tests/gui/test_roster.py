@@ -81,6 +81,9 @@ def test_import_dialog_maps_previews_imports_filters_and_undoes(app: Any, qtbot:
     assert preview[3][3].endswith("error(s)") and "DOB: is not a real date" in preview[3][4]
     assert store.count() == 0  # the preview saves nothing
     assert dialog.import_button.text() == "&Import 4 row(s)"
+    from tests.gui.test_accessibility import unnamed_controls
+
+    assert unnamed_controls(dialog) == []
     dialog.import_button.click()
     assert not dialog.isVisible()
     window = app.window
