@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from app import __version__
 from app.cli.common import CliError
@@ -47,14 +49,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def interrupted_restore(data: Path) -> str | None:
+    """What an interrupted `coc store restore` left in `data`, tidied and said at the next start (`app.store.backup`).
+    The store package is imported only when a leftover's name is there."""
+    try:
+        names = os.listdir(data)
+    except OSError:
+        return None
+    if not any(name.startswith(".store.db.restor") for name in names):
+        return None
+    from app.store.backup import finish_interrupted_restore
+    from app.store.store import locate
+
+    return finish_interrupted_restore(locate(data))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     harden()  # umask 077 and no core dumps, before any secret is read (app/process.py)
     parser = build_parser()
     args = parser.parse_args(argv)
     data = data_dir(args.data_dir)
-    note = tighten_dir(data)  # a data folder left open to others by an older version or by hand
-    if note:
-        print(f"coc: {note}", file=sys.stderr)
+    for note in (tighten_dir(data), interrupted_restore(data)):
+        if note:
+            print(f"coc: {note}", file=sys.stderr)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
         default = getattr(parser, "default_handler", None)

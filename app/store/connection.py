@@ -9,6 +9,7 @@ thing that may write.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,10 +24,13 @@ from app.store.errors import (
     DiskFull,
     EmptyStoreFile,
     PlainDatabaseFile,
+    ReadOnlyFolder,
     ReadOnlyStore,
     StoreBusy,
     StoreError,
     StoreNotFound,
+    StoreUnreadable,
+    UnsafeCompanionFile,
     WrongPassphrase,
 )
 from app.store.keys import RawKey
@@ -44,6 +48,7 @@ EXPECTED_CIPHER_SETTINGS = {
 # SQLite primary result codes (the low byte of an extended code).
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
 SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 11, 13, 14, 26
+COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 class Cursor(Protocol):
@@ -63,13 +68,19 @@ class Connection(Protocol):
 
 
 def precheck(path: Path) -> None:
-    """Refuse, without opening it in SQLite, a file that cannot be a store: missing, empty, plain or cut short."""
+    """Refuse, without opening it in SQLite, a file that cannot be a store: missing, empty, plain or cut short, or
+    with a companion file that is a symbolic link."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
         raise StoreNotFound(f"There is no store at {path}.")
+    except PermissionError:
+        raise StoreUnreadable(
+            f"The folder {path.parent} cannot be read by you (permission denied); nothing was changed."
+        )
     if not path.is_file():
         raise StoreNotFound(f"{path} is not a file.")
+    check_companions(path)
     if size == 0:
         raise EmptyStoreFile()
     with open(path, "rb") as fh:
@@ -81,6 +92,40 @@ def precheck(path: Path) -> None:
             f"The store file is incomplete or not a store file ({size} bytes is not a whole number of "
             f"{PAGE_SIZE}-byte pages); it was left unchanged."
         )
+
+
+def check_companions(path: Path) -> None:
+    """Refuse a store whose -wal, -shm or -journal is a symbolic link: SQLite would follow it, writing the store's
+    pages elsewhere or reading someone else's frames as the store's own."""
+    for suffix in COMPANION_SUFFIXES:
+        side = path.with_name(path.name + suffix)
+        if side.is_symlink():
+            raise UnsafeCompanionFile(
+                f"{side} is a symbolic link (to {os.readlink(side)}), where the store keeps a file of its own; "
+                "a link there could send the store's pages elsewhere. Nothing was opened or changed."
+            )
+
+
+def explain(path: Path, error: StoreError) -> StoreError:
+    """What is actually wrong when SQLite could not open or set up the existing store `path` (`error` is what its
+    result code alone says): a companion file that is a link, a folder that cannot be written, a file that is not
+    yours. Never "create a store": there is one."""
+    try:
+        check_companions(path)
+    except UnsafeCompanionFile as unsafe:
+        return unsafe
+    folder = path.parent
+    if path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return ReadOnlyFolder(
+            f"The data folder {folder} cannot be written (a read-only folder or disk), and the store needs to "
+            f"keep its companion files (store.db-wal, store.db-shm) beside {path.name} while it is open. Nothing "
+            "was changed."
+        )
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return StoreUnreadable(f"You may not read and write the store file {path}; nothing was changed.")
+    if isinstance(error, StoreNotFound) and path.exists():
+        return StoreUnreadable()
+    return error
 
 
 def translate(exc: BaseException) -> StoreError | None:
@@ -104,7 +149,9 @@ def translate(exc: BaseException) -> StoreError | None:
     if primary == SQLITE_READONLY:
         return ReadOnlyStore()
     if primary == SQLITE_CANTOPEN:
-        return StoreNotFound("The store file cannot be opened (missing, or no permission).")
+        return StoreUnreadable(
+            "The store file or a companion file of it cannot be opened; nothing was changed."
+        )
     if primary == SQLITE_IOERR:
         return StoreError("A disk error stopped the store.", "Check the disk and try again.")
     return None

@@ -68,6 +68,29 @@ class NotAStoreFile(StoreError):
     hint = "Point --data-dir at the folder of your store."
 
 
+class UnexpectedSchema(StoreError):
+    """The file holds database objects the application did not create (a trigger, a view, a table...), or lacks or
+    alters some it did: it may have been tampered with, and a planted trigger would run inside the application."""
+
+    message = (
+        "The store file holds database objects that this application did not create; it was left unchanged."
+    )
+    hint = (
+        "It may have been tampered with: do not use it. Restore a backup you made yourself (`coc store restore "
+        "FILE`) into another data folder (--data-dir), and keep this file for investigation."
+    )
+    objects: tuple[str, ...] = ()
+
+    @classmethod
+    def listing(
+        cls, objects: list[str], what: str = "The store file", outcome: str = "it was left unchanged"
+    ) -> UnexpectedSchema:
+        shown = ", ".join(objects[:6]) + (f" and {len(objects) - 6} more" if len(objects) > 6 else "")
+        error = cls(f"{what} does not have the structure this application makes ({shown}); {outcome}.")
+        error.objects = tuple(objects)
+        return error
+
+
 class NewerSchema(StoreError):
     message = "This store was written by a newer version of the application; it was left unchanged."
     hint = "Install the newer version of the application to open it."
@@ -86,6 +109,31 @@ class DiskFull(StoreError):
 class ReadOnlyStore(StoreError):
     message = "The store cannot be written (read-only file or folder): the last change was not saved."
     hint = "Check the permissions of the data folder."
+
+
+class ReadOnlyFolder(StoreError):
+    """The folder of an existing store cannot be written, so SQLite cannot make the companion files it needs."""
+
+    hint = (
+        "Make the folder writable for your user, or copy the whole folder to a writable place and point "
+        "--data-dir (or COC_DATA_DIR) at it. The store itself is intact."
+    )
+
+
+class UnsafeCompanionFile(StoreError):
+    """A companion file of the store (-wal, -shm, -journal) is a symbolic link: refused before SQLite follows it."""
+
+    hint = (
+        "If you did not make this link, someone else did: remove the link (not what it points to) and start "
+        "again. The store file itself was not touched."
+    )
+
+
+class StoreUnreadable(StoreError):
+    """An existing store file that SQLite cannot open (permissions, ownership): never 'create a new store'."""
+
+    message = "The store file exists but cannot be opened; nothing was changed."
+    hint = "Check that the data folder and store.db belong to you and that you may read and write them."
 
 
 class StoreLocked(StoreError):

@@ -3,17 +3,25 @@
 A migration is a function run inside one transaction together with the version bump, so a crash leaves either the
 old schema or the new one. A file whose version is newer than the newest migration is refused before anything is
 written to it.
+
+A file is not trusted for its version alone: `check` also compares every object of its schema (tables, indexes,
+triggers, views, with their SQL) with what the migrations up to that version create, and refuses anything else (a
+trigger planted in a backup would otherwise run inside the application). The comparison reads `sqlite_master` only
+(a few dozen rows), so it stays on the unlock path.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlcipher3
+
 from app.store.batches import MIGRATION_SQL as BATCHES_SQL
 from app.store.connection import translated
-from app.store.errors import NewerSchema, NotAStoreFile
+from app.store.errors import NewerSchema, NotAStoreFile, UnexpectedSchema
 
 APPLICATION_ID = 0x436F4352  # "CoCR": marks a file as this application's store
 
@@ -141,7 +149,8 @@ def read_version(conn: Any) -> tuple[int, int]:
 
 
 def check(conn: Any, migrations: Sequence[Migration] | None = None) -> int:
-    """The file's schema version, after checking it is ours and not newer than this program; read only."""
+    """The file's schema version, after checking it is ours, not newer than this program, and made of exactly the
+    objects our migrations create (`check_objects`); read only."""
     app_id, version = read_version(conn)
     latest = (migrations or MIGRATIONS)[-1].version
     if app_id == 0 and version == 0:
@@ -157,7 +166,67 @@ def check(conn: Any, migrations: Sequence[Migration] | None = None) -> int:
             f"This store has schema version {version}, written by a newer version of the application (this one "
             f"knows up to version {latest}); it was left unchanged."
         )
+    check_objects(conn, version, migrations)
     return version
+
+
+# --- the schema's objects ------------------------------------------------------------------------------------------
+
+SCHEMA_SQL = "SELECT type, name, tbl_name, sql FROM main.sqlite_master"
+
+
+def objects(conn: Any) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """Every object of the main database's schema: (type, name) -> (table, SQL)."""
+    with translated():
+        rows = conn.execute(SCHEMA_SQL).fetchall()
+    return {(str(t), str(n)): (str(tb), None if sql is None else str(sql)) for t, n, tb, sql in rows}
+
+
+@functools.lru_cache(maxsize=16)
+def expected_objects(
+    migrations: tuple[Migration, ...], version: int
+) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """The objects the migrations up to `version` create, read back from an in-memory database built by them (the
+    same SQLite library, so the SQL is stored exactly as in a real store)."""
+    conn = sqlcipher3.connect(":memory:", isolation_level=None)
+    try:
+        for migration in migrations:
+            if migration.version <= version:
+                migration.apply(conn)
+        return objects(conn)
+    finally:
+        conn.close()
+
+
+def _shown(kind: str, name: str) -> str:
+    """An object for a message: its name cut short and stripped of anything but printable characters (the name
+    comes from the file, which may be hostile)."""
+    clean = "".join(ch if ch.isprintable() else "?" for ch in name[:40])
+    ellipsis = "..." if len(name) > 40 else ""
+    return f'{kind} "{clean}{ellipsis}"'
+
+
+def unexpected_objects(conn: Any, version: int, migrations: Sequence[Migration] | None = None) -> list[str]:
+    """What differs between the file's schema and the one the application makes at `version`, in words: objects it
+    did not create (triggers, views, tables, indexes), objects whose definition was changed, objects missing."""
+    expected = expected_objects(tuple(migrations or MIGRATIONS), version)
+    found = objects(conn)
+    foreign = [_shown(kind, name) for (kind, name) in sorted(found.keys() - expected.keys())]
+    altered = [
+        _shown(k, n) + " (altered)"
+        for (k, n) in sorted(found.keys() & expected.keys())
+        if found[k, n] != expected[k, n]
+    ]
+    missing = [_shown(kind, name) + " (missing)" for (kind, name) in sorted(expected.keys() - found.keys())]
+    return foreign + altered + missing
+
+
+def check_objects(conn: Any, version: int, migrations: Sequence[Migration] | None = None) -> None:
+    """Refuse a file whose schema is not exactly what the application's migrations make at its version (see the
+    module's docstring); read only. The perf-sensitive part of opening: a read of `sqlite_master`."""
+    differences = unexpected_objects(conn, version, migrations)
+    if differences:
+        raise UnexpectedSchema.listing(differences)
 
 
 def migrate(conn: Any, migrations: Sequence[Migration] | None = None) -> int:

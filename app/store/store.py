@@ -18,13 +18,20 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from app.fileio import fsync_dir, fsync_file
+from app.fileio import fsync_dir, fsync_file, private_dir
 from app.paths import data_dir
 from app.request import RequestDoc, State, now_utc
 from app.store import audit, batches, drafts, outbox, schema, settings
 from app.store.audit import AuditEvent
-from app.store.connection import configure, connect, precheck, translated, verify
-from app.store.errors import NoPassphrase, StoreExists, StoreLocked
+from app.store.connection import configure, connect, explain, precheck, translated, verify
+from app.store.errors import (
+    NoPassphrase,
+    ReadOnlyFolder,
+    ReadOnlyStore,
+    StoreExists,
+    StoreLocked,
+    StoreUnreadable,
+)
 from app.store.keys import RawKey, derive, new_salt, read_salt, require_strong
 from app.store.models import AuditEntry, DuplicateMode, ListOrder, OutboxItem, RequestSummary, Revision
 
@@ -102,13 +109,19 @@ class Store:
                 raise NoPassphrase()
             precheck(path)
             key = derive(passphrase, read_salt(path))
-        conn = connect(path, key, driver=driver)
+        try:
+            conn = connect(path, key, driver=driver)
+        except (ReadOnlyStore, StoreUnreadable) as exc:
+            raise explain(path, exc) from exc
         try:
             if verify_pages:
                 verify(conn)
-            schema.check(conn)  # ours, and not newer: still nothing written
+            schema.check(conn)  # ours, not newer, only our objects: still nothing written
             configure(conn)
             schema.migrate(conn)
+        except (ReadOnlyStore, StoreUnreadable) as exc:
+            conn.close()
+            raise explain(path, exc) from exc
         except BaseException:
             conn.close()
             raise
@@ -137,7 +150,18 @@ class Store:
             if passphrase is None:
                 raise NoPassphrase()
             key = derive(require_strong(passphrase), new_salt())
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            private_dir(path.parent)
+        except OSError as exc:
+            raise ReadOnlyFolder(
+                f"The folder {path.parent} cannot be made ({exc.strerror}); no store was created.",
+                "Choose a data folder you may write (--data-dir or COC_DATA_DIR).",
+            )
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise ReadOnlyFolder(
+                f"The folder {path.parent} cannot be written (a read-only folder or disk); no store was created.",
+                "Choose a data folder you may write (--data-dir or COC_DATA_DIR).",
+            )
         tmp = path.with_name(f".{path.name}.new-{secrets.token_hex(4)}")
         try:
             conn = connect(tmp, key, create=True, driver=driver)

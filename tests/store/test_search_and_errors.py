@@ -16,7 +16,7 @@ from app.store import (
     Store,
     StoreBusy,
     StoreError,
-    StoreNotFound,
+    StoreUnreadable,
     WrongPassphrase,
 )
 from app.store.columns import fold
@@ -73,7 +73,7 @@ class FakeSqliteError(Exception):
         (6, StoreBusy),
         (13, DiskFull),
         (8, ReadOnlyStore),
-        (14, StoreNotFound),
+        (14, StoreUnreadable),  # an existing file SQLite cannot open: never 'run coc store init'
         (10, StoreError),
         (522, StoreError),  # SQLITE_IOERR_SHORT_READ
     ],
@@ -82,6 +82,7 @@ def test_environment_errors_become_messages_with_a_way_forward(code: int, expect
     mapped = translate(FakeSqliteError(code))
     assert isinstance(mapped, expected)
     assert mapped.message and mapped.hint and "\n" not in mapped.user_text
+    assert "store init" not in mapped.user_text
 
 
 @pytest.mark.parametrize("code", [1, 19, 20, 21, 25])  # SQL error, constraint, mismatch, misuse, range: bugs
