@@ -3,9 +3,21 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-export QT_QPA_PLATFORM ?= offscreen
+# Debian packages: poppler-utils (the tests read PDFs as PNGs), Xvfb and xauth (a real X server for the GUI runs),
+# and what PySide6 6.12's xcb platform plugin links against (`ldd libqxcb.so`; app/display.py names the missing ones
+# when the window cannot open).
+XCB_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-util1 \
+	libxcb-randr0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-render0 libxcb-xkb1 libxcb1 \
+	libx11-xcb1 libx11-6 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libglx0 libfontconfig1 libfreetype6 \
+	libdbus-1-3
+SYSTEM_PACKAGES := poppler-utils xvfb xauth $(XCB_PACKAGES)
+# The GUI runs on a real X server: Xvfb at the smallest screen the application supports, and a common laptop
+# screen at 125% scaling.
+XVFB := xvfb-run -a -s
+SMALL_SCREEN := "-screen 0 1024x640x24"
+LAPTOP_SCREEN := "-screen 0 1366x768x24"
 
-.PHONY: run test check lint typecheck pytest system-deps bench build build-check clean
+.PHONY: run test check lint typecheck pytest gui-x11 system-deps bench build build-check clean
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PY=python3.11)")'
@@ -14,24 +26,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-## run: start the application with the reference intake service on loopback (installs everything first);
-##      ARGS="..." runs that coc command instead
+## run: open the application on this desktop, with the reference intake service on loopback (installs everything
+##      first); it prints what it started and how to stop it. ARGS="..." runs that coc command instead
 run: $(STAMP)
 ifeq ($(strip $(ARGS)),)
-	$(BIN)/python -m intake app
+	@$(BIN)/python -m intake app
 else
-	$(BIN)/coc $(ARGS)
+	@$(BIN)/coc $(ARGS)
 endif
 
-## system-deps: Debian packages the tests use (poppler-utils renders PDFs to PNG)
+## system-deps: the Debian packages above (installed when run as root, otherwise named)
 system-deps:
-	@command -v pdftoppm >/dev/null 2>&1 || { \
+	@missing="$$(for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null | grep -qx installed || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
-	  else echo "Please install poppler-utils (sudo apt-get install poppler-utils)"; exit 1; fi; }
+	    echo "installing:" $$missing; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "Please install:" $$missing "(sudo apt-get install" $$missing")"; exit 1; fi; fi
 
-## test: everything CI runs: lint, format check, type check, the whole test suite, the packaged build's check
-test: check build-check
+## test: everything CI runs: lint, format check, type check, the whole test suite (offscreen), the GUI on a real
+##       X server, the packaged build's check
+test: check gui-x11 build-check
 
 check: $(STAMP) system-deps lint typecheck pytest
 
@@ -43,7 +59,15 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
+
+## gui-x11: on Xvfb with Qt's xcb platform: the end-to-end GUI test and the start/stop tests, then the smoke run
+##          with every screen's screenshot at 1024x640, and at 1366x768 with 125% scaling
+gui-x11: $(STAMP) system-deps
+	$(XVFB) $(SMALL_SCREEN) env QT_QPA_PLATFORM=xcb $(BIN)/pytest -q tests/gui/test_end_to_end.py tests/gui/test_desktop_run.py
+	$(XVFB) $(SMALL_SCREEN) env QT_QPA_PLATFORM=xcb $(BIN)/coc gui --smoke --screenshots build/screenshots/1024x640
+	$(XVFB) $(LAPTOP_SCREEN) env QT_QPA_PLATFORM=xcb QT_SCALE_FACTOR=1.25 $(BIN)/coc gui --smoke \
+	  --screenshots build/screenshots/1366x768-125
 
 ## build: the desktop application as one folder (build/dist/coc) with PyInstaller
 build: $(STAMP)
@@ -56,7 +80,7 @@ build-check: build
 	build/dist/coc/coc new de-employee --example > build/example.json
 	build/dist/coc/coc validate build/example.json
 	build/dist/coc/coc print build/example.json -o build/example.pdf --force
-	build/dist/coc/coc gui --smoke
+	QT_QPA_PLATFORM=offscreen build/dist/coc/coc gui --smoke
 
 ## bench: every benchmark, one table of results and ratios
 bench: $(STAMP)

@@ -3,7 +3,8 @@
 The service runs on loopback in this process; the application runs as a child process and learns the service's
 address, certificate authority, token and root for form updates from `COC_SESSION_*` variables (never from its command line, which every
 local user can read in /proc). It uses them only while its own store names no endpoint, and never writes them
-anywhere. When the application exits, the service stops.
+anywhere. When the application exits, the service stops; a SIGTERM (or Ctrl+C) stops the application first, then
+the service.
 
 The process runs with a umask of 077 (`app.process.harden`, called by `python -m intake`), and the data folder and
 the service's folder inside it are made private (0700) before anything is written in them.
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import FrameType
 
 from app.fileio import private_dir, tighten_file, write_private
 from app.paths import data_dir
@@ -24,6 +27,8 @@ from app.updates.trust import ENV_SESSION_FORMS_ROOT
 from intake.server import serve_in_thread
 
 TOKEN_FILE = "local-token"
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+CHILD_GRACE_SECONDS = 30  # for the application to save and quit after SIGTERM, before it is killed
 
 
 def local_token(folder: Path) -> str:
@@ -60,6 +65,10 @@ def _say(note: str | None) -> None:
 
 
 def run_app(app_args: list[str], folder: Path | None = None) -> int:
+    """Serve on loopback, run the application until it exits, then stop the service.
+
+    SIGTERM, SIGINT and SIGHUP to this process are passed on to the application as SIGTERM (it saves what is
+    pending and quits), and the service stops once the application has exited: no process is left behind."""
     if folder is None:
         _say(private_dir(data_dir()))
         folder = data_dir() / "local-intake"
@@ -67,9 +76,17 @@ def run_app(app_args: list[str], folder: Path | None = None) -> int:
     token = local_token(folder)
     forms_root = local_forms_root(folder)
     running = serve_in_thread(folder, [token])
+    child: subprocess.Popen[bytes] | None = None
+    stop_asked = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stop_asked
+        stop_asked = True
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in FORWARDED}
     try:
-        print(f"reference intake service on {running.url} (data in {folder})", flush=True)
-        print(f"stand in for the agency: python -m intake decide ID approve --data {folder}", flush=True)
         env = {
             **os.environ,
             ENV_SESSION_ENDPOINT: running.url,
@@ -77,7 +94,27 @@ def run_app(app_args: list[str], folder: Path | None = None) -> int:
             ENV_SESSION_TOKEN: token,
             ENV_SESSION_FORMS_ROOT: str(forms_root),
         }
-        return subprocess.call([sys.executable, "-m", "app", *(app_args or ["gui"])], env=env)
+        child = subprocess.Popen([sys.executable, "-m", "app", *(app_args or ["gui"])], env=env)
+        if stop_asked:  # a signal came before the child existed
+            child.send_signal(signal.SIGTERM)
+        gui = app_args in ([], ["gui"])
+        what = "the application" if gui else f"coc {' '.join(app_args)}"
+        how = "close the window or press Ctrl+C" if gui else "press Ctrl+C"
+        print(
+            f"Started {what} with the reference intake service on {running.url} (its data: {folder}); "
+            f"{how} to stop both.",
+            flush=True,
+        )
+        return child.wait()
     finally:
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=CHILD_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
         running.stop()
-        print("reference intake service stopped", flush=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        print("Stopped the application and the reference intake service.", flush=True)

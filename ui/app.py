@@ -21,6 +21,7 @@ from ui.scrub import ScrubFilter
 
 APP_NAME = "coc-request"
 DISPLAY_NAME = "Certificates of Coverage"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -62,8 +63,10 @@ def run(data_dir: Path, *, smoke: bool = False, screenshots: Path | None = None)
     crash = CrashHandler(data_dir)
     crash.install()
     handler = setup_logging(data_dir)
-    signal.signal(signal.SIGINT, lambda *_args: QApplication.quit())
-    heartbeat = QTimer()  # lets Python see Ctrl+C in a terminal
+    for sig in STOP_SIGNALS:  # Ctrl+C, `kill`, a closed terminal: save what is pending and quit
+        # through the event loop, so that a signal that comes before the loop runs is not lost
+        signal.signal(sig, lambda *_args: QTimer.singleShot(0, QApplication.quit))
+    heartbeat = QTimer()  # lets Python see the signals while Qt's event loop runs
     heartbeat.start(500)
     heartbeat.timeout.connect(lambda: None)
     controller = AppController(data_dir)

@@ -19,7 +19,7 @@ from app.request import RequestDoc
 from app.store import Store, StoreError, keychain, locate
 from app.store import unlock as store_unlock
 from app.store.keychain import KeychainStatus
-from ui import actions, messages, ops, scrub
+from ui import actions, messages, ops, scrub, windows
 from ui.context import AppContext
 from ui.gui_settings import open_settings
 from ui.lock import ClipboardGuard, IdleWatcher
@@ -118,7 +118,7 @@ class AppController(QObject):
         dialog.submitted.connect(self._create)
         dialog.rejected.connect(self._dialog_rejected)
         self.dialog = dialog
-        dialog.show()
+        windows.present(dialog)
 
     def show_unlock(self, *, locked: bool = False) -> None:
         dialog = UnlockDialog(
@@ -127,7 +127,7 @@ class AppController(QObject):
         dialog.submitted.connect(self._unlock)
         dialog.rejected.connect(self._dialog_rejected)
         self.dialog = dialog
-        dialog.open() if locked else dialog.show()
+        windows.present(dialog, modal=locked)
 
     def _create(self, passphrase: str, remember: bool) -> None:
         path = self.store_path
@@ -173,7 +173,7 @@ class AppController(QObject):
         window = self.window
         if window is None:
             window = self.window = self._make_window()
-            window.show()
+            windows.present(window)
         window.show_unlocked()
         self.watcher.start()
         self.outbox.start()
@@ -251,7 +251,7 @@ class AppController(QObject):
         wizard.transmit_requested.connect(self.outbox.transmit)
         wizard.print_requested.connect(self.print_request)
         self.wizards[doc.id] = wizard
-        wizard.show()
+        windows.present(wizard)
         if page:
             wizard.go_to_section(page)
         return wizard
@@ -336,7 +336,7 @@ class AppController(QObject):
         dialog = SettingsDialog(self.ctx, self.keychain, self.window)
         dialog.saved.connect(self._settings_saved)
         self.settings_dialog = dialog
-        dialog.open()
+        windows.present(dialog, modal=True)
 
     def _settings_saved(self, minutes: float) -> None:
         self.ctx.idle_minutes = minutes

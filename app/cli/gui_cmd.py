@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
 from app.cli.common import CliError
+from app.display import DisplayProblem, check_display
 from app.paths import data_dir
 
 
@@ -36,6 +38,12 @@ def cmd_gui(args: argparse.Namespace) -> int:
     smoke = bool(getattr(args, "smoke", False))
     if screenshots and not smoke:
         raise CliError("--screenshots goes with --smoke")
+    try:  # before Qt loads: a missing system library is named, never Qt's abort
+        platform = check_display()
+    except DisplayProblem as exc:
+        raise CliError(exc.user_text, exc.exit_code)
+    if platform is not None:
+        os.environ["QT_QPA_PLATFORM"] = platform
     try:
         module = importlib.import_module("ui.app")
     except ImportError as exc:

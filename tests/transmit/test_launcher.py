@@ -31,8 +31,8 @@ def test_newcomer_can_send_through_the_local_service(tmp_path: Path) -> None:
     data = tmp_path / "data"
     first = _run(data, "demo")
     assert first.returncode == 0, first.stderr
-    assert "reference intake service on https://127.0.0.1:" in first.stdout
-    assert "reference intake service stopped" in first.stdout
+    assert "with the reference intake service on https://127.0.0.1:" in first.stdout
+    assert "Stopped the application and the reference intake service." in first.stdout
     sent = _run(data, "outbox", "send")
     assert sent.returncode == 0, sent.stderr + sent.stdout
     assert "1 sent" in sent.stdout
