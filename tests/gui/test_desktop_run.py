@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -34,11 +33,18 @@ def wait_until(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)
 
 
+OUTPUTS: dict[int, tuple[Path, Path]] = {}  # pid -> (its standard output, its standard error), as files
+
+
+def output(process: subprocess.Popen[str], which: int = 0) -> str:
+    return OUTPUTS[process.pid][which].read_text(encoding="utf-8", errors="replace")
+
+
 def read_line(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], DEADLINE)
-    assert ready, "no line printed"
-    return process.stdout.readline()
+    """The first line the process printed (its output goes to a file: no pipe to fill, or to be held open by a
+    helper the application may start)."""
+    wait_until(lambda: "\n" in output(process), "a line printed")
+    return output(process).splitlines()[0]
 
 
 def children(pid: int) -> list[int]:
@@ -106,6 +112,17 @@ def application_pid(parent: int) -> int:
     return found[0]
 
 
+def stopped(process: subprocess.Popen[str], family: list[int]) -> int:
+    """Wait for `process` to end; when it does not, say which of its family is still there and what it said."""
+    try:
+        return process.wait(timeout=DEADLINE)
+    except subprocess.TimeoutExpired:
+        left = {pid: command_line(pid) for pid in [process.pid, *family] if alive(pid)}
+        process.kill()
+        said = output(process, 1)
+        raise AssertionError(f"still running after SIGTERM: {left}; stderr: {said[-3000:]}") from None
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     environment = dict(os.environ)
@@ -125,23 +142,19 @@ def started() -> Iterator[list[subprocess.Popen[str]]]:
         if process.poll() is None:
             process.kill()
         process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        OUTPUTS.pop(process.pid, None)
 
 
 def start(
     started: list[subprocess.Popen[str]], args: list[str], env: dict[str, str]
 ) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        args,
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    folder = Path(env["COC_DATA_DIR"]).parent
+    out, err = folder / f"out-{len(started)}.txt", folder / f"err-{len(started)}.txt"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=stdout, stderr=stderr, text=True, start_new_session=True
+        )
+    OUTPUTS[process.pid] = (out, err)
     started.append(process)
     return process
 
@@ -160,9 +173,8 @@ def test_make_run_prints_one_line_and_sigterm_leaves_no_process(
     assert app in family and port_open(url)
 
     make.send_signal(signal.SIGTERM)
-    make.wait(timeout=DEADLINE)
-    out = make.stdout.read() if make.stdout else ""
-    assert "Stopped the application and the reference intake service." in out
+    stopped(make, family)
+    assert "Stopped the application and the reference intake service." in output(make)
     assert [pid for pid in family if alive(pid)] == []
     assert not port_open(url)
 
@@ -176,7 +188,7 @@ def test_sigterm_to_the_launcher_stops_the_application_then_the_service(
     app = application_pid(launcher.pid)
 
     launcher.send_signal(signal.SIGTERM)
-    assert launcher.wait(timeout=DEADLINE) == 0  # the application quit by itself, with exit code 0
+    assert stopped(launcher, [app]) == 0  # the application quit by itself, with exit code 0
     assert not alive(app)
     assert not port_open(url)
 
@@ -187,4 +199,4 @@ def test_sigterm_to_the_application_quits_it_cleanly(
     app = start(started, [sys.executable, "-m", "app", "gui"], env)
     wait_until(lambda: catches(app.pid, signal.SIGTERM), "the application's signal handler")
     app.send_signal(signal.SIGTERM)
-    assert app.wait(timeout=DEADLINE) == 0, app.stderr.read() if app.stderr else ""
+    assert stopped(app, []) == 0, output(app, 1)
