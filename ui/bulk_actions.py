@@ -216,8 +216,9 @@ class BulkActions(QObject):
 
         ctx, window = self.ctx, self.window
         selected = window.selected_summaries()
-        ids = [s.id for s in selected] if len(selected) > 1 else None
         query = window.model.query
+        # the selected requests; else those the list shows after an import; else the list's filters
+        ids = [s.id for s in selected] if len(selected) > 1 else (list(query.ids) if query.ids else None)
         names = dict(ctx.agreement_names)
         kinds = {f.kind: f.kind_label for f in ctx.catalog.forms.values()}
 

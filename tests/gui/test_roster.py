@@ -178,13 +178,27 @@ def test_print_fax_copies_into_a_folder_and_cancel(app: Any, qtbot: Any, tmp_pat
     summary.close()
 
 
-def test_export_register_of_the_selection(app: Any, qtbot: Any, tmp_path: Path) -> None:
+def test_export_register_of_the_selection_or_of_the_import(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    from tests.gui.conftest import add_example
+
+    add_example(app.ctx.store, app.ctx.catalog, "fr-employee")  # in the store, not in the roster
     dialog = import_through_dialog(app, roster(tmp_path, rows=3))
     dialog.import_button.click()
     window = app.window
-    window.table.selectAll()
     out = tmp_path / "register.csv"
-    app.bulk.export_register(str(out), with_ssn=False)
+    app.bulk.export_register(str(out), with_ssn=False)  # nothing selected: what the list shows, the import
     lines = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert len(lines) == 3 and "SSN" not in lines[0] and {line["Agreement"] for line in lines} == {"Germany"}
     assert app.ctx.store.audit()[-1].detail == "format=csv rows=3 ssn=no source=gui"
+    window.table.selectRow(0)
+    window.table.selectionModel().select(
+        window.model.index(1, 0),
+        window.table.selectionModel().SelectionFlag.Select | window.table.selectionModel().SelectionFlag.Rows,
+    )
+    assert len(window.selected_summaries()) == 2
+    app.bulk.export_register(str(tmp_path / "two.xlsx"), with_ssn=True)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "two.xlsx").active
+    assert sheet.max_row == 3 and sheet["D1"].value == "SSN" and sheet["D2"].value.startswith("123-45-")
+    assert app.ctx.store.audit()[-1].detail == "format=xlsx rows=2 ssn=yes source=gui"
