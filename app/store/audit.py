@@ -32,6 +32,7 @@ class AuditEvent(StrEnum):
     PRINTED = "printed"
     EXPORTED = "exported"
     DELETED = "deleted"
+    CARRIED_OVER = "carried_over"  # to a new edition of its form, with a report
     # about the store itself (no request id)
     STORE_CREATED = "store_created"
     PASSPHRASE_CHANGED = "passphrase_changed"
@@ -79,7 +80,7 @@ DETAIL_RULES: dict[str, Callable[[str], bool]] = {
     "ssn": _one_of("yes", "no"),
     "to": _one_of("file", "stdout", "printer", "preview"),
     "source": _one_of("cli", "gui", "import", "demo", "restore", "api"),
-    "reason": _one_of("edited", "user", "receiver_refused", "receiver_errors"),
+    "reason": _one_of("edited", "user", "receiver_refused", "receiver_errors", "new_edition"),
     "state": _one_of(*(s.value for s in State)),
 }
 

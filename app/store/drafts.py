@@ -64,7 +64,15 @@ def _doc_json(doc: RequestDoc, state: State, created: str, updated: str) -> str:
         raise InvalidValue("The request's answers are not plain JSON data (text, numbers, lists, objects).")
 
 
-def save(conn: Any, doc: RequestDoc, error_count: int, warning_count: int, now: str) -> tuple[int, State]:
+def save(
+    conn: Any,
+    doc: RequestDoc,
+    error_count: int,
+    warning_count: int,
+    now: str,
+    *,
+    dequeue_reason: str = "edited",
+) -> tuple[int, State]:
     """Write `doc` as a new revision; returns (revision, state). Runs inside the caller's transaction."""
     if isinstance(error_count, bool) or not isinstance(error_count, int) or error_count < 0:
         raise InvalidValue("error_count must be a whole number, 0 or more.")
@@ -130,7 +138,7 @@ def save(conn: Any, doc: RequestDoc, error_count: int, warning_count: int, now: 
         )
     if previous is State.QUEUED:  # editing takes it out of the outbox, in this same transaction
         conn.execute("DELETE FROM outbox WHERE request_id = ?", (doc.id,))
-        audit.log(conn, doc.id, AuditEvent.DEQUEUED, {"reason": "edited"}, now)
+        audit.log(conn, doc.id, AuditEvent.DEQUEUED, {"reason": dequeue_reason}, now)
     if previous is None:
         audit.log(conn, doc.id, AuditEvent.CREATED, {"revision": revision}, now)
     elif audit.last_event(conn, doc.id) != AuditEvent.EDITED:  # a run of autosaves is one "edited" entry

@@ -88,3 +88,15 @@ class AuditEntry:
     at: str
     event: str
     detail: str
+
+
+@dataclass(frozen=True)
+class EditionReport:
+    """What carrying a request over to a new edition of its form did (`report`: JSON, see
+    `app.forms.migration.MigrationReport`), and whether the coordinator has seen it."""
+
+    seq: int
+    request_id: str
+    created: str
+    report: str
+    seen: bool

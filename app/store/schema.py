@@ -22,6 +22,7 @@ import sqlcipher3
 from app.store.batches import MIGRATION_SQL as BATCHES_SQL
 from app.store.connection import translated
 from app.store.errors import NewerSchema, NotAStoreFile, UnexpectedSchema
+from app.store.reports import MIGRATION_SQL as REPORTS_SQL
 
 APPLICATION_ID = 0x436F4352  # "CoCR": marks a file as this application's store
 
@@ -136,6 +137,7 @@ def _script(sql: str) -> Callable[[Any], None]:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "requests, revisions, outbox, receipts, settings, audit", _script(V1)),
     Migration(2, "external references and batches (roster imports)", _script(BATCHES_SQL)),
+    Migration(3, "reports of requests carried over to a new edition of their form", _script(REPORTS_SQL)),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -21,7 +21,7 @@ from typing import Any
 from app.fileio import fsync_dir, fsync_file, private_dir
 from app.paths import data_dir
 from app.request import RequestDoc, State, now_utc
-from app.store import audit, batches, drafts, outbox, schema, settings
+from app.store import audit, batches, drafts, outbox, reports, schema, settings
 from app.store.audit import AuditEvent
 from app.store.connection import configure, connect, explain, precheck, translated, verify
 from app.store.errors import (
@@ -33,7 +33,15 @@ from app.store.errors import (
     StoreUnreadable,
 )
 from app.store.keys import RawKey, derive, new_salt, read_salt, require_strong
-from app.store.models import AuditEntry, DuplicateMode, ListOrder, OutboxItem, RequestSummary, Revision
+from app.store.models import (
+    AuditEntry,
+    DuplicateMode,
+    EditionReport,
+    ListOrder,
+    OutboxItem,
+    RequestSummary,
+    Revision,
+)
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +327,44 @@ class Store:
         now = self._now()
         with self._writing() as conn:
             return batches.undo(conn, batch_id, now)
+
+    def carry_over(
+        self,
+        request_ids: Iterable[str],
+        convert: Callable[[RequestDoc], tuple[RequestDoc, int, int, str] | None],
+    ) -> builtins.list[str]:
+        """Carry requests over to a new edition of their form in ONE transaction: all or none.
+
+        Each request is read inside the transaction (so no copy can be stale); one that is no longer editable
+        (sent, decided) is left alone. `convert(doc)` returns the carried-over document with its error and warning
+        counts and its report (JSON), or None to leave it. It is saved as a new revision, a queued one leaves the
+        outbox (`dequeued`, reason `new_edition`), and the report is kept unseen. Returns the ids carried over."""
+        now = self._now()
+        done: builtins.list[str] = []
+        with self._writing() as conn:
+            for request_id in request_ids:
+                doc = drafts.get(conn, request_id)
+                if doc.state not in drafts.EDITABLE:
+                    continue
+                converted = convert(doc)
+                if converted is None:
+                    continue
+                new, errors, warnings, report = converted
+                revision, _state = drafts.save(conn, new, errors, warnings, now, dequeue_reason="new_edition")
+                reports.add(conn, request_id, report, now)
+                audit.log(conn, request_id, AuditEvent.CARRIED_OVER, {"revision": revision}, now)
+                done.append(request_id)
+        return done
+
+    def edition_reports(self, request_id: str, *, unseen_only: bool = False) -> builtins.list[EditionReport]:
+        """The reports of a request's carry-overs to new editions, oldest first."""
+        with self._reading() as conn:
+            return reports.of(conn, request_id, unseen_only)
+
+    def mark_reports_seen(self, request_id: str) -> int:
+        """The coordinator has seen the request's reports (the wizard showed them)."""
+        with self._writing() as conn:
+            return reports.mark_seen(conn, request_id)
 
     def get(self, request_id: str) -> RequestDoc:
         with self._reading() as conn:

@@ -17,6 +17,7 @@ from app.store import Store
 from app.transmit.settings import TransmitSettings
 from app.updates.catalog import installed_catalog, updates_dir
 from app.updates.client import Download, cache_dir, download
+from app.updates.drafts import CarriedOver, carry_over
 from app.updates.installed import Editions
 from app.updates.trust import trusted_root
 
@@ -26,7 +27,7 @@ class UpdateResult:
     download: Download
     catalog: Catalog  # the definitions in use after the update
     root_origin: str  # which root was trusted: "setting", "session" or "bundled"
-    reports: list[Any] = field(default_factory=list)  # one per request carried over (app.updates.drafts)
+    reports: list[CarriedOver] = field(default_factory=list)  # one per request carried over
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,4 +58,5 @@ def update_forms(
     before = installed_catalog(shipped_catalog(), editions)
     got = download(settings, root.data, before, editions, cache_dir(base, root.data), fetcher=fetcher)
     catalog = installed_catalog(shipped_catalog(), editions)
-    return UpdateResult(got, catalog, root.origin)
+    reports = carry_over(store, catalog)  # also requests left behind earlier (an upgrade, a restored backup)
+    return UpdateResult(got, catalog, root.origin, reports)

@@ -1,0 +1,103 @@
+"""Carrying the store's requests over to the editions in use, each with its report.
+
+After new editions are installed (or whenever a request is found in an older edition than the one in use), every
+Draft, Ready and Queued request of those forms is carried over in ONE store transaction (`Store.carry_over`): its
+answers follow the definition's migrations (`app.forms.migration`), it is re-checked by the verdict, and it gets a
+report: what was renamed or mapped, what was kept as a note, what is new, what is now missing. A queued request
+leaves the outbox (check it, then transmit it again); a sent one is never touched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from app.forms import Catalog, validate_document
+from app.forms.editions import is_older
+from app.forms.migration import MigrationReport, migrate_report
+from app.request import RequestDoc, State
+from app.store import Store
+
+CARRIED = (State.DRAFT, State.READY, State.QUEUED)
+QUEUED_NOTE = (
+    "It was waiting in the outbox and was taken out: it is no longer sent by itself. Check it, then transmit it "
+    "again."
+)
+
+
+@dataclass(frozen=True)
+class CarriedOver:
+    request_id: str
+    worker: str  # the worker's name as the request list shows it (personal: printed only to the coordinator)
+    was: State
+    report: MigrationReport
+
+    @property
+    def title(self) -> str:
+        who = f"{self.worker}, " if self.worker else ""
+        return f"{self.request_id[:8]} ({who}{self.report.form}, {self.was.label.lower()})"
+
+    def lines(self) -> list[str]:
+        return self.report.lines()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "worker": self.worker,
+            "was": self.was.value,
+            **self.report.to_dict(),
+        }
+
+
+def is_behind(form: str, edition: str, catalog: Catalog) -> bool:
+    """True when a request in `edition` of `form` is in an older edition than the one in use."""
+    spec = catalog.forms.get(form)
+    return spec is not None and is_older(edition, spec.edition)
+
+
+def convert(doc: RequestDoc, catalog: Catalog) -> tuple[RequestDoc, int, int, MigrationReport] | None:
+    """`doc` carried over to the edition in use, its error and warning counts, and its report (None: not behind)."""
+    if not is_behind(doc.form, doc.edition, catalog):
+        return None
+    migrated, report = migrate_report(catalog.forms[doc.form], doc)
+    issues = validate_document(migrated, catalog)  # verdict: the re-check of the carried-over request
+    errors = [i for i in issues if i.is_error]
+    missing = tuple(dict.fromkeys(i.field for i in errors if i.code == "required"))
+    notes = report.notes + ((QUEUED_NOTE,) if doc.state is State.QUEUED else ())
+    report = replace(report, missing=missing, notes=notes)
+    return migrated, len(errors), len(issues) - len(errors), report
+
+
+def carry_over(store: Store, catalog: Catalog, request_ids: Iterable[str] | None = None) -> list[CarriedOver]:
+    """Carry every request behind its form's edition in use (or only `request_ids`) over, in one transaction."""
+    if request_ids is None:
+        rows = store.list(state=CARRIED)
+        workers = {r.id: r.worker_name for r in rows}
+        request_ids = [r.id for r in rows if is_behind(r.form, r.edition, catalog)]
+    else:
+        request_ids = list(request_ids)
+        workers = {i: store.summary(i).worker_name for i in request_ids}
+    if not request_ids:
+        return []
+    done: dict[str, CarriedOver] = {}
+
+    def one(doc: RequestDoc) -> tuple[RequestDoc, int, int, str] | None:
+        converted = convert(doc, catalog)
+        if converted is None:
+            return None
+        migrated, errors, warnings, report = converted
+        done[doc.id] = CarriedOver(doc.id, workers.get(doc.id, ""), doc.state, report)
+        return migrated, errors, warnings, json.dumps(report.to_dict(), ensure_ascii=False)
+
+    carried = store.carry_over(request_ids, one)
+    return [done[i] for i in carried]
+
+
+def unseen_reports(store: Store, request_id: str) -> list[MigrationReport]:
+    """The reports of a request not shown yet (the wizard shows them when it opens the request)."""
+    return [
+        MigrationReport.from_dict(json.loads(r.report))
+        for r in store.edition_reports(request_id, unseen_only=True)
+    ]
