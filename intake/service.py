@@ -181,6 +181,7 @@ class IntakeService:
             return problem(
                 400, "not_a_request", f"The body is not a request document: {errors[0]['message']}", errors
             )
+        data.pop("state", None)  # the sender's local state: ignored (and not part of the fingerprint)
         try:
             doc = RequestDoc.from_dict(data)
         except RequestFormatError as exc:
