@@ -9,13 +9,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from intake import RunningIntake
 from tests.conftest import REPO
-from tests.transmit.helpers import TOKEN
+from tests.transmit.helpers import TOKEN, start
 
 HERE = Path(__file__).parent
 EXAMPLES = int(os.environ.get("COC_SCHEMATHESIS_EXAMPLES", "300"))
@@ -31,13 +32,46 @@ def schemathesis() -> list[str]:
     return [found]
 
 
+@pytest.fixture
+def published_server(intake_dir: Path) -> Iterator[RunningIntake]:
+    """The intake service with the shipped forms published as signed updates (as `make run` has it)."""
+    from intake.publish import publish
+
+    publish(intake_dir)
+    with start(intake_dir) as running:
+        yield running
+
+
+def config_file(intake_dir: Path, folder: Path) -> Path:
+    """The checked-in configuration, plus the names of files that exist in this run's update repository (a
+    fuzzer cannot guess a SHA-256; without them every update route would only ever answer 404)."""
+    (target,) = (intake_dir / "tuf" / "targets").glob("*.index.json")
+    config = folder / "schemathesis.toml"
+    config.write_text(
+        (HERE / "schemathesis.toml").read_text()
+        + f"""
+[[operations]]
+include-operation-id = "getUpdateMetadata"
+parameters = {{ file = "timestamp.json" }}
+
+[[operations]]
+include-operation-id = "getUpdateTarget"
+parameters = {{ file = "{target.name}" }}
+"""
+    )
+    return config
+
+
 @pytest.mark.slow
-def test_schemathesis_finds_nothing(server: RunningIntake, tmp_path: Path) -> None:
+def test_schemathesis_finds_nothing(
+    published_server: RunningIntake, intake_dir: Path, tmp_path: Path
+) -> None:
+    server = published_server
     assert server.ca_path is not None
     argv = [
         *schemathesis(),
         "--config-file",
-        str(HERE / "schemathesis.toml"),
+        str(config_file(intake_dir, tmp_path)),
         "run",
         str(REPO / "docs" / "protocol.yaml"),
         "--url",
