@@ -191,6 +191,7 @@ class _Context:
     matches: dict[str, RefMatch]
     store: Store | None
     constants: dict[str, Any]
+    absent: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (column, field) -> forms without it
 
 
 def _form_for(ctx: _Context, cells: list[Any]) -> tuple[FormSpec | None, str]:
@@ -252,10 +253,8 @@ def _answers(ctx: _Context, spec: FormSpec, cells: list[Any], problems: list[Cel
             continue
         name = ctx.table.column_name(column)
         f = _field(spec, target)
-        if f is None:
-            problems.append(
-                CellProblem(name, target, f"form {spec.id} has no such field; the value was not imported")
-            )
+        if f is None:  # a column for some forms only (Germany's previous postings): noted once, not per row
+            ctx.absent.setdefault((name, target), set()).add(spec.id)
             continue
         parsed = values.parse(f, cell, date_order=order)
         if parsed.problem:
@@ -400,6 +399,11 @@ def make_plan(
         planned.append(_plan_row(ctx, number, cells, seen))
         if progress is not None:
             progress(done, len(rows))
+    for (column, target), forms in ctx.absent.items():
+        notes.append(
+            f"Column {column!r} fills {target}, which form(s) {', '.join(sorted(forms))} do not have: its values "
+            "were not imported on those rows."
+        )
     return ImportPlan(table, mapping, planned, notes)
 
 

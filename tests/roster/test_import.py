@@ -308,3 +308,15 @@ def test_two_columns_for_one_field_and_no_country(store: Store, catalog: Catalog
         make_plan(store, t, m, catalog)
     plan = make_plan(store, t, m, catalog, form="se-employee")
     assert plan.rows[0].form == "se-employee" and any("request.external_ref" in n for n in plan.notes)
+
+
+def test_a_column_some_forms_lack_is_noted_once(store: Store, catalog: Catalog, tmp_path: Path) -> None:
+    rows = [worker(0), worker(1, request__agreement="Japan"), worker(2, request__agreement="Japan")]
+    result = import_file(store, catalog, write_xlsx(tmp_path / "r.xlsx", table(WORKDAY, rows)))
+    assert all(not r.problems for r in result.plan.rows)
+    assert (
+        "Column 'Posted to this country before' fills history.previous_posting, which form(s) jp-employee do not "
+        "have: its values were not imported on those rows." in result.plan.notes
+    )
+    assert "history.previous_posting" not in store.get(result.plan.rows[1].request_id).answers
+    assert store.get(result.plan.rows[0].request_id).answers["history.previous_posting"] is False

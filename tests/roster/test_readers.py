@@ -148,3 +148,10 @@ def test_not_text_and_web_pages(tmp_path: Path) -> None:
 def test_a_workbook_named_csv_is_read_as_a_workbook(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "roster.csv", table(SAP, [worker(0)]))
     assert read(path).kind == "xlsx"
+
+
+def test_an_encoding_given_by_the_coordinator(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "mac.csv", table(SAP, [worker(1)]), encoding="mac_roman")
+    assert read(path, encoding="mac_roman").rows[0][1][1] == "José"
+    with pytest.raises(RosterError, match="Unknown text encoding"):
+        read(path, encoding="klingon")
