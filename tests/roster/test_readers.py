@@ -155,3 +155,14 @@ def test_an_encoding_given_by_the_coordinator(tmp_path: Path) -> None:
     assert read(path, encoding="mac_roman").rows[0][1][1] == "José"
     with pytest.raises(RosterError, match="Unknown text encoding"):
         read(path, encoding="klingon")
+
+
+def test_too_wide_and_too_long_workbooks(tmp_path: Path) -> None:
+    wide = [[f"Column {i}" for i in range(readers.MAX_COLUMNS + 1)], ["x"] * (readers.MAX_COLUMNS + 1)]
+    refused(write_csv(tmp_path / "wide.csv", wide), f"more than {readers.MAX_COLUMNS} columns")
+    refused(write_xlsx(tmp_path / "wide.xlsx", wide), f"more than {readers.MAX_COLUMNS} columns")
+    long = write_xlsx(tmp_path / "long.xlsx", table(SAP, [worker(i) for i in range(40)]))
+    with pytest.raises(RosterError, match="at most 5 are imported"):
+        read(long, max_rows=5)  # far over: refused from the sheet's size, before its cells are loaded
+    with pytest.raises(RosterError, match="has 40 rows; at most 39"):
+        read(long, max_rows=39)
