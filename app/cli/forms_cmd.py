@@ -28,6 +28,11 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print what was installed and every request's report")
     p.set_defaults(handler=cmd_update)
+    p = sub.add_parser(
+        "schema", help="the JSON Schema (2020-12) of a form's request documents (without FORM: any form's)"
+    )
+    p.add_argument("form", nargs="?", help="form id, e.g. de-employee")
+    p.set_defaults(handler=cmd_schema)
     p = sub.add_parser("show", help="pages and fields of one form")
     p.add_argument("form", help="form id, e.g. de-employee")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -38,6 +43,16 @@ def cmd_update(args: argparse.Namespace) -> int:
     from app.cli.update_cmd import cmd_update as run
 
     return run(args)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from app.forms.json_schema import form_schema, generic_schema
+
+    if args.form is None:
+        print_json(generic_schema())
+        return 0
+    print_json(form_schema(spec_or_fail(catalog_or_fail(), args.form)))
+    return 0
 
 
 def catalog_or_fail(root: str | None = None, *, installed: bool = True) -> Catalog:
