@@ -12,17 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.forms.example import BY_ID
+
 EMPLOYER = {
-    "employer.name": "Example Widgets Inc.",
-    "employer.ein": "12-3456789",
-    "employer.street": "100 Sample Street",
-    "employer.city": "Albany",
-    "employer.state": "NY",
-    "employer.zip": "12207",
-    "employer.contact_name": "Pat Coordinator",
-    "employer.phone": "(212) 555-0100",
-    "employer.email": "coordinator@example.com",
-}
+    k: v for k, v in BY_ID.items() if k.startswith("employer.")
+}  # the form engine's fictional employer
 
 # field id -> header, for three HR systems' ways of writing them
 WORKDAY = {
