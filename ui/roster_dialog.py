@@ -331,6 +331,8 @@ class RosterDialog(QDialog):
                 text + " Skipped:\n" + "\n".join(lines) + (f"\n…and {more} more." if more > 0 else "")
             )
             self.import_button.setEnabled(False)
+            self.cancel_button.setText("&Close")  # imported: what is left to do is read the skipped rows
+            self.cancel_button.setAccessibleName("Close")
             return
         self.accept()
 

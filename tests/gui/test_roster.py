@@ -134,6 +134,7 @@ def test_transmit_all_ready_against_the_intake_service(
     configure(qtbot, app, intake)
     dialog = import_through_dialog(app, roster(tmp_path, rows=3))
     dialog.import_button.click()
+    assert not dialog.isVisible()  # every row imported: the dialog closes
     window = app.window
     window.table.selectAll()
     assert len(window.selected_summaries()) == 3 and window.transmit_all_action.isEnabled()
@@ -202,3 +203,14 @@ def test_export_register_of_the_selection_or_of_the_import(app: Any, qtbot: Any,
     sheet = openpyxl.load_workbook(tmp_path / "two.xlsx").active
     assert sheet.max_row == 3 and sheet["D1"].value == "SSN" and sheet["D2"].value.startswith("123-45-")
     assert app.ctx.store.audit()[-1].detail == "format=xlsx rows=2 ssn=yes source=gui"
+
+
+def test_skipped_rows_stay_listed_in_the_dialog(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    lines = [worker(0), worker(1, request__agreement="Narnia")]
+    dialog = import_through_dialog(app, write_xlsx(tmp_path / "r.xlsx", table(WORKDAY, lines)))
+    dialog.import_button.click()
+    assert dialog.isVisible() and dialog.cancel_button.text() == "&Close"
+    assert "Row 3: 'Narnia' is not a country" in dialog.problem_label.text()
+    assert app.window.model.rowCount() == 1 and app.ctx.store.count() == 1
+    dialog.cancel_button.click()
+    assert not dialog.isVisible()
