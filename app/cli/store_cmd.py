@@ -126,6 +126,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    with open_store(args) as store, store_errors():
+        result = store.check(source="cli")
+    print(
+        f"the store is sound: all {result.pages:,} pages ({result.size_bytes / 1e6:.1f} MB) read and authenticated"
+    )
+    if result.index_rebuilt:
+        print("the search index did not match the requests and was rebuilt")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     path = store_path(args)
     state = keychain.status()
@@ -291,6 +302,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", help="the backup file")
     p.add_argument("--replace", action="store_true", help="replace an existing store (it is kept aside)")
     p.set_defaults(handler=cmd_restore)
+    p = sub.add_parser(
+        "check", help="read the whole store file and check every page (exit 3 when it is damaged)"
+    )
+    p.set_defaults(handler=cmd_check)
     p = sub.add_parser("status", help="where the store is and whether a keychain can remember the passphrase")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_status)

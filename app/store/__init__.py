@@ -33,7 +33,15 @@ from app.store.errors import (
 )
 from app.store.idle import IdleLock
 from app.store.keys import STRENGTH_RULE, strength_problems
-from app.store.models import AuditEntry, DuplicateMode, ListOrder, OutboxItem, RequestSummary, Revision
+from app.store.models import (
+    AuditEntry,
+    DuplicateMode,
+    ListOrder,
+    OutboxItem,
+    RequestSummary,
+    Revision,
+    StoreCheck,
+)
 from app.store.store import FILE_NAME, Store, locate
 
 __all__ = [
@@ -66,6 +74,7 @@ __all__ = [
     "Revision",
     "Store",
     "StoreBusy",
+    "StoreCheck",
     "StoreError",
     "StoreExists",
     "StoreLocked",

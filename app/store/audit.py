@@ -41,6 +41,7 @@ class AuditEvent(StrEnum):
     IMPORTED = "imported"  # a roster import (one batch)
     IMPORT_UNDONE = "import_undone"
     REGISTER_EXPORTED = "register_exported"  # the register of requests, written to a file
+    STORE_CHECKED = "store_checked"  # the whole-file check passed (`Store.check`)
 
 
 def _number(value: str) -> bool:
@@ -79,9 +80,10 @@ DETAIL_RULES: dict[str, Callable[[str], bool]] = {
     "rows": _number,
     "ssn": _one_of("yes", "no"),
     "to": _one_of("file", "stdout", "printer", "preview"),
-    "source": _one_of("cli", "gui", "import", "demo", "restore", "api"),
+    "source": _one_of("cli", "gui", "import", "demo", "restore", "api", "idle"),
     "reason": _one_of("edited", "user", "receiver_refused", "receiver_errors", "new_edition"),
     "state": _one_of(*(s.value for s in State)),
+    "index": _one_of("sound", "rebuilt"),
 }
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.fileio import fsync_dir, fsync_file, private_dir, write_private
-from app.store import schema
+from app.store import schema, search
 from app.store.audit import AuditEvent
 from app.store.connection import configure, connect, precheck, translated, verify
 from app.store.errors import (
@@ -372,6 +372,10 @@ def restore_backup(
             try:
                 configure(conn)
                 schema.migrate(conn)
+                with translated():  # the search index from the restored requests, whatever the backup's held
+                    conn.execute("BEGIN IMMEDIATE")
+                    search.rebuild(conn)
+                    conn.execute("COMMIT")
                 _full_check(conn)
             finally:
                 conn.close()

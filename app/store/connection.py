@@ -46,7 +46,7 @@ EXPECTED_CIPHER_SETTINGS = {
 }
 
 # SQLite primary result codes (the low byte of an extended code).
-SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_INTERRUPT, SQLITE_IOERR = 5, 6, 8, 9, 10
 SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 11, 13, 14, 26
 COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
 
@@ -228,8 +228,17 @@ def check_cipher_settings(conn: Any) -> None:
             )
 
 
+def interrupted(exc: BaseException) -> bool:
+    """True for the error of a statement stopped by `Connection.interrupt()`."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == SQLITE_INTERRUPT
+
+
 def verify(conn: Any) -> None:
-    """Every page's HMAC (`cipher_integrity_check`) and then the b-trees (`quick_check`); read only."""
+    """Every page's HMAC (`cipher_integrity_check`) and then the b-trees (`quick_check`); read only.
+
+    This reads the whole file twice, so it is not part of opening (SQLCipher checks each page's HMAC when it reads
+    it anyway): it runs after a restore, on demand and at idle (`Store.check`). See `docs/store.md`."""
     with translated():
         failures = conn.execute("PRAGMA cipher_integrity_check").fetchall()
         if failures:

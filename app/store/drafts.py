@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.request import RequestDoc, RequestFormatError, State
-from app.store import audit
+from app.store import audit, search
 from app.store.audit import AuditEvent
-from app.store.columns import END, IS_EXTENSION, PREVIOUS_END, START, columns_for, fold, iso_date
+from app.store.columns import END, IS_EXTENSION, PREVIOUS_END, START, columns_for, iso_date
 from app.store.errors import AmbiguousId, InvalidTransition, InvalidValue, RequestNotFound
 from app.store.models import DuplicateMode, ListOrder, RequestSummary, Revision
 
@@ -40,6 +40,7 @@ ORDER_SQL = {
     ListOrder.KIND: "kind ASC, seq DESC",
     ListOrder.ERRORS: "error_count DESC, seq DESC",
 }
+SEARCH_ORDER_SQL = {ListOrder.RECENT: "search.rowid DESC", ListOrder.OLDEST: "search.rowid ASC"}
 
 
 STATES = {s.value: s for s in State}
@@ -107,6 +108,8 @@ def save(
         cols.namebirth_key,
         cols.start_date,
         cols.end_date,
+        search.name_words(cols.worker_name),
+        search.number_words(doc.id, search.confirmation_of(conn, doc.id) if row else None),
         error_count,
         warning_count,
         revision,
@@ -116,15 +119,16 @@ def save(
     if row:
         conn.execute(
             "UPDATE requests SET form = ?, edition = ?, agreement = ?, kind = ?, state = ?, worker_name = ?, "
-            "name_search = ?, ssn_key = ?, namebirth_key = ?, start_date = ?, end_date = ?, error_count = ?, "
+            "name_search = ?, ssn_key = ?, namebirth_key = ?, start_date = ?, end_date = ?, search_name = ?, "
+            "search_number = ?, error_count = ?, "
             "warning_count = ?, revision = ?, updated = ?, seq = ? WHERE id = ?",
             (*values, doc.id),
         )
     else:
         conn.execute(
             "INSERT INTO requests (form, edition, agreement, kind, state, worker_name, name_search, ssn_key, "
-            "namebirth_key, start_date, end_date, error_count, warning_count, revision, updated, seq, id, created) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "namebirth_key, start_date, end_date, search_name, search_number, error_count, warning_count, revision, "
+            "updated, seq, id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*values, doc.id, created),
         )
     conn.execute(
@@ -196,9 +200,16 @@ class Filters:
     ending_within_days: int | None = None
     today: dt.date | None = None
 
-    def where(self) -> tuple[str, list[Any]]:
+    def query(self) -> tuple[str, str, list[Any]]:
+        """(FROM, WHERE, parameters): the requests, joined to the search index when there are words to match."""
         clauses: list[str] = []
         params: list[Any] = []
+        source = "requests"
+        match = search.match_expression(self.text)
+        if match is not None:
+            source = "search JOIN requests ON requests.seq = search.rowid"
+            clauses.append("search MATCH ?")
+            params.append(match)
         if self.state is not None:
             states = (self.state,) if isinstance(self.state, State) else tuple(self.state)
             clauses.append(f"state IN ({', '.join('?' * len(states))})")
@@ -206,17 +217,13 @@ class Filters:
         if self.agreement:
             clauses.append("agreement = ?")
             params.append(self.agreement.strip().lower())
-        for word in fold(self.text or "").split():
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append("name_search LIKE ? ESCAPE '\\'")
-            params.append(f"%{escaped}%")
         if self.ending_within_days is not None:
             today = self.today or dt.date.today()
             clauses.append("end_date BETWEEN ? AND ?")
             params.extend(
                 [today.isoformat(), (today + dt.timedelta(days=self.ending_within_days)).isoformat()]
             )
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+        return source, (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 def make_filters(
@@ -241,8 +248,11 @@ def make_filters(
 def list_requests(
     conn: Any, filters: Filters, order_by: ListOrder | str, limit: int | None, offset: int
 ) -> list[RequestSummary]:
-    where, params = filters.where()
-    sql = f"SELECT {SUMMARY_COLUMNS} FROM requests{where} ORDER BY {ORDER_SQL[ListOrder(order_by)]}"
+    source, where, params = filters.query()
+    order = ORDER_SQL[ListOrder(order_by)]
+    if source != "requests":  # the index is keyed by seq: newest or oldest first without sorting the matches
+        order = SEARCH_ORDER_SQL.get(ListOrder(order_by), order)
+    sql = f"SELECT {SUMMARY_COLUMNS} FROM {source}{where} ORDER BY {order}"
     if limit is not None or offset:
         sql += " LIMIT ? OFFSET ?"
         params.extend([-1 if limit is None else max(0, int(limit)), max(0, int(offset))])
@@ -250,8 +260,10 @@ def list_requests(
 
 
 def count(conn: Any, filters: Filters) -> int:
-    where, params = filters.where()
-    return int(conn.execute(f"SELECT count(*) FROM requests{where}", params).fetchone()[0])
+    source, where, params = filters.query()
+    if where == " WHERE search MATCH ?":  # words only: the index alone counts them
+        source = "search"
+    return int(conn.execute(f"SELECT count(*) FROM {source}{where}", params).fetchone()[0])
 
 
 def summary(conn: Any, request_id: str) -> RequestSummary:

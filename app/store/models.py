@@ -100,3 +100,12 @@ class EditionReport:
     created: str
     report: str
     seen: bool
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """What `Store.check` found in a sound store: how much it read, and whether it had to rebuild the search index."""
+
+    pages: int
+    size_bytes: int
+    index_rebuilt: bool

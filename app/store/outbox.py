@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from app.request import State
-from app.store import audit
+from app.store import audit, search
 from app.store.audit import AuditEvent
 from app.store.drafts import next_seq, state_of
 from app.store.errors import InvalidTransition, InvalidValue
@@ -44,6 +44,11 @@ def _set_state(conn: Any, request_id: str, state: State, now: str) -> None:
         "UPDATE requests SET state = ?, updated = ?, seq = ? WHERE id = ?",
         (state.value, now, next_seq(conn), request_id),
     )
+
+
+def _confirmation(receipt: dict[str, Any]) -> str | None:
+    value = receipt.get("confirmation")
+    return value if isinstance(value, str) else None
 
 
 def _require(conn: Any, request_id: str, *allowed: State, doing: str) -> State:
@@ -120,7 +125,16 @@ def mark_sent(conn: Any, request_id: str, receipt: dict[str, Any], now: str) -> 
         (request_id, key, now, text),
     )
     conn.execute("DELETE FROM outbox WHERE request_id = ?", (request_id,))
-    _set_state(conn, request_id, State.SENT, now)
+    conn.execute(  # Sent, and found by its confirmation number from now on
+        "UPDATE requests SET state = ?, updated = ?, seq = ?, search_number = ? WHERE id = ?",
+        (
+            State.SENT.value,
+            now,
+            next_seq(conn),
+            search.number_words(request_id, _confirmation(receipt)),
+            request_id,
+        ),
+    )
     audit.log(conn, request_id, AuditEvent.SENT, "", now)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlcipher3
 
+from app.store import search
 from app.store.batches import MIGRATION_SQL as BATCHES_SQL
 from app.store.connection import translated
 from app.store.errors import NewerSchema, NotAStoreFile, UnexpectedSchema
@@ -138,6 +139,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "requests, revisions, outbox, receipts, settings, audit", _script(V1)),
     Migration(2, "external references and batches (roster imports)", _script(BATCHES_SQL)),
     Migration(3, "reports of requests carried over to a new edition of their form", _script(REPORTS_SQL)),
+    Migration(4, "the search index (FTS5) over names, confirmation numbers and request ids", search.create),
 )
 LATEST = MIGRATIONS[-1].version
 

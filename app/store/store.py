@@ -21,10 +21,20 @@ from typing import Any
 from app.fileio import fsync_dir, fsync_file, private_dir
 from app.paths import data_dir
 from app.request import RequestDoc, State, now_utc
-from app.store import audit, batches, drafts, outbox, reports, schema, settings
+from app.store import audit, batches, drafts, outbox, reports, schema, search, settings
 from app.store.audit import AuditEvent
-from app.store.connection import configure, connect, explain, precheck, translated, verify
+from app.store.connection import (
+    PAGE_SIZE,
+    configure,
+    connect,
+    explain,
+    interrupted,
+    precheck,
+    translated,
+    verify,
+)
 from app.store.errors import (
+    DamagedStore,
     NoPassphrase,
     ReadOnlyFolder,
     ReadOnlyStore,
@@ -41,6 +51,7 @@ from app.store.models import (
     OutboxItem,
     RequestSummary,
     Revision,
+    StoreCheck,
 )
 
 log = logging.getLogger(__name__)
@@ -91,6 +102,7 @@ class Store:
         self._now = now
         self._lock = threading.RLock()
         self._close_listeners: builtins.list[Callable[[], None]] = []
+        self._checks: set[Any] = set()  # connections of running whole-file checks, interrupted by close()
 
     # --- opening and closing -------------------------------------------------------------------------------------
 
@@ -101,15 +113,17 @@ class Store:
         passphrase: str | None = None,
         *,
         key: RawKey | None = None,
-        verify_pages: bool = True,
+        verify_pages: bool = False,
         driver: ModuleType | None = None,
         now: Callable[[], str] = now_utc,
     ) -> Store:
         """Unlock an existing store with its passphrase (or a raw key from the keychain).
 
-        Refuses, leaving the file byte-for-byte as it was: a missing, empty, plain-SQLite, truncated, damaged or
-        foreign file, a wrong passphrase, and a schema newer than this program. `verify_pages` checks every
-        page's HMAC and the b-trees before anything is written (about 20 ms per 1,000 requests).
+        Refuses, leaving the file byte-for-byte as it was: a missing, empty, plain-SQLite, truncated or foreign
+        file, a wrong passphrase, and a schema newer than this program. Opening reads a few pages whatever the
+        store's size; SQLCipher checks each page's HMAC when it is read, so a page damaged on disk is reported
+        (`DamagedStore`) by the first read that meets it. The whole-file check is `check()`; `verify_pages` runs
+        it before anything is written (about 20 ms per 1,000 requests).
         """
         path = locate(location)
         if key is None:
@@ -207,6 +221,8 @@ class Store:
             conn, self._conn = self._conn, None
             if conn is None:
                 return
+            for checking in builtins.list(self._checks):
+                checking.interrupt()
             with suppress(Exception):
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
@@ -544,6 +560,55 @@ class Store:
         """The audit entries of a request (also after it was deleted), or the store's own when None."""
         with self._reading() as conn:
             return audit.entries(conn, request_id)
+
+    # --- the whole-file check ------------------------------------------------------------------------------------
+
+    def check(self, *, source: str = "cli") -> StoreCheck:
+        """Read the whole file: every page's HMAC and the b-trees, then the search index against the requests.
+
+        Raises `DamagedStore` when a page fails (restore a backup); a search index that does not match the
+        requests is rebuilt (`StoreCheck.index_rebuilt`). The pages are read on a connection of the check's own,
+        without the store's lock, so the store stays usable meanwhile; `close()` interrupts it (`StoreLocked`).
+        A check that passes is recorded in the audit log (`source`: cli, gui or idle).
+        """
+        conn = connect(self._path, self._require_key(), readonly=True)
+        with self._lock:
+            if self._conn is None:
+                conn.close()
+                raise StoreLocked()
+            self._checks.add(conn)
+        try:
+            with translated():
+                pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+            verify(conn)
+        except Exception as exc:
+            if interrupted(exc) or self.closed:  # close() stopped it
+                raise StoreLocked() from exc
+            raise
+        finally:
+            with self._lock:
+                self._checks.discard(conn)
+            conn.close()
+        rebuilt = False
+        with self._writing() as conn:
+            try:
+                with translated():
+                    search.check(conn)
+            except DamagedStore:  # the pages are sound, so the index is only out of step: rebuild it
+                search.rebuild(conn)
+                rebuilt = True
+                log.warning("the search index did not match the requests; it was rebuilt")
+            detail = {
+                "pages": min(pages, 999_999),
+                "index": "rebuilt" if rebuilt else "sound",
+                "source": source,
+            }
+            audit.log(conn, None, AuditEvent.STORE_CHECKED, detail, self._now())
+        return StoreCheck(pages, pages * PAGE_SIZE, rebuilt)
+
+    def _require_key(self) -> RawKey:
+        self._require()
+        return self._key
 
     # --- passphrase and backup -----------------------------------------------------------------------------------
 

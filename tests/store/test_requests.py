@@ -150,8 +150,12 @@ def test_list_filters_by_state_agreement_and_name_words(store: Store) -> None:
     assert [r.worker_name for r in store.list(text="JOSÉ  núñez")] == ["Núñez, José"]
     assert {r.worker_name for r in store.list(text="smith")} == {"Smith, Ana", "Smithers, Zoë"}
     assert [r.worker_name for r in store.list(text="zoe smith", agreement="fr")] == ["Smithers, Zoë"]
-    assert [r.worker_name for r in store.list(text="_%")] == ["O'Brien_%, Lee"]  # LIKE wildcards are escaped
-    assert [r.worker_name for r in store.list(text="%")] == ["O'Brien_%, Lee"]  # a literal %, not "anything"
+    assert [r.worker_name for r in store.list(text="en_%")] == [
+        "O'Brien_%, Lee"
+    ]  # no wildcards: literal text
+    assert store.list(text="%") == []  # a literal % (and 1 or 2 characters match a word's start only)
+    assert [r.worker_name for r in store.list(text="brien")] == ["O'Brien_%, Lee"]
+    assert [r.worker_name for r in store.list(text='o"b*')] == []  # FTS5 syntax is text too
     assert store.list(text="n_nez") == []
     assert store.count(text="smith") == 2
     assert store.count(state="draft", agreement="de") == 2

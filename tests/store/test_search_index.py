@@ -1,0 +1,396 @@
+"""The search index (FTS5 in the encrypted file): what a query finds, and that the index stays the same as the
+requests through saves, bulk saves, deletes, undo, sending, a failed transaction, the migration from the
+schema version before it, and backup and restore. The oracle is a plain scan over the requests, written from the rules in
+`app/store/search.py`'s docstring."""
+
+from __future__ import annotations
+
+import re
+import string
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from app.request import State
+from app.store import InvalidValue, Store, search
+from app.store import schema as schema_module
+from app.store.columns import fold
+from app.store.connection import connect
+from app.store.keys import RawKey, random_key
+from tests.store.helpers import OTHER_PASSPHRASE, PASSPHRASE, make_doc
+
+PARTS = [
+    "Smith",
+    "Smithers",
+    "Núñez",
+    "José",
+    "O'Brien",
+    "García-López",
+    "Ng",
+    "Li",
+    "Ann",
+    "Anne",
+    "Zoë",
+    "mc",
+]
+CONFIRMATION = "COC-{}-{}"
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def _alnum_parts(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text)
+
+
+def oracle(query: str, name: str, request_id: str, confirmation: str | None) -> bool:
+    """Whether a request matches, by the documented rules, computed by scanning."""
+    folded = fold(name)
+    starts = [w for word in folded.split() for w in (word, *_alnum_parts(word)[1:])]
+    compacts = ["".join(_alnum_parts(word)) for word in folded.split()]
+    numbers = ["".join(_alnum_parts(request_id))]
+    if confirmation:
+        parts = _alnum_parts(fold(confirmation))
+        numbers += ["".join(parts[i:]) for i in range(len(parts))]
+    for word in fold(query).split():
+        if len(word) >= 3:
+            hit = word in folded or any(word in c for c in compacts)
+        else:
+            hit = any(s.startswith(word) for s in starts)
+        compact = "".join(_alnum_parts(word))
+        if len(compact) >= 4 and any(n.startswith(compact) for n in numbers):
+            hit = True
+        if not hit:
+            return False
+    return True
+
+
+def _person(first: str, last: str) -> dict[str, Any]:
+    return {"worker.first_name": first, "worker.last_name": last, "worker.middle_name": ""}
+
+
+def _index_is_sound(store: Store) -> None:
+    with store.connection() as conn:
+        conn.execute("INSERT INTO search (search, rank) VALUES ('integrity-check', 1)")
+
+
+def _queries(names: list[str], ids: list[str], confirmations: list[str]) -> list[str]:
+    out = {
+        "",
+        "a",
+        "s",
+        "sm",
+        "smi",
+        "mith",
+        "nunez",
+        "jose nunez",
+        "o",
+        "brien",
+        "lopez",
+        "lo",
+        "zoe",
+        "coc",
+    }
+    for name in names:
+        for word in fold(name).split():
+            out.update({word[:1], word[:2], word[:3], word, word[1:4]})
+    for request_id in ids:
+        out.update({request_id[:4], request_id[:8], request_id[:13], request_id.upper()[:6]})
+    for number in confirmations:
+        out.update({number, number[:8], number[4:8], number[4:].replace("-", ""), number.lower()[4:9]})
+    return sorted(q for q in out if q.strip() or q == "")
+
+
+class SearchMachine(RuleBasedStateMachine):
+    """Random saves, edits, bulk saves, deletes, undos and sends; after each step every query finds exactly what
+    the oracle finds, the count agrees, and FTS5's own integrity check passes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = tempfile.TemporaryDirectory()
+        self.store = Store.create(self.folder.name, key=random_key())
+        self.docs: dict[str, Any] = {}
+        self.confirmations: dict[str, str] = {}
+        self.deleted: list[Any] = []
+
+    def teardown(self) -> None:
+        self.store.close()
+        self.folder.cleanup()
+
+    def _editable(self) -> list[str]:
+        return sorted(i for i in self.docs if self.store.summary(i).state in (State.DRAFT, State.READY))
+
+    @rule(first=st.sampled_from(PARTS), last=st.sampled_from(PARTS), ready=st.booleans())
+    def add(self, first: str, last: str, ready: bool) -> None:
+        doc = make_doc(**_person(first, last))
+        self.store.save(doc, error_count=0 if ready else 2)
+        self.docs[doc.id] = doc
+
+    @rule(people=st.lists(st.tuples(st.sampled_from(PARTS), st.sampled_from(PARTS)), min_size=1, max_size=4))
+    def add_many(self, people: list[tuple[str, str]]) -> None:
+        docs = [make_doc(**_person(f, last)) for f, last in people]
+        self.store.save_many((d, 0, 0) for d in docs)
+        self.docs.update({d.id: d for d in docs})
+
+    @rule(people=st.lists(st.sampled_from(PARTS), min_size=1, max_size=3))
+    def failed_bulk_save_changes_nothing(self, people: list[str]) -> None:
+        docs = [make_doc(**_person(p, p)) for p in people]
+        with pytest.raises(InvalidValue):
+            self.store.save_many([*((d, 0, 0) for d in docs), (make_doc(), -1, 0)])
+
+    @precondition(lambda self: self.docs)
+    @rule(data=st.data(), first=st.sampled_from(PARTS), last=st.sampled_from(PARTS))
+    def rename(self, data: st.DataObject, first: str, last: str) -> None:
+        editable = self._editable()
+        if not editable:
+            return
+        doc = self.docs[data.draw(st.sampled_from(editable))]
+        doc.answers.update(_person(first, last))
+        self.store.save(doc, error_count=0)
+
+    @precondition(lambda self: self.docs)
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        request_id = data.draw(st.sampled_from(sorted(self.docs)))
+        self.store.delete(request_id)
+        doc = self.docs.pop(request_id)
+        self.confirmations.pop(request_id, None)
+        self.deleted.append(doc)
+
+    @precondition(lambda self: self.deleted)
+    @rule()
+    def undo_delete(self) -> None:
+        doc = self.deleted.pop()
+        self.store.save(doc, error_count=0)  # what the GUI's Undo delete does (ui.ops.restore_request)
+        self.docs[doc.id] = doc
+
+    @precondition(lambda self: self.docs)
+    @rule(data=st.data(), body=st.text(ALPHABET, min_size=8, max_size=8))
+    def send(self, data: st.DataObject, body: str) -> None:
+        ready = [i for i in self._editable() if self.store.summary(i).state is State.READY]
+        if not ready:
+            return
+        request_id = data.draw(st.sampled_from(ready))
+        number = CONFIRMATION.format(body[:4], body[4:])
+        self.store.enqueue(request_id, "{}", str(uuid.uuid4()))
+        self.store.mark_sent(
+            request_id,
+            {"confirmation": number, "received_at": "2026-12-01T10:00:00Z", "request_id": request_id},
+        )
+        self.confirmations[request_id] = number
+
+    @invariant()
+    def finds_what_the_oracle_finds(self) -> None:
+        names = [
+            f"{d.answers['worker.last_name']}, {d.answers['worker.first_name']}" for d in self.docs.values()
+        ]
+        ids = sorted(self.docs)
+        for query in _queries(names, ids, list(self.confirmations.values())):
+            expected = {
+                i
+                for i, d in self.docs.items()
+                if oracle(query, self.store.summary(i).worker_name, i, self.confirmations.get(i))
+            }
+            found = [r.id for r in self.store.list(text=query)]
+            assert set(found) == expected, query
+            assert len(found) == len(expected) == self.store.count(text=query), query
+        _index_is_sound(self.store)
+
+
+TestSearchMachine = SearchMachine.TestCase
+TestSearchMachine.settings = settings(
+    max_examples=25, stateful_step_count=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+# --- what a query finds ------------------------------------------------------------------------------------------
+
+
+def test_names_numbers_and_ids(store: Store) -> None:
+    nunez = make_doc(**_person("José", "Núñez"))
+    obrien = make_doc(**_person("Lee", "O'Brien"))
+    garcia = make_doc(**_person("Ana", "García-López"))
+    for doc in (nunez, obrien, garcia):
+        store.save(doc, error_count=0)
+    store.enqueue(nunez.id, "{}", "key-1")
+    store.mark_sent(nunez.id, {"confirmation": "COC-7KQ3-M9XZ", "received_at": "2026-12-01T10:00:00Z"})
+
+    def found(text: str) -> set[str]:
+        return {r.id for r in store.list(text=text)}
+
+    assert found("nunez") == found("NÚÑEZ") == found("j") == found("jo") == found("une") == {nunez.id}
+    assert found("brien") == found("br") == found("o'brien") == found("obrien") == found("o") == {obrien.id}
+    assert found("lopez") == found("lo") == found("garcía-lópez") == found("garcialopez") == {garcia.id}
+    assert found("ez") == set()  # 1 or 2 characters: the start of a word only
+    for number in ("COC-7KQ3-M9XZ", "coc7kq3m9xz", "7KQ3", "7kq3-m9xz", "7KQ3M9XZ", "m9xz", "coc-7kq"):
+        assert found(number) == {nunez.id}, number
+    assert found("kq3m") == set()  # inside a part of the number: not a match
+    for prefix in (garcia.id[:4], garcia.id[:13], garcia.id.upper(), garcia.id):
+        assert found(prefix) == {garcia.id}, prefix
+    assert found(garcia.id[:3]) == set() or found(garcia.id[:3]) <= {nunez.id, obrien.id, garcia.id}
+    assert found("ana 7kq3") == set()  # every word must match the same request
+    assert found("jose 7kq3") == {nunez.id}
+    assert store.count(text="jose 7kq3", state="sent") == 1
+    assert store.count(text="jose", state="draft") == 0
+
+
+def test_the_default_order_is_newest_first_without_sorting(store: Store) -> None:
+    docs = [make_doc(**_person("Ann", f"Smith{i}")) for i in range(5)]
+    for doc in docs:
+        store.save(doc, error_count=0)
+    store.save(docs[1], error_count=0)  # edited last: first in the list
+    expected = [docs[1].id, docs[4].id, docs[3].id, docs[2].id, docs[0].id]
+    assert [r.id for r in store.list(text="smith")] == expected
+    assert [r.id for r in store.list(text="smith", order_by="updated")] == expected[::-1]
+    assert [r.id for r in store.list(text="smith", limit=2, offset=1)] == expected[1:3]
+    with store.connection() as conn:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM search JOIN requests ON requests.seq = search.rowid "
+            "WHERE search MATCH ? ORDER BY search.rowid DESC LIMIT 200",
+            ("smith",),
+        ).fetchall()
+    assert not any("TEMP B-TREE" in str(row) for row in plan), plan
+
+
+# --- migration, backup and restore ---------------------------------------------------------------------------
+
+
+def _fill(store: Store) -> dict[str, str]:
+    """A few requests, one of them sent with a confirmation number; returns query -> expected id."""
+    a = make_doc(**_person("José", "Núñez"))
+    b = make_doc(**_person("Lee", "O'Brien"))
+    store.save(a, error_count=0)
+    store.save(b, error_count=1)
+    store.enqueue(a.id, "{}", "key-a")
+    store.mark_sent(a.id, {"confirmation": "COC-ABCD-EFGH", "received_at": "2026-12-01T10:00:00Z"})
+    return {"nunez": a.id, "abcd": a.id, "obrien": b.id, "br": b.id, b.id[:8]: b.id}
+
+
+INDEX_VERSION = next(m.version for m in schema_module.MIGRATIONS if m.apply is search.create)
+
+
+def _as_before_the_index(path: Path, key: RawKey) -> None:
+    """Turn a store into what the version before the index wrote: no index, no search columns."""
+    conn = connect(path, key)
+    try:
+        for name in ("requests_search_insert", "requests_search_delete", "requests_search_update"):
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("DROP TABLE search")
+        conn.execute("ALTER TABLE requests DROP COLUMN search_name")
+        conn.execute("ALTER TABLE requests DROP COLUMN search_number")
+        conn.execute(f"PRAGMA user_version = {INDEX_VERSION - 1}")
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'search%'").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def _assert_finds(store: Store, expected: dict[str, str]) -> None:
+    for query, request_id in expected.items():
+        assert [r.id for r in store.list(text=query)] == [request_id], query
+    _index_is_sound(store)
+
+
+def test_an_older_store_gets_its_index_when_opened(store_dir: Path, key: RawKey) -> None:
+    with Store.create(store_dir, key=key) as store:
+        expected = _fill(store)
+    _as_before_the_index(store_dir / "store.db", key)
+    with Store.open(store_dir, key=key) as store:
+        with store.connection() as conn:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == schema_module.LATEST
+        _assert_finds(store, expected)
+        doc = make_doc(**_person("Ann", "Newcomer"))
+        store.save(doc, error_count=0)
+        assert [r.id for r in store.list(text="newcomer")] == [doc.id]
+        _index_is_sound(store)
+
+
+def test_a_failed_migration_leaves_the_older_version_and_no_index(
+    store_dir: Path, key: RawKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.create(store_dir, key=key) as store:
+        _fill(store)
+    _as_before_the_index(store_dir / "store.db", key)
+
+    def broken(conn: Any) -> None:
+        raise RuntimeError("killed half-way")
+
+    monkeypatch.setattr(schema_module.search, "rebuild", broken)
+    with pytest.raises(RuntimeError):
+        Store.open(store_dir, key=key)
+    monkeypatch.undo()
+    conn = connect(store_dir / "store.db", key)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == INDEX_VERSION - 1
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'search%'").fetchone()[0] == 0
+    finally:
+        conn.close()
+    with Store.open(store_dir, key=key) as store:  # and the next start migrates it
+        assert store.count(text="nunez") == 1
+
+
+def test_backup_and_restore_keep_the_index(tmp_path: Path) -> None:
+    with Store.create(tmp_path / "a", PASSPHRASE) as store:
+        expected = _fill(store)
+        store.backup(tmp_path / "backup.db", OTHER_PASSPHRASE)
+    restored, _kept = Store.restore(tmp_path / "backup.db", OTHER_PASSPHRASE, tmp_path / "b", PASSPHRASE)
+    with restored:
+        _assert_finds(restored, expected)
+        doc = make_doc(**_person("Ann", "Afterwards"))
+        restored.save(doc, error_count=0)
+        restored.delete(expected["obrien"])
+        assert restored.count(text="afterwards") == 1 and restored.count(text="obrien") == 0
+        _index_is_sound(restored)
+
+
+def test_restoring_an_older_backup_builds_the_index(tmp_path: Path) -> None:
+    with Store.create(tmp_path / "a", PASSPHRASE) as store:
+        expected = _fill(store)
+        store.backup(tmp_path / "backup.db", OTHER_PASSPHRASE)
+    from app.store.keys import derive, read_salt
+
+    _as_before_the_index(tmp_path / "backup.db", derive(OTHER_PASSPHRASE, read_salt(tmp_path / "backup.db")))
+    restored, _kept = Store.restore(tmp_path / "backup.db", OTHER_PASSPHRASE, tmp_path / "b", PASSPHRASE)
+    with restored:
+        _assert_finds(restored, expected)
+
+
+def test_an_index_out_of_step_is_found_and_rebuilt_by_the_check(store: Store) -> None:
+    expected = _fill(store)
+    with store.connection() as conn:  # a write behind the triggers' back
+        conn.execute("DROP TRIGGER requests_search_update")
+        conn.execute("UPDATE requests SET search_name = '  somebody  else'")
+    with store.connection() as conn, pytest.raises(Exception, match="malformed"):
+        conn.execute("INSERT INTO search (search, rank) VALUES ('integrity-check', 1)")
+    result = store.check()
+    assert result.index_rebuilt
+    assert (
+        store.count(text="somebody") == 2 and store.count(text="nunez") == 0
+    )  # the index follows the columns
+    assert not store.check().index_rebuilt
+    assert expected
+
+
+def test_search_words_are_never_query_syntax(store: Store) -> None:
+    store.save(make_doc(**_person("Ann", "Smith")), error_count=0)
+    for text in (
+        '"',
+        '""',
+        "smith OR",
+        "NOT smith",
+        "smith*",
+        "^smith",
+        "search_name : x",
+        "NEAR(a b)",
+        "\x00smith",
+        "(",
+        ")",
+        "{search_name}",
+        "-",
+        "+",
+        *string.punctuation,
+    ):
+        assert store.count(text=text) == len(store.list(text=text)) <= 1, text
