@@ -1,7 +1,7 @@
 """The search index (FTS5 in the encrypted file): what a query finds, and that the index stays the same as the
-requests through saves, bulk saves, deletes, undo, sending, a failed transaction, the migration from the
-schema version before it, and backup and restore. The oracle is a plain scan over the requests, written from the rules in
-`app/store/search.py`'s docstring."""
+requests through saves, bulk saves, imports and their undo, deletes and their undo, sending, a failed transaction,
+the migration from the schema version before it, and backup and restore. The oracle is a plain scan over the
+requests, written from the rules in `app/store/search.py`'s docstring."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from app.request import State
 from app.store import InvalidValue, Store, search
 from app.store import schema as schema_module
+from app.store.batches import BatchItem
 from app.store.columns import fold
 from app.store.connection import connect
 from app.store.keys import RawKey, random_key
@@ -116,6 +117,7 @@ class SearchMachine(RuleBasedStateMachine):
         self.docs: dict[str, Any] = {}
         self.confirmations: dict[str, str] = {}
         self.deleted: list[Any] = []
+        self.batches: list[str] = []
 
     def teardown(self) -> None:
         self.store.close()
@@ -141,6 +143,22 @@ class SearchMachine(RuleBasedStateMachine):
         docs = [make_doc(**_person(p, p)) for p in people]
         with pytest.raises(InvalidValue):
             self.store.save_many([*((d, 0, 0) for d in docs), (make_doc(), -1, 0)])
+
+    @rule(people=st.lists(st.tuples(st.sampled_from(PARTS), st.sampled_from(PARTS)), min_size=1, max_size=3))
+    def import_batch(self, people: list[tuple[str, str]]) -> None:
+        docs = [make_doc(**_person(f, last)) for f, last in people]
+        batch_id, _revisions = self.store.save_batch([BatchItem(d, 0, 0, None) for d in docs])
+        self.docs.update({d.id: d for d in docs})
+        self.batches.append(batch_id)
+
+    @precondition(lambda self: self.batches)
+    @rule()
+    def undo_import(self) -> None:
+        self.store.undo_batch(self.batches.pop())
+        present = {r.id for r in self.store.list()}
+        for request_id in set(self.docs) - present:  # the import's requests that were not changed since
+            del self.docs[request_id]
+            self.confirmations.pop(request_id, None)
 
     @precondition(lambda self: self.docs)
     @rule(data=st.data(), first=st.sampled_from(PARTS), last=st.sampled_from(PARTS))
