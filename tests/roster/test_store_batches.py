@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from app.request import RequestDoc
-from app.store import Store, schema
+from app.store import Store
 from app.store.batches import BatchConflict, BatchItem
 from app.store.keys import random_key
+from tests.store.helpers import as_schema_version
 
 
 def doc(ref: str | None, **answers: object) -> RequestDoc:
@@ -24,11 +25,10 @@ def test_a_store_made_before_the_index_finds_references_after_migrating(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = random_key()
-    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
     with Store.create(tmp_path / "old", key=key) as old:
         typed = doc("HR-7")
         old.save(typed, error_count=3)
-    monkeypatch.undo()
+    as_schema_version(tmp_path / "old" / "store.db", key, 1)
     with Store.open(tmp_path / "old", key=key) as store:
         found = store.find_external_refs(["HR-7", "HR-8"])
         assert (

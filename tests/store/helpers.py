@@ -40,3 +40,37 @@ def snapshot(folder: Path) -> dict[str, str]:
             p = Path(root) / name
             out[str(p.relative_to(folder))] = sha256(p)
     return out
+
+
+# What each migration added, taken away again: `as_schema_version` turns a store written by this version into the
+# file an older version wrote (with the same requests in it), to test the migrations from it.
+DOWNGRADES: dict[int, tuple[str, ...]] = {
+    3: (
+        "DROP TRIGGER requests_search_insert",
+        "DROP TRIGGER requests_search_delete",
+        "DROP TRIGGER requests_search_update",
+        "DROP TABLE search",
+        "ALTER TABLE requests DROP COLUMN search_name",
+        "ALTER TABLE requests DROP COLUMN search_number",
+    ),
+    2: ("DROP INDEX revisions_by_external_ref", "DROP TABLE batch_items", "DROP TABLE batches"),
+}
+
+
+def as_schema_version(path: Path, key: Any, version: int) -> None:
+    """Take a closed store back to schema `version`, the newest migrations first."""
+    from app.store import schema
+    from app.store.connection import connect
+
+    assert set(DOWNGRADES) == {m.version for m in schema.MIGRATIONS if m.version > 1}, (
+        "add the new migration here"
+    )
+    conn = connect(path, key)
+    try:
+        for step in sorted(DOWNGRADES, reverse=True):
+            if step > version:
+                for statement in DOWNGRADES[step]:
+                    conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {int(version)}")
+    finally:
+        conn.close()

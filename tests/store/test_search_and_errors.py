@@ -35,7 +35,9 @@ def test_every_word_of_a_name_finds_it() -> None:
         def check(first: str, last: str) -> None:
             doc = make_doc(**{"worker.first_name": first, "worker.last_name": last, "worker.middle_name": ""})
             store.save(doc, error_count=0)
-            for word in fold(store.summary(doc.id).worker_name).split():  # "Last, First" (no comma without both)
+            for word in fold(
+                store.summary(doc.id).worker_name
+            ).split():  # "Last, First" (no comma without both)
                 assert doc.id in {r.id for r in store.list(text=word)}, word
             assert doc.id in {r.id for r in store.list(text=f"{first} {last}")}
             store.delete(doc.id)

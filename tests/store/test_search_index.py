@@ -24,7 +24,7 @@ from app.store.batches import BatchItem
 from app.store.columns import fold
 from app.store.connection import connect
 from app.store.keys import RawKey, random_key
-from tests.store.helpers import OTHER_PASSPHRASE, PASSPHRASE, make_doc
+from tests.store.helpers import OTHER_PASSPHRASE, PASSPHRASE, as_schema_version, make_doc
 
 PARTS = [
     "Smith",
@@ -292,15 +292,9 @@ INDEX_VERSION = next(m.version for m in schema_module.MIGRATIONS if m.apply is s
 
 
 def _as_before_the_index(path: Path, key: RawKey) -> None:
-    """Turn a store into what the version before the index wrote: no index, no search columns."""
+    as_schema_version(path, key, INDEX_VERSION - 1)
     conn = connect(path, key)
     try:
-        for name in ("requests_search_insert", "requests_search_delete", "requests_search_update"):
-            conn.execute(f"DROP TRIGGER {name}")
-        conn.execute("DROP TABLE search")
-        conn.execute("ALTER TABLE requests DROP COLUMN search_name")
-        conn.execute("ALTER TABLE requests DROP COLUMN search_number")
-        conn.execute(f"PRAGMA user_version = {INDEX_VERSION - 1}")
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'search%'").fetchone()[0] == 0
     finally:
         conn.close()
