@@ -45,7 +45,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 # What each migration added, taken away again: `as_schema_version` turns a store written by this version into the
 # file an older version wrote (with the same requests in it), to test the migrations from it.
 DOWNGRADES: dict[int, tuple[str, ...]] = {
-    3: (
+    4: (
         "DROP TRIGGER requests_search_insert",
         "DROP TRIGGER requests_search_delete",
         "DROP TRIGGER requests_search_update",
@@ -53,6 +53,7 @@ DOWNGRADES: dict[int, tuple[str, ...]] = {
         "ALTER TABLE requests DROP COLUMN search_name",
         "ALTER TABLE requests DROP COLUMN search_number",
     ),
+    3: ("DROP TABLE edition_reports",),
     2: ("DROP INDEX revisions_by_external_ref", "DROP TABLE batch_items", "DROP TABLE batches"),
 }
 
