@@ -74,13 +74,15 @@ build: $(STAMP)
 	$(BIN)/pip install -q -e '.[build]'
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/dist --workpath build/work build.spec
 
-## build-check: the built program checks its definitions, validates and prints a request, starts its GUI offscreen
+## build-check: the built program checks its definitions, validates and prints a request, starts its GUI offscreen,
+##              and carries its third-party notices
 build-check: build
 	build/dist/coc/coc forms check
 	build/dist/coc/coc new de-employee --example > build/example.json
 	build/dist/coc/coc validate build/example.json
 	build/dist/coc/coc print build/example.json -o build/example.pdf --force
 	QT_QPA_PLATFORM=offscreen build/dist/coc/coc gui --smoke
+	build/dist/coc/coc notices | grep -q 'SQLCipher'  # the third-party notices are in the build
 
 ## bench: every benchmark, one table of results and ratios
 bench: $(STAMP)

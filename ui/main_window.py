@@ -163,6 +163,13 @@ class MainWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock_requested.emit)
         self.quit_action.triggered.connect(self.close)
 
+    def show_about(self) -> None:
+        from ui.about import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.open()
+        self.about_dialog = dialog
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         requests = bar.addMenu("&Requests")
@@ -194,6 +201,10 @@ class MainWindow(QMainWindow):
             transmit.addAction(action)
         tools = bar.addMenu("&Tools")
         tools.addAction(self.settings_action)
+        help_menu = bar.addMenu("&Help")
+        self.about_action = help_menu.addAction("&About Certificates of Coverage")
+        self.about_action.setStatusTip("Version, licence and the third-party software this program includes")
+        self.about_action.triggered.connect(self.show_about)
         toolbar = QToolBar("Actions")
         toolbar.setObjectName("actions")
         toolbar.setMovable(False)

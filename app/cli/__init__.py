@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "app.cli.gui_cmd",
     "app.cli.demo_cmd",
     "app.cli.roster_cmd",
+    "app.cli.notices_cmd",
 )
 
 
