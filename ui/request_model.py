@@ -194,7 +194,14 @@ class RequestListModel(QAbstractTableModel):
         return next((i for i, r in enumerate(self._rows) if r.id == request_id), -1)
 
     def worker_names(self) -> list[str]:
-        return [r.worker_name for r in self._rows if r.worker_name]
+        """The names shown (for `ui.scrub`): each display name, and each of its words, so that a message quoting only
+        a surname is scrubbed too (words under 3 letters are left, since they would blot out ordinary text)."""
+        names: list[str] = []
+        for row in self._rows:
+            if row.worker_name:
+                names.append(row.worker_name)
+                names.extend(w for w in row.worker_name.replace(",", " ").split() if len(w.strip(".")) >= 3)
+        return names
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -47,7 +47,7 @@ def canary_hits(*folders: Path, values: Iterable[str] = CANARY.values()) -> list
 
 
 def loose_modes(*folders: Path) -> list[str]:
-    """Every folder (the given ones included) not 0700 and every file not 0600."""
+    """Every folder (the given ones included) not 0700, every file not 0600, every link that leads outside."""
     loose = []
     for folder in folders:
         for root, _dirs, names in os.walk(folder):
@@ -56,6 +56,10 @@ def loose_modes(*folders: Path) -> list[str]:
                 loose.append(f"{root}/ {mode:04o}")
             for name in names:
                 path = Path(root) / name
+                if path.is_symlink():  # a link has no mode of its own: it must stay inside (its target is checked)
+                    if not path.resolve().is_relative_to(Path(folder).resolve()):
+                        loose.append(f"{path} -> {path.resolve()} (outside)")
+                    continue
                 mode = stat.S_IMODE(path.lstat().st_mode)
                 if mode != 0o600:
                     loose.append(f"{path} {mode:04o}")
