@@ -60,6 +60,11 @@ class AppContext:
             self._names = {a.id: a.name for a in self.catalog.agreements.values()}
         return self._names
 
+    @property
+    def kind_names(self) -> dict[str, str]:
+        """The request list's short name of each kind of request ("Employee", "Exemption letter")."""
+        return {k.id: k.short for k in self.catalog.kinds.values()}
+
     def require_store(self) -> Store:
         """The open store; `StoreLocked` once the idle lock closed it (a task queued before the lock then stops)."""
         store = self.store

@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Certificates of Coverage")
         self.setObjectName("mainWindow")
         self.deleted: list[RequestDoc] = []
-        self.model = RequestListModel(ctx.tasks, ctx.require_store, ctx.agreement_names, self)
+        self.model = RequestListModel(ctx.tasks, ctx.require_store, ctx.agreement_names, self, ctx.kind_names)
         self.model.loaded.connect(self._loaded)
         self._build_actions()
         self._build_menus()

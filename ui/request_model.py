@@ -32,7 +32,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("errors", "Errors"),
     ("updated", "Last change"),
 )
-KIND_SHORT = {"employee": "Employee", "self_employed": "Self-employed"}
 # Column -> (order when ascending, read backwards?) ; (order when descending, read backwards?)
 SORTS: dict[str, tuple[tuple[ListOrder, bool], tuple[ListOrder, bool]]] = {
     "worker": ((ListOrder.WORKER, False), (ListOrder.WORKER, True)),
@@ -70,11 +69,13 @@ class RequestListModel(QAbstractTableModel):
         store: Callable[[], Store],
         agreement_names: Mapping[str, str],
         parent: Any = None,
+        kind_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
         self._store = store
         self._names = agreement_names
+        self._kind_names = kind_names or {}  # "employee" -> "Employee", from the kinds' definitions
         self._rows: list[RequestSummary] = []
         self._total = 0
         self._query = ops.Query()
@@ -243,7 +244,7 @@ class RequestListModel(QAbstractTableModel):
         if key == "agreement":
             return self._names.get(row.agreement, row.agreement.upper())
         if key == "kind":
-            return KIND_SHORT.get(row.kind, row.kind)
+            return self._kind_names.get(row.kind, row.kind)
         if key == "start":
             return row.start_date or ""
         if key == "end":

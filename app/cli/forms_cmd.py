@@ -130,7 +130,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     if not args.json:
         catalog = load(root)
-        print(f"ok: {len(catalog.forms)} forms of {len(catalog.in_force())} agreements in force")
+        print(f"ok: {len(catalog.forms)} forms of the {catalog.in_force_text()} in force")
     return 0
 
 

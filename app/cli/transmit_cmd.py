@@ -42,7 +42,8 @@ def transmit_errors() -> Iterator[None]:
         yield
     except NotReady as exc:
         errors = exc.errors
-        shown = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:SHOWN_ERRORS])
+        # Each message is a sentence of its own: "First name is required. ..." (never "required.; ...").
+        shown = " ".join(f"{e['field']}: {e['message']}" for e in errors[:SHOWN_ERRORS])
         more = f" (and {len(errors) - SHOWN_ERRORS} more)" if len(errors) > SHOWN_ERRORS else ""
         raise CliError(f"{exc.message} {shown}{more}".strip(), exc.exit_code)
     except TransmitError as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.forms.expr import Expr
 from app.forms.loader import Catalog
-from app.forms.model import KIND_LABELS, Agreement, Fact, FactStatus, FieldSpec, FormSpec, Rule
+from app.forms.model import Agreement, Fact, FactStatus, FieldSpec, FormSpec, PaperChannel, Rule
 
 # How a flagged fact is marked, as in the research (../shared/research/agreements.md).
 MARKS = {
@@ -60,9 +60,10 @@ def agreements_markdown(catalog: Catalog) -> str:
     signed = sorted((a for a in catalog.agreements.values() if not a.in_force_now), key=lambda a: a.name)
     forms_of = {a.id: [catalog.forms[f"{a.id}-{k}"] for k in a.kinds] for a in in_force}
     out: list[str] = [HEADER]
-    out += _summary(in_force, forms_of)
+    out += _summary(in_force, forms_of, catalog.in_force_text())
     if signed:
         out += _signed(signed)
+    out += _paper(in_force)
     out += _shared_rules(catalog, kinds)
     for a in in_force:
         out += _agreement(a, forms_of[a.id], kinds)
@@ -72,7 +73,7 @@ def agreements_markdown(catalog: Catalog) -> str:
 # ------------------------------------------------------------------------------------------------ parts
 
 
-def _summary(agreements: list[Agreement], forms_of: Mapping[str, list[FormSpec]]) -> list[str]:
+def _summary(agreements: list[Agreement], forms_of: Mapping[str, list[FormSpec]], count: str) -> list[str]:
     rows = [
         (
             f"[{a.name}](#{_anchor(a)})",
@@ -87,7 +88,9 @@ def _summary(agreements: list[Agreement], forms_of: Mapping[str, list[FormSpec]]
         for a in agreements
     ]
     return [
-        f"## Agreements in force ({len(agreements)})",
+        "## Agreements in force",
+        "",
+        f"{count[0].upper()}{count[1:]}, as SSA counts them.",
         "",
         *_table(
             (
@@ -128,6 +131,31 @@ def _signed(agreements: list[Agreement]) -> list[str]:
     ]
 
 
+def _paper(agreements: list[Agreement]) -> list[str]:
+    """Where paper requests go: one section per distinct channel (every agreement uses forms/paper.toml today)."""
+    channels: dict[PaperChannel, list[Agreement]] = {}
+    for a in agreements:
+        if a.paper is not None:
+            channels.setdefault(a.paper, []).append(a)
+    out = ["## Paper requests (fax or mail)", ""]
+    for paper, users in channels.items():
+        if len(channels) > 1:
+            out += [f"For {', '.join(a.name for a in users)}:", ""]
+        out += [
+            f"- **Office:** {paper.office}, {', '.join(paper.address)}",
+            f"- **Fax:** {paper.fax}" + (f" ({paper.fax_purpose})" if paper.fax_purpose else ""),
+        ]
+        if paper.phone:
+            out.append(
+                f"- **Telephone:** {paper.phone}"
+                + (f" ({paper.phone_purpose})" if paper.phone_purpose else "")
+            )
+        if paper.note:
+            out.append(f"- **Note:** {_cell(paper.note)}")
+        out += [f"- **Sources:** {' '.join(f'<{s}>' for s in paper.sources)}", ""]
+    return out
+
+
 def _shared_rules(catalog: Catalog, kinds: Mapping[str, _Kind]) -> list[str]:
     out = [
         "## Rules every form of a kind has",
@@ -140,7 +168,8 @@ def _shared_rules(catalog: Catalog, kinds: Mapping[str, _Kind]) -> list[str]:
         if spec is None:
             continue
         rules = [r for r in spec.rules if r.id in kind.rule_ids]
-        out += [f"### {KIND_LABELS.get(kind.id, kind.id)} (`{kind.id}`)", ""]
+        info = catalog.kinds.get(kind.id)
+        out += [f"### {info.title if info else kind.id} (`{kind.id}`)", ""]
         out += _rule_table(rules, with_flag=False)
         out.append("")
     return out
@@ -235,7 +264,9 @@ def _mark(fact: Fact | None) -> str:
 def _limit(a: Agreement) -> str:
     if a.detachment_limit_months is None:
         return "none (nationality rule)" + _mark(a.fact("detachment"))
-    return _months(a.detachment_limit_months) + _mark(a.fact("detachment"))
+    since = a.values.get("detachment_limit_since")
+    text = _months(a.detachment_limit_months) + (f" (transfers since {_date(since)})" if since else "")
+    return text + _mark(a.fact("detachment"))
 
 
 def _extension(a: Agreement) -> str:

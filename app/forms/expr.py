@@ -97,6 +97,52 @@ def _fn_add_months(day: Value, months: Value) -> dt.date | None:
         return None
 
 
+def _last_day(start: dt.date, months: int) -> dt.date:
+    """The last day of a period of `months` months that begins on `start`, both days counted.
+
+    The period ends the day before the same day of the month `months` later (2027-01-04 and 60 months: 2032-01-03),
+    or on the last day of that month when it has no such day (2028-02-29 and 12 months: 2029-02-28).
+    """
+    total = start.year * 12 + (start.month - 1) + months
+    year, month = divmod(total, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    if start.day > last:
+        return dt.date(year, month, last)
+    return dt.date(year, month, start.day) - dt.timedelta(days=1)
+
+
+def _fn_last_day(start: Value, months: Value) -> dt.date | None:
+    d = _as_date(start)
+    if d is None or not isinstance(months, int | float) or isinstance(months, bool):
+        return None
+    try:
+        return _last_day(d, int(months))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _fn_add_days(day: Value, days: Value) -> dt.date | None:
+    d = _as_date(day)
+    if d is None or not isinstance(days, int | float) or isinstance(days, bool):
+        return None
+    try:
+        return d + dt.timedelta(days=int(days))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _fn_duration(months: Value) -> str | None:
+    """A number of months in words: 60 -> "5 years", 12 -> "1 year", 18 -> "18 months", 1 -> "1 month"."""
+    if not isinstance(months, int | float) or isinstance(months, bool) or months < 0 or months != int(months):
+        return None
+    n = int(months)
+    if n and n % 12 == 0:
+        years = n // 12
+        return f"{years} year" if years == 1 else f"{years} years"
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
 def _fn_days_between(start: Value, end: Value) -> int | None:
     a, b = _as_date(start), _as_date(end)
     if a is None or b is None:
@@ -181,6 +227,14 @@ FUNCTIONS: dict[str, Function] = {
         Function("date", 1, _fn_date, "the date in an ISO text (YYYY-MM-DD), or null"),
         Function("months_between", 2, _fn_months_between, "months from the first date to the second"),
         Function("add_months", 2, _fn_add_months, "the date that many months later"),
+        Function(
+            "last_day",
+            2,
+            _fn_last_day,
+            "the last day of a period of that many months from a date, both days counted",
+        ),
+        Function("add_days", 2, _fn_add_days, "the date that many days later (earlier when negative)"),
+        Function("duration", 1, _fn_duration, "a number of months in words: 60 is '5 years'"),
         Function("days_between", 2, _fn_days_between, "days from the first date to the second"),
         Function("later", 2, _fn_later, "the later of two dates"),
         Function("earlier", 2, _fn_earlier, "the earlier of two dates"),

@@ -27,9 +27,11 @@ from app.forms.model import (
     FactStatus,
     FieldSpec,
     FormSpec,
+    Kind,
     PaperChannel,
     Rule,
     Section,
+    Sender,
 )
 from app.forms.parts import fill, localize, override, read_field, read_rule
 from app.forms.reader import FileReader, Table, join
@@ -46,6 +48,7 @@ AGREEMENT_KEYS = (
     "detachment_limit_months",
     "note",
     "name_in_text",
+    "instrument",
     "kinds",
     "values",
     "facts",
@@ -55,7 +58,25 @@ AGREEMENT_KEYS = (
 FORM_KEYS = ("sections_add", "sections_remove", "fields", "rules", "drop_rules", "migrations", "title")
 SECTION_KEYS = ("id", "title", "help", "edition", "fields", "migrations")
 FACT_KEYS = ("title", "text", "status", "sources")
-PAPER_KEYS = ("office", "address", "fax", "phone", "sources", "note")
+PAPER_KEYS = ("office", "address", "fax", "phone", "sources", "note", "fax_purpose", "phone_purpose")
+SECTION_KEYS = ("id", "title", "help", "edition", "fields", "personal")
+KIND_KEYS = (
+    "id",
+    "title",
+    "edition",
+    "sections",
+    "rules",
+    "short",
+    "product",
+    "summary",
+    "for_whom",
+    "signer",
+    "certification",
+    "special",
+    "sender",
+)
+SENDER_KEYS = ("role", "name", "organisation", "phone", "email", "address")
+INSTRUMENTS = ("agreement", "understanding")
 # What `agreement.X` means in every form; an agreement's `[values]` may add more.
 BASE_VALUES = (
     "id",
@@ -63,6 +84,7 @@ BASE_VALUES = (
     "country",
     "in_force",
     "detachment_limit_months",
+    "detachment_limit_since",
     "extension_limit_months",
     "se_transfer_limit_months",
     "successive_postings_since",
@@ -88,6 +110,7 @@ class Catalog:
         default_factory=lambda: MappingProxyType({})
     )  # form id -> ORIGIN_UPDATED where not bundled
     previous: Callable[[str, str], FormSpec | None] | None = None  # earlier editions still known here
+    kinds: Mapping[str, Kind] = field(default_factory=lambda: MappingProxyType({}))  # forms/kinds/, file order
 
     def origin(self, form_id: str) -> str:
         return self.origins.get(form_id, ORIGIN_BUNDLED)
@@ -116,6 +139,15 @@ class Catalog:
     def in_force(self) -> list[Agreement]:
         return sorted((a for a in self.agreements.values() if a.in_force_now), key=lambda a: a.name)
 
+    def in_force_text(self) -> str:
+        """How SSA counts what is in force: "30 agreements plus the Quebec understanding"."""
+        agreements = [a for a in self.in_force() if a.instrument == "agreement"]
+        others = [a for a in self.in_force() if a.instrument != "agreement"]
+        text = f"{len(agreements)} agreement{'s' if len(agreements) != 1 else ''}"
+        if others:
+            text += " plus " + " and ".join(f"the {a.name} {a.instrument}" for a in others)
+        return text
+
 
 @dataclass
 class _KindDef:
@@ -125,6 +157,7 @@ class _KindDef:
     sections: tuple[str, ...]
     rules: list[tuple[Table, str]]  # raw rule tables with their key path
     reader: FileReader
+    info: Kind
 
 
 def load(root: Path | None = None) -> Catalog:
@@ -195,7 +228,8 @@ def _load(root: Path | None) -> tuple[Catalog | None, list[DefinitionError]]:
         errors.append(
             DefinitionError(DefCode.MISSING_KEY, "agreements/", "", "no agreement definitions found")
         )
-    catalog = Catalog(MappingProxyType(agreements), MappingProxyType(forms), root)
+    kind_infos = MappingProxyType({k: d.info for k, d in kinds.items()})
+    catalog = Catalog(MappingProxyType(agreements), MappingProxyType(forms), root, kinds=kind_infos)
     # A shared file's problem is found once per form built from it: report it once.
     return catalog, list(dict.fromkeys(errors))
 
@@ -213,6 +247,7 @@ def _read_sections(root: Path, errors: list[DefinitionError]) -> dict[str, tuple
         data = r.data
         if not r.keys(data, "", SECTION_KEYS, ("id", "title", "help", "fields")):
             continue
+        r.get_bool(data, "personal", "")
         sid = r.get_str(data, "id", "")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", sid):
             r.error(DefCode.BAD_ID, "id", f"section id {sid!r} must be lower-case letters, digits and _")
@@ -233,7 +268,7 @@ def _read_kinds(
         if r.data is None:
             continue
         data = r.data
-        if not r.keys(data, "", ("id", "title", "edition", "sections", "rules"), ("id", "title", "sections")):
+        if not r.keys(data, "", KIND_KEYS, ("id", "title", "sections")):
             continue
         kid = r.get_str(data, "id", "")
         names = r.get_str_list(data, "sections", "")
@@ -247,7 +282,56 @@ def _read_kinds(
                     near=(f'"{name}"',),
                 )
         rules = [(t, join("rules", i)) for i, t in enumerate(r.get_tables(data, "rules", ""))]
-        out[kid] = _KindDef(kid, r.get_str(data, "title", ""), _edition(data), names, rules, r)
+        title = r.get_str(data, "title", "")
+        out[kid] = _KindDef(kid, title, _edition(data), names, rules, r, _kind_info(r, data, kid, title))
+    return out
+
+
+def _kind_info(r: FileReader, data: Table, kid: str, title: str) -> Kind:
+    sender = r.get_table(data, "sender", "")
+    r.keys(sender, "sender", SENDER_KEYS, ("role",) if sender else ())
+    lines: list[tuple[str, ...]] = []
+    raw_lines = sender.get("address", [])
+    if not isinstance(raw_lines, list) or not all(
+        isinstance(line, list) and all(isinstance(x, str) for x in line) for line in raw_lines
+    ):
+        r.error(
+            DefCode.BAD_VALUE,
+            "sender.address",
+            'must be a list of lines, each a list of field ids: [["a.b"]]',
+        )
+    else:
+        lines = [tuple(line) for line in raw_lines]
+    return Kind(
+        id=kid,
+        title=title,
+        short=r.get_str(data, "short", "", title),
+        product=r.get_str(data, "product", "", "U.S. Certificate of Coverage"),
+        summary=r.get_str(data, "summary", ""),
+        for_whom=r.get_str(data, "for_whom", "", "one worker"),
+        signer=r.get_str(data, "signer", "", "the requester"),
+        certification=r.get_str(
+            data,
+            "certification",
+            "",
+            "I certify that the information in this request is true and correct to the best of my knowledge.",
+        ),
+        sender=Sender(
+            role=r.get_str(sender, "role", "sender", "Sender"),
+            name=r.get_str_list(sender, "name", "sender"),
+            organisation=r.get_str_list(sender, "organisation", "sender"),
+            phone=r.get_str_list(sender, "phone", "sender"),
+            email=r.get_str_list(sender, "email", "sender"),
+            address=tuple(lines),
+        ),
+        special=r.get_bool(data, "special", ""),
+    )
+
+
+def _sender_fields(sender: Sender) -> list[tuple[str, str]]:
+    """Every field id the sender names, with the key it is under."""
+    out = [(key, fid) for key in ("name", "organisation", "phone", "email") for fid in getattr(sender, key)]
+    out += [("address", fid) for line in sender.address for fid in line]
     return out
 
 
@@ -277,6 +361,8 @@ def _read_paper(r: FileReader, table: Table, path: str) -> PaperChannel:
         phone=r.get_str(table, "phone", path),
         sources=r.get_str_list(table, "sources", path),
         note=r.get_str(table, "note", path),
+        fax_purpose=r.get_str(table, "fax_purpose", path),
+        phone_purpose=r.get_str(table, "phone_purpose", path),
     )
 
 
@@ -301,6 +387,14 @@ def _read_agreement(
     in_force = r.get_date(data, "in_force", "")
     if status == "in_force" and "in_force" not in data:
         r.error(DefCode.MISSING_KEY, "in_force", "an agreement in force needs its date in force")
+    instrument = r.get_str(data, "instrument", "", "agreement")
+    if instrument not in INSTRUMENTS:
+        r.error(
+            DefCode.BAD_VALUE,
+            "instrument",
+            f"instrument must be one of {', '.join(INSTRUMENTS)}, not {instrument!r}",
+            did_you_mean(instrument, INSTRUMENTS),
+        )
     kind_ids = r.get_str_list(data, "kinds", "")
     for i, k in enumerate(kind_ids):
         if kinds and k not in kinds:
@@ -342,6 +436,7 @@ def _read_agreement(
         paper=paper,
         values=MappingProxyType(values),
         note=r.get_str(data, "note", ""),
+        instrument=instrument,
     )
     form_tables = r.get_table(data, "forms", "")
     for key in form_tables:
@@ -444,6 +539,8 @@ def _build_form(
         sdata, sr = sections[name]
         editions.append(_edition(sdata))
         base, ok = _shared_fields(name, sdata, sr)
+        if sdata.get("personal") is True:
+            base = tuple(replace(f, personal=True) for f in base)
         if not ok:
             broken = True
         fields = tuple(localize(sr, f, join("fields", i), values) for i, f in enumerate(base))
@@ -503,6 +600,15 @@ def _build_form(
         rule = read_rule(r, rtable, join(join(path, "rules"), i), field_index, agreement)
         if rule is not None:
             rules.append(rule)
+    for key, fid in _sender_fields(kind.info.sender):
+        if fid not in field_index:
+            kind.reader.error(
+                DefCode.UNKNOWN_REFERENCE,
+                join("sender", key),
+                f"no field {fid!r} in form {agreement.id}-{kind.id}",
+                did_you_mean(fid, field_index),
+                near=(f'"{fid}"',),
+            )
     ids = [x.id for x in rules]
     for dup in sorted({x for x in ids if ids.count(x) > 1}):
         r.error(DefCode.DUPLICATE_ID, join(path, "rules"), f"rule {dup!r} is defined twice")
@@ -525,6 +631,7 @@ def _build_form(
         sections=tuple(built_sections),
         rules=tuple(rules),
         migrations=ordered(steps),
+        kind_info=kind.info,
     )
     check_references(spec, r, sections, kind.reader, frozenset(str(t.get("id")) for t, _ in kind.rules))
     return spec

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from app.forms.expr import Expr
+from app.forms.expr import Expr, Value
+from app.forms.template import Template
 
 
 class FieldType(StrEnum):
@@ -69,7 +70,7 @@ class Fact:
 
 @dataclass(frozen=True)
 class PaperChannel:
-    """Where a paper (fax or mail) request goes."""
+    """Where a paper (fax or mail) request goes, and what each number is for."""
 
     office: str
     address: tuple[str, ...]
@@ -77,6 +78,8 @@ class PaperChannel:
     phone: str
     sources: tuple[str, ...]
     note: str = ""
+    fax_purpose: str = ""  # "certificate of coverage requests only"
+    phone_purpose: str = ""  # "help with SSA's online forms only"
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +97,9 @@ class Agreement:
     paper: PaperChannel | None
     values: Mapping[str, Any]  # what `agreement.X` means in expressions
     note: str = ""
+    instrument: str = (
+        "agreement"  # "understanding" for the U.S.-Quebec understanding (not counted as an agreement)
+    )
 
     @property
     def in_force_now(self) -> bool:
@@ -125,6 +131,7 @@ class FieldSpec:
     placeholder: str = ""
     source: str = ""  # where the help's agreement-specific claim comes from
     flag: str = ""  # shown beside the help when a fact behind this field is not confirmed
+    personal: bool = False  # personal data (its section says so): never shown inside a rule's message
 
     @property
     def section(self) -> str:
@@ -155,9 +162,42 @@ class Rule:
     severity: Severity
     field: str
     when: Expr
-    message: str
+    message: str  # as written, with the agreement's values filled in; computed placeholders stay `{...}`
     sources: tuple[str, ...] = ()
     flag: str = ""
+    template: Template | None = None  # set when the message shows values computed from the answers
+
+    def text(self, lookup: Callable[[str], Value]) -> str:
+        """The message for one request: its computed values filled in from `lookup`."""
+        return self.message if self.template is None else self.template.render(lookup)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who a paper copy of a request of this kind is from: the field ids whose answers make each line."""
+
+    role: str  # "Employer contact"
+    name: tuple[str, ...] = ()
+    organisation: tuple[str, ...] = ()
+    phone: tuple[str, ...] = ()
+    email: tuple[str, ...] = ()
+    address: tuple[tuple[str, ...], ...] = ()  # lines; the answers of one line are joined by spaces
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of request as a coordinator and SSA read it: its names and the wording of its paper copy."""
+
+    id: str  # "employee"
+    title: str  # "Employee sent abroad"
+    short: str  # "Employee": the request list's column
+    product: str  # what is asked for: "U.S. Certificate of Coverage"
+    summary: str  # one sentence on what the request is for (the first page and the review page)
+    for_whom: str  # "one worker": the cover sheet's message
+    signer: str  # "the employer's representative"
+    certification: str  # the statement the signer certifies
+    sender: Sender
+    special: bool = False  # offered under few agreements: shown only where offered, its absence not noted
 
 
 @dataclass(frozen=True)
@@ -181,17 +221,23 @@ class EditionStep:
 @dataclass(frozen=True, eq=False)
 class FormSpec:
     id: str  # "<agreement>-<kind>", e.g. "de-employee"
-    kind: str  # "employee" or "self_employed"
+    kind: str  # "employee", "self_employed", "exemption_letter" (forms/kinds/)
     title: str
     edition: str
     agreement: Agreement
     sections: tuple[Section, ...]
     rules: tuple[Rule, ...]
     migrations: tuple[EditionStep, ...] = ()  # in edition order; see `app.forms.migration`
+    kind_info: Kind | None = None
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return self.kind_info.title if self.kind_info is not None else self.kind
+
+    @property
+    def product(self) -> str:
+        """What the request asks SSA for ("U.S. Certificate of Coverage", "letter of exemption ...")."""
+        return self.kind_info.product if self.kind_info is not None else "U.S. Certificate of Coverage"
 
     def fields(self) -> tuple[FieldSpec, ...]:
         return tuple(f for s in self.sections for f in s.fields)
@@ -214,6 +260,3 @@ class FormSpec:
             cached = {f.id: f for f in self.fields()}
             object.__setattr__(self, "_field_index", cached)
         return cached
-
-
-KIND_LABELS = {"employee": "Employee sent abroad", "self_employed": "Self-employed person"}

@@ -9,9 +9,9 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from app.forms import expr
+from app.forms import expr, template
 from app.forms.errors import DefCode, did_you_mean
-from app.forms.model import Agreement, Choice, FieldSpec, FieldType, Rule, Severity
+from app.forms.model import Agreement, Choice, FactStatus, FieldSpec, FieldType, Rule, Severity
 from app.forms.reader import FileReader, Table, join
 
 FIELD_KEYS = (
@@ -29,7 +29,7 @@ FIELD_KEYS = (
     "placeholder",
 )
 OVERRIDE_KEYS = ("label", "help", "required", "show", "max_length", "format", "max_rows", "source", "fact")
-RULE_KEYS = ("id", "code", "severity", "field", "when", "message", "sources", "fact")
+RULE_KEYS = ("id", "code", "severity", "field", "when", "message", "sources", "fact", "status")
 _TEMPLATE = re.compile(r"\{agreement\.([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -205,6 +205,17 @@ def read_rule(
         else:
             sources.extend(s for s in fact.sources if s not in sources)
             flag = fact.status.flag
+    if "status" in t:  # a rule that cites no fact says itself how sure its source is
+        if "fact" in t:
+            r.error(
+                DefCode.BAD_VALUE,
+                join(path, "status"),
+                "a rule citing a fact takes the fact's status",
+                near=near,
+            )
+        status = r.get_enum(t, "status", path, FactStatus, "confirmed", what="fact status", near=near)
+        if status is not None:
+            flag = status.flag
     code = r.get_str(t, "code", path)
     if not re.fullmatch(r"[a-z][a-z0-9_]*", code):
         r.error(
@@ -213,16 +224,78 @@ def read_rule(
             f"code {code!r} must be lower-case letters, digits and _",
             near=near,
         )
+    message, computed = message_template(
+        r, r.get_str(t, "message", path), join(path, "message"), fields, agreement
+    )
     return Rule(
         id=rid,
         code=code,
         severity=severity,
         field=fid,
         when=when,
-        message=fill(r, r.get_str(t, "message", path), join(path, "message"), agreement.values),
+        message=message,
         sources=tuple(sources),
         flag=flag,
+        template=computed,
     )
+
+
+def message_template(
+    r: FileReader, text: str, path: str, fields: Mapping[str, FieldSpec], agreement: Agreement
+) -> tuple[str, template.Template | None]:
+    """A rule's message: its placeholders checked, those reading only agreement values filled in now.
+
+    A placeholder may read agreement values and the dates of the request outside personal data (the period of
+    work, the date of hire, a certificate's end), never a name, a number or a birth date: messages are shown in
+    lists, exported and sent back by the receiver. Returns the text (computed placeholders as written) and the
+    template, or None when nothing is left to compute.
+    """
+    try:
+        parsed = template.parse(text)
+    except expr.ExprError as exc:
+        r.error(DefCode.EXPRESSION_SYNTAX, path, f"{exc.message} at character {exc.offset + 1}")
+        return text, None
+    values = agreement.values
+    ok = True
+    for name in parsed.refs:
+        if name.startswith("agreement."):
+            key = name.removeprefix("agreement.")
+            if key not in values:
+                r.error(
+                    DefCode.UNKNOWN_REFERENCE, path, f"no agreement value {key!r}", did_you_mean(key, values)
+                )
+                ok = False
+            continue
+        f = fields.get(name)
+        if f is None:
+            r.error(
+                DefCode.UNKNOWN_REFERENCE,
+                path,
+                f"{name!r} is not a field of form {agreement.id}",
+                did_you_mean(name, fields),
+            )
+            ok = False
+        elif f.type is not FieldType.DATE or f.personal:
+            r.error(
+                DefCode.BAD_VALUE,
+                path,
+                f"a message may show dates of the request and agreement values, not {name!r}",
+                "personal data and free text never go into a message",
+            )
+            ok = False
+    if not ok:
+        return text, None
+
+    def lookup(name: str) -> Any:
+        key = name.removeprefix("agreement.")
+        if key == "name":  # in a sentence: "the United Kingdom" (see `name_in_text`)
+            return values.get("name_in_text") or values.get("name")
+        return values.get(key)
+
+    folded = parsed.fold(lookup, lambda e: all(n.startswith("agreement.") for n in e.refs))
+    if not folded.computed:
+        return folded.render(lookup), None
+    return folded.source, folded
 
 
 def localize(r: FileReader, f: FieldSpec, path: str, values: Mapping[str, Any]) -> FieldSpec:

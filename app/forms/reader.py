@@ -128,6 +128,13 @@ class FileReader:
             return default
         return value
 
+    def get_bool(self, table: Table, key: str, path: str, default: bool = False) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.error(DefCode.BAD_VALUE, join(path, key), f"must be true or false, not {_kind(value)}")
+            return default
+        return value
+
     def get_int(self, table: Table, key: str, path: str) -> int | None:
         value = table.get(key)
         if value is None:

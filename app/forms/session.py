@@ -52,6 +52,15 @@ class Issue:
         return out
 
 
+def required_message(f: FieldSpec) -> str:
+    """What to do about a required field left empty, in a sentence that reads whatever the label is."""
+    if f.type is FieldType.YESNO:
+        return f"Answer Yes or No to “{f.label}”."
+    if f.type is FieldType.GROUP:
+        return f"{f.label}: add at least one row."
+    return f"{f.label} is required."
+
+
 @dataclass(frozen=True)
 class _Graph:
     order: dict[str, int]  # field id -> position in the form
@@ -71,7 +80,8 @@ def _graph(spec: FormSpec) -> _Graph:
                     cond.setdefault(name, set()).add(f.id)
     rules: dict[str, list[Rule]] = {}
     for rule in spec.rules:
-        for name in rule.when.refs:
+        computed = rule.template.refs if rule.template is not None else ()
+        for name in dict.fromkeys((*rule.when.refs, *computed)):
             if not name.startswith("agreement."):
                 rules.setdefault(name, []).append(rule)
     return _Graph(
@@ -248,7 +258,7 @@ class FormSession:
             raw = self.answers.get(field_id)
             if is_empty(raw):
                 if self._is_required(f, None):
-                    issues.append(Issue(field_id, "required", Severity.ERROR, f"{f.label} is required."))
+                    issues.append(Issue(field_id, "required", Severity.ERROR, required_message(f)))
             else:
                 problem = check_value(f, raw)
                 if problem is not None:
@@ -271,12 +281,12 @@ class FormSession:
                 value = row.get(col.id)
                 if is_empty(value):
                     if self._is_required(col, row):
-                        msg = f"{col.label} is required (row {i + 1} of {group.label})."
+                        msg = f"{group.label}, row {i + 1}: {required_message(col)}"
                         out.append(Issue(where, "required", Severity.ERROR, msg))
                     continue
                 problem = check_value(col, value)
                 if problem is not None:
-                    msg = f"{problem.message} (row {i + 1} of {group.label})"
+                    msg = f"{group.label}, row {i + 1}: {problem.message}"
                     out.append(Issue(where, problem.code, problem.severity, msg))
         return out
 
@@ -287,7 +297,7 @@ class FormSession:
                 rule.field,
                 rule.code,
                 rule.severity,
-                rule.message,
+                rule.text(self._lookup),
                 source=rule.sources[0] if rule.sources else "",
                 flag=rule.flag,
                 rule=rule.id,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from app.forms.document import validate_document
 from app.forms.loader import Catalog
 from app.forms.migration import migrate
-from app.forms.model import Agreement, FieldSpec, FieldType, FormSpec, Severity
+from app.forms.model import Agreement, FieldSpec, FieldType, FormSpec, Kind, Severity
 from app.forms.session import FormSession, Issue
 from app.printing.errors import PrintError
 from app.printing.fonts import check, scrub
@@ -73,9 +72,11 @@ class Problem:
 
 @dataclass(frozen=True)
 class Recipient:
+    """SSA's office for paper requests: only what the pages sent to it need (not SSA's own help line)."""
+
     office: str
     fax: str
-    phone: str
+    fax_purpose: str  # "certificate of coverage requests only"
     address: tuple[str, ...]
 
 
@@ -98,6 +99,7 @@ class FaxCopy:
     edition: str
     created: str
     agreement: str  # "Germany"
+    instrument: str  # "agreement", or "understanding" (Quebec)
     printed_at: dt.datetime
     recipient: Recipient
     sender: Sender
@@ -105,7 +107,10 @@ class FaxCopy:
     parts: tuple[Part, ...]
     facts: tuple[FactNote, ...]
     errors: tuple[Problem, ...]
-    signer: str  # whose signature the last page asks for
+    signer: str  # whose signature the last page asks for ("the employer's representative")
+    certification: str  # what the signer certifies
+    product: str  # what is asked for: "U.S. Certificate of Coverage"
+    for_whom: str  # "one worker"
     masked: bool
 
     @property
@@ -142,13 +147,14 @@ def build(
         edition=spec.edition,
         created=check(doc.created[:10], "Created", "created"),
         agreement=_own(agreement.name),
+        instrument=_own(agreement.instrument),
         printed_at=printed_at
         if printed_at and printed_at.tzinfo
         else (printed_at or dt.datetime.now()).astimezone(),
         recipient=_recipient(agreement),
-        sender=_sender(spec, answers.values),
+        sender=_sender(spec, answers.values, answers.codes),
         subject=_own(
-            f"Request for a U.S. Certificate of Coverage under the Social Security agreement between the "
+            f"Request for a {spec.product} under the Social Security {agreement.instrument} between the "
             f"United States and {agreement.name} ({spec.kind_label.lower()})"
         ),
         parts=parts,
@@ -157,9 +163,10 @@ def build(
             Problem(scrub(answers.masker(where(spec, i.field))), scrub(answers.masker(i.message)))
             for i in _errors(doc, spec)
         ),
-        signer="the self-employed person"
-        if spec.kind == "self_employed"
-        else "the employer's representative",
+        signer=_own(_kind(spec).signer),
+        certification=_own(_kind(spec).certification),
+        product=_own(spec.product),
+        for_whom=_own(_kind(spec).for_whom),
         masked=mask,
     )
 
@@ -192,6 +199,9 @@ class _Answers:
         self.mask = mask
         self.masker = ssn_masker(spec, session.answers) if mask else _same
         self.values: dict[str, str] = {}
+        self.codes: dict[
+            str, str
+        ] = {}  # a state's code where an address line wants it ("NY", not "New York (NY)")
 
     def text(self, f: FieldSpec, value: Any, where: str, field_id: str) -> str:
         if self.mask and f.type is FieldType.SSN and isinstance(value, str) and value.strip():
@@ -211,6 +221,8 @@ class _Answers:
             label = _own(f.label)
             value = self.text(f, raw, label, f.id)
             self.values[f.id] = value
+            if f.type is FieldType.US_STATE and isinstance(raw, str) and value:
+                self.codes[f.id] = check(raw.strip().upper(), label, f.id)
             items.append(Entry(f.id, label, value, f.type, _size(f, value)))
         return Part(section.id, _own(section.title), tuple(items))
 
@@ -259,33 +271,32 @@ def _recipient(agreement: Agreement) -> Recipient:
             "there is nowhere to fax this request."
         )
     return Recipient(
-        _own(paper.office), _own(paper.fax), _own(paper.phone), tuple(_own(a) for a in paper.address)
+        _own(paper.office), _own(paper.fax), _own(paper.fax_purpose), tuple(_own(a) for a in paper.address)
     )
 
 
-def _sender(spec: FormSpec, values: Mapping[str, str]) -> Sender:
-    def v(*ids: str) -> str:
-        return " ".join(values[i] for i in ids if values.get(i))
-
-    if spec.kind == "self_employed":
-        return Sender(
-            role="Self-employed person",
-            name=v("worker.first_name", "worker.middle_name", "worker.last_name", "worker.second_last_name"),
-            organisation=v("self.business_name"),
-            phone="",
-            email=v("request.confirmation_email"),
-            address=v("self.us_address"),
+def _kind(spec: FormSpec) -> Kind:
+    if spec.kind_info is None:
+        raise PrintError(
+            f"The definition of form {spec.id} names no kind of request, so it cannot be printed."
         )
-    state = re.sub(r"^.*\((\w\w)\)$", r"\1", values.get("employer.state", ""))
+    return spec.kind_info
+
+
+def _sender(spec: FormSpec, values: Mapping[str, str], codes: Mapping[str, str]) -> Sender:
+    """Who the copy is from, as the kind's definition names the fields (`[sender]` in forms/kinds/)."""
+    who = _kind(spec).sender
+
+    def v(ids: tuple[str, ...], short: Mapping[str, str] = values) -> str:
+        return " ".join(short.get(i) or values[i] for i in ids if values.get(i))
+
     return Sender(
-        role="Employer contact",
-        name=v("employer.contact_name"),
-        organisation=v("employer.name"),
-        phone=v("employer.phone"),
-        email=v("employer.email"),
-        address=", ".join(
-            x for x in (v("employer.street"), v("employer.city"), f"{state} {v('employer.zip')}".strip()) if x
-        ),
+        role=_own(who.role),
+        name=v(who.name),
+        organisation=v(who.organisation),
+        phone=v(who.phone),
+        email=v(who.email),
+        address=", ".join(x for x in (v(line, codes) for line in who.address) if x),
     )
 
 

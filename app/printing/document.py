@@ -57,6 +57,7 @@ def render_copy(copy: FaxCopy) -> Rendered:
     decor = Decor(
         agreement_title=copy.agreement_title,
         kind_label=copy.kind_label,
+        product=copy.product,
         form_line=f"Form {copy.form_id} · edition {copy.edition}",
         request_id=copy.request_id,
         printed=copy.printed_text,
@@ -69,7 +70,7 @@ def render_copy(copy: FaxCopy) -> Rendered:
         pagesize=(PAGE_W, PAGE_H),
         leftMargin=MARGIN_X,
         rightMargin=MARGIN_X,
-        title=f"Certificate of Coverage request: {copy.agreement_title} agreement",
+        title=f"Request for a {copy.product}: {copy.agreement_title} {copy.instrument}",
         subject=f"Request {copy.request_id}",
         author="coc-request",
         creator="coc-request",

@@ -18,6 +18,7 @@ FIRST, MIDDLE, LAST = "worker.first_name", "worker.middle_name", "worker.last_na
 SSN, BIRTH = "worker.ssn", "worker.birth_date"
 START, END = "assignment.start_date", "assignment.end_date"
 SELF_START, SELF_END = "self.start_date", "self.end_date"
+EXEMPT_START, EXEMPT_END = "exemption.start_date", "exemption.end_date"
 IS_EXTENSION, PREVIOUS_END = "assignment.is_extension", "assignment.previous_certificate_end"
 EMPLOYER_PREFIX = "employer."
 
@@ -91,7 +92,7 @@ def columns_for(doc: RequestDoc) -> Columns:
         name_search=fold(name),  # "last, first middle": sorts by last name, and every name is searchable
         ssn_key=ssn_digits(answers.get(SSN)),
         namebirth_key=namebirth_key(answers),
-        # The period abroad: the assignment's, or for a self-employed person the self-employment's.
-        start_date=iso_date(answers.get(START) or answers.get(SELF_START)),
-        end_date=iso_date(answers.get(END) or answers.get(SELF_END)),
+        # The period abroad: the assignment's, the self-employment's, or the work a letter of exemption covers.
+        start_date=iso_date(answers.get(START) or answers.get(SELF_START) or answers.get(EXEMPT_START)),
+        end_date=iso_date(answers.get(END) or answers.get(SELF_END) or answers.get(EXEMPT_END)),
     )

@@ -78,6 +78,7 @@ def merge(bundled: Catalog, editions: Editions) -> Catalog:
     forms = dict(bundled.forms)
     agreements = dict(bundled.agreements)
     origins: dict[str, str] = {}
+    kinds = dict(bundled.kinds)
     for entry in {e.folder: e for _, e in best.values() if e is not None}.values():
         loaded = _load_entry(editions, entry)
         if loaded is None:
@@ -87,6 +88,8 @@ def merge(bundled: Catalog, editions: Editions) -> Catalog:
                 forms[form] = spec
                 origins[form] = ORIGIN_UPDATED
         agreements.update(loaded.agreements)
+        for kind_id, kind in loaded.kinds.items():  # a kind the bundle brings that this build does not know
+            kinds.setdefault(kind_id, kind)
 
     def previous(form: str, edition: str) -> FormSpec | None:
         spec = bundled.forms.get(form)
@@ -105,4 +108,5 @@ def merge(bundled: Catalog, editions: Editions) -> Catalog:
         bundled.root,
         MappingProxyType(origins),
         previous,
+        MappingProxyType(kinds),
     )

@@ -131,7 +131,7 @@ code = "long_stay"
 severity = "warning"
 field = "person.end"
 when = "months_between(person.start, person.end) > 36"
-message = "Longer than three years."
+message = "Longer than three years: they end on {last_day(person.start, 36)}."
 sources = ["https://example.org/warn"]
 """
 

@@ -1,7 +1,11 @@
 """Every agreement's definitions, table-driven: a valid request for each form, and for each rule that can fire in
 a form (its own and the shared ones that apply) a request that breaks it, with the exact set of issues expected.
+Every limit is checked at its boundary: the last day inside is valid, one day more is not (periods count the first
+and the last day of work abroad, as SSA does: research §8).
 
-The cases start from `example_answers(spec)` (a complete, valid, fictional request) and change a few answers.
+The cases start from `example_answers(spec)` (a complete, valid, fictional request) and change a few answers. The
+example's work abroad starts on 2027-01-04, so 5 years end on 2032-01-03. The boundary dates below are written
+out by hand, not computed with the engine's own date functions.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from app.forms import default_catalog, validate_document
 from app.forms.example import example_answers
 from app.forms.expr import _add_months
 from app.forms.model import Agreement, FactStatus, FormSpec, Severity
+from app.forms.template import MISSING
 from app.paths import forms_dir
 from app.request import RequestDoc
 
@@ -30,6 +35,9 @@ Found = frozenset[tuple[str, str, str]]  # (field, code, severity) of every issu
 
 # Dates far enough ahead that a rule reading today() gives the same verdict for decades.
 FAR = "2080-01-02"
+START = "2027-01-04"  # the example's first day of work abroad (assignment.start_date, self.start_date)
+FIVE_YEARS_LAST = "2032-01-03"  # the last day of 5 years from START, both days counted
+FIVE_YEARS_OVER = "2032-01-04"
 
 
 def spec(form_id: str) -> FormSpec:
@@ -43,6 +51,9 @@ def found(form_id: str, answers: dict[str, Any]) -> Found:
     for i in issues:  # an issue from a rule on a flagged fact carries the flag
         if i.rule:
             assert i.flag == rules[i.rule].flag, i
+        # Every computed value of a message is filled in, and no wording is broken.
+        assert "{" not in i.message and "}" not in i.message and MISSING not in i.message, i
+        assert ".;" not in i.message and "(row " not in i.message and " at at " not in i.message, i
     return frozenset((i.field, i.code, i.severity.value) for i in issues)
 
 
@@ -108,13 +119,28 @@ def shared_cases(s: FormSpec) -> Iterator[Case]:
             ),
             (
                 "end_after_start",
-                {"assignment.end_date": "2026-12-01"},
-                found_set(("assignment.end_date", "end_not_after_start", E)),
+                {"assignment.end_date": "2027-01-03"},  # the day before the first day of work abroad
+                found_set(("assignment.end_date", "end_before_start", E)),
             ),
             (
                 "detachment_limit",
-                {"assignment.end_date": "2032-06-01"},
+                {"assignment.end_date": FIVE_YEARS_OVER},  # one day over the 5 years
                 found_set(("assignment.end_date", "detachment_limit_exceeded", E)),
+            ),
+            (
+                "end_date_unknown",
+                {"assignment.end_date": None},
+                found_set(("assignment.end_date", "end_date_unknown", W)),
+            ),
+            (
+                "end_date_unknown_no_limit",
+                {"assignment.end_date": None},
+                found_set(("assignment.end_date", "end_date_unknown", W)),
+            ),
+            (
+                "us_citizen_or_resident",
+                {"worker.citizenship": "MX", "worker.residence_country": "MX"},
+                found_set(("worker.residence_country", "not_us_citizen_or_resident", W)),
             ),
             (
                 "start_before_in_force",
@@ -124,7 +150,7 @@ def shared_cases(s: FormSpec) -> Iterator[Case]:
                     "assignment.start_date": early_start,
                     "assignment.end_date": early_end,
                 },
-                found_set(("assignment.start_date", "start_before_in_force", W)),
+                found_set(("assignment.start_date", "start_before_in_force", W), *EARLY_EXTRA.get(s.id, ())),
             ),
             (
                 "previous_certificate_before_end",
@@ -159,7 +185,7 @@ def shared_cases(s: FormSpec) -> Iterator[Case]:
             ),
             ("zip_format", {"employer.zip": "1234"}, found_set(("employer.zip", "invalid_zip", E))),
         ]
-    else:
+    elif s.kind == "self_employed":
         residence = a.values.get("se_rule")
         table = [
             (
@@ -169,8 +195,8 @@ def shared_cases(s: FormSpec) -> Iterator[Case]:
             ),
             (
                 "end_after_start",
-                {"self.end_date": "2026-12-01"},
-                found_set(("self.end_date", "end_not_after_start", E)),
+                {"self.end_date": "2027-01-03"},
+                found_set(("self.end_date", "end_before_start", E)),
             ),
             (
                 "start_before_in_force",
@@ -194,34 +220,69 @@ def shared_cases(s: FormSpec) -> Iterator[Case]:
             table.append(
                 (
                     "transfer_limit",
-                    {"self.end_date": "2032-06-01"},
+                    {"self.end_date": SE_TRANSFER_BOUNDARY[s.agreement.id][1]},  # one day over the limit
                     found_set(("self.end_date", "se_transfer_limit_exceeded", E)),
+                )
+            )
+            table.append(
+                (
+                    "se_end_date_unknown",
+                    {"self.end_date": None},
+                    found_set(("self.end_date", "end_date_unknown", W)),
                 )
             )
         if residence == "residence_or_transfer":
             table.append(
                 (
                     "residence_or_transfer",
-                    {"worker.residence_country": a.country, "self.end_date": "2032-06-01"},
+                    {"worker.residence_country": a.country, "self.end_date": FIVE_YEARS_OVER},
                     found_set(("self.end_date", "se_not_covered", E)),
                 )
             )
+            table.append(
+                (
+                    "se_end_date_unknown",
+                    {"worker.residence_country": a.country, "self.end_date": None},
+                    found_set(("self.end_date", "end_date_unknown", W)),
+                )
+            )
+    else:
+        table = []  # the letter of exemption: Australia's only, its cases are with Australia's below
     for rule_id, patch, expected in table:
-        if rule_id in ids:
+        if rule_id in ids and rule_applies(s, rule_id):
             yield Case(s.id, rule_id, patch, expected)
 
 
-# The shared rules that cannot fire in a form, by design: the self-employed rules are gated by agreement.se_rule.
+# The shared rules that cannot fire in a form, by design: the self-employed rules are gated by agreement.se_rule,
+# and the two warnings about an unknown end date by whether the agreement has a time limit.
 SE_GATED = {
-    "residence_rule": "residence",
-    "transfer_limit": "transfer",
-    "residence_or_transfer": "residence_or_transfer",
+    "residence_rule": {"residence"},
+    "transfer_limit": {"transfer"},
+    "residence_or_transfer": {"residence_or_transfer"},
+    "se_end_date_unknown": {"transfer", "residence_or_transfer"},
+}
+LIMIT_GATED = {"end_date_unknown": True, "end_date_unknown_no_limit": False}
+
+# The last day inside and the first day over a self-employed transfer limit, from the example's start (2027-01-04).
+SE_TRANSFER_BOUNDARY = {
+    "fr": ("2029-01-03", "2029-01-04"),  # 24 months
+    **{aid: (FIVE_YEARS_LAST, FIVE_YEARS_OVER) for aid in ("be", "de", "jp", "cz", "sk", "hu", "uy")},
+}
+
+# A start a month before the agreement came into force: Germany's earlier rule (transfers before 1996-05-01)
+# applies too.
+EARLY_EXTRA: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "de-employee": (("assignment.start_date", "earlier_rule_applies", W),),
 }
 
 
 def rule_applies(s: FormSpec, rule_id: str) -> bool:
     gate = SE_GATED.get(rule_id)
-    return s.kind != "self_employed" or gate is None or s.agreement.values.get("se_rule") == gate
+    if s.kind == "self_employed" and gate is not None and s.agreement.values.get("se_rule") not in gate:
+        return False
+    if rule_id in LIMIT_GATED:
+        return LIMIT_GATED[rule_id] == (s.agreement.detachment_limit_months is not None)
+    return True
 
 
 # ------------------------------------------------------------------------------------------------ agreement rules
@@ -229,16 +290,32 @@ def rule_applies(s: FormSpec, rule_id: str) -> bool:
 EXTENSION = {"assignment.is_extension": True}
 FOREIGN_ID = ("worker.foreign_insurance_number", "invalid_foreign_id", E)
 
+# Germany's earlier rule: a transfer that began before 1996-05-01 (with a hire date and birth date before it).
+BEFORE_1996 = {"worker.birth_date": "1960-01-01", "employment.hire_date": "1990-01-01"}
+# A further posting: the first one started on 2024-12-18, so its 5 years ended on 2029-12-17, a day before the
+# example's end (2029-12-18); the last one ended on 2026-01-04, so a full year has passed only from 2027-01-05, a
+# day after the example's start (2027-01-04). Each is one day off; the valid cases below move one date by a day.
+SUCCESSIVE_TOO_SOON = {
+    "history.previous_posting": True,
+    "history.first_start": "2024-12-18",
+    "history.last_end": "2026-01-04",
+}
+SUCCESSIVE = ("history.last_end", "successive_posting_too_soon", E)
+SE_LETTER = {
+    "exemption.basis": "self_employed",
+    "worker.residence_country": "AU",
+    "exemption.business_name": "Jane Example Consulting",
+    "exemption.business_nature": "Independent engineering consultant",
+    "exemption.business_address": "1 Example Road, Exampletown",
+}
+
 AGREEMENT_CASES: dict[str, list[tuple[str, dict[str, Any], Found]]] = {
     "de-employee": [
+        ("de_successive_posting", SUCCESSIVE_TOO_SOON, found_set(SUCCESSIVE)),
         (
-            "de_successive_posting",
-            {
-                "history.previous_posting": True,
-                "history.first_start": "2023-01-01",
-                "history.last_end": "2026-06-30",
-            },
-            found_set(("history.last_end", "successive_posting_too_soon", E)),
+            "de_earlier_rule",
+            {**BEFORE_1996, "assignment.start_date": "1996-04-30", "assignment.end_date": "2030-01-01"},
+            found_set(("assignment.start_date", "earlier_rule_applies", W)),
         ),
         (
             "de_history_order",
@@ -256,15 +333,7 @@ AGREEMENT_CASES: dict[str, list[tuple[str, dict[str, Any], Found]]] = {
         ),
     ],
     "fr-employee": [
-        (
-            "fr_successive_posting",
-            {
-                "history.previous_posting": True,
-                "history.first_start": "2023-01-01",
-                "history.last_end": "2026-06-30",
-            },
-            found_set(("history.last_end", "successive_posting_too_soon", E)),
-        ),
+        ("fr_successive_posting", SUCCESSIVE_TOO_SOON, found_set(SUCCESSIVE)),
         (
             "fr_history_order",
             {
@@ -319,7 +388,7 @@ AGREEMENT_CASES: dict[str, list[tuple[str, dict[str, Any], Found]]] = {
         ),
         (
             "dk_danish_limit",
-            {"assignment.end_date": "2030-06-01"},
+            {"assignment.end_date": "2030-01-04"},  # one day over 3 years from 2027-01-04
             found_set(("assignment.end_date", "danish_three_year_limit", W)),
         ),
         ("item:foreign_id_format", {"worker.foreign_insurance_number": "321062-5629"}, found_set(FOREIGN_ID)),
@@ -352,7 +421,7 @@ AGREEMENT_CASES: dict[str, list[tuple[str, dict[str, Any], Found]]] = {
             {
                 **EXTENSION,
                 "assignment.previous_certificate_end": "2031-12-31",
-                "assignment.end_date": "2034-06-01",
+                "assignment.end_date": "2033-01-04",  # one day over 5 years and 12 months
             },
             found_set(("assignment.end_date", "extension_beyond_usual", W), EXT_WARNING),
         ),
@@ -399,7 +468,7 @@ AGREEMENT_CASES: dict[str, list[tuple[str, dict[str, Any], Found]]] = {
                 **EXTENSION,
                 "assignment.start_date": FAR,
                 "assignment.previous_certificate_end": "2084-12-31",
-                "assignment.end_date": "2087-01-03",
+                "assignment.end_date": "2086-01-02",  # one day over 6 years from 2080-01-02
             },
             found_set(("assignment.end_date", "extension_limit_exceeded", E), EXT_WARNING),
         ),
@@ -408,7 +477,7 @@ AGREEMENT_CASES: dict[str, list[tuple[str, dict[str, Any], Found]]] = {
             {
                 **EXTENSION,
                 "assignment.start_date": FAR,
-                "assignment.previous_certificate_end": "2085-06-01",
+                "assignment.previous_certificate_end": "2085-01-02",  # one day past 5 years from 2080-01-02
                 "assignment.end_date": "2085-12-01",
             },
             found_set(("assignment.previous_certificate_end", "extension_already_granted", E), EXT_WARNING),
@@ -430,7 +499,7 @@ AGREEMENT_CASES: dict[str, list[tuple[str, dict[str, Any], Found]]] = {
             {
                 **EXTENSION,
                 "assignment.previous_certificate_end": "2031-12-31",
-                "assignment.end_date": "2035-06-01",
+                "assignment.end_date": "2035-01-04",  # one day over 5 + 3 years
             },
             found_set(("assignment.end_date", "extension_length_uncertain", W), EXT_WARNING),
         ),
@@ -446,13 +515,56 @@ AGREEMENT_CASES: dict[str, list[tuple[str, dict[str, Any], Found]]] = {
     "br-self_employed": [
         (
             "br_se_transfer_too_long",
-            {"self.end_date": "2032-06-01"},
+            {"self.end_date": FIVE_YEARS_OVER},
             found_set(("self.end_date", "se_sources_conflict", W)),
         ),
         (
             "br_se_not_us_resident",
             {"worker.residence_country": "BR"},
             found_set(("worker.residence_country", "se_sources_conflict", W)),
+        ),
+    ],
+    "au-self_employed": [
+        (
+            "au_residence_rule",
+            {"worker.residence_country": "AU"},
+            found_set(("worker.residence_country", "not_us_resident", E)),
+        ),
+    ],
+    "au-exemption_letter": [
+        (
+            "birth_date_in_past",
+            {"worker.birth_date": "2090-01-01"},
+            found_set(("worker.birth_date", "birth_date_in_future", E)),
+        ),
+        (
+            "end_after_start",
+            {"exemption.end_date": "2027-01-03"},
+            found_set(("exemption.end_date", "end_before_start", E)),
+        ),
+        (
+            "self_employed_us_citizen",
+            {**SE_LETTER, "worker.citizenship": "GB"},
+            found_set(("worker.citizenship", "exemption_needs_us_citizen", E)),
+        ),
+        (
+            "self_employed_lives_abroad",
+            {**SE_LETTER, "worker.residence_country": "US"},
+            found_set(("worker.residence_country", "exemption_needs_residence_abroad", E)),
+        ),
+        (
+            "start_before_in_force",
+            {"exemption.start_date": "2002-09-30", "exemption.end_date": "2003-06-30"},
+            found_set(("exemption.start_date", "start_before_in_force", W)),
+        ),
+        (
+            "item:business_for_self_employed",
+            {"exemption.basis": "self_employed", "worker.residence_country": "AU"},
+            found_set(
+                ("exemption.business_name", "required", E),
+                ("exemption.business_nature", "required", E),
+                ("exemption.business_address", "required", E),
+            ),
         ),
     ],
     "no-employee": [
@@ -482,37 +594,181 @@ CASES = all_cases()
 # More valid requests than the example: boundaries and the answers an agreement treats specially.
 VALID: list[tuple[str, dict[str, Any], Found]] = [
     ("it-employee", {"assignment.end_date": "2040-12-31"}, found_set()),  # no time limit for a U.S. national
+    # Italy needs no end date at all: the certificate may then show none.
+    ("it-employee", {"assignment.end_date": None}, found_set(("assignment.end_date", "end_date_unknown", W))),
     ("gb-employee", {"host.region": "northern ireland"}, found_set()),
     ("gb-self_employed", {"self.foreign_address": "2 High Street\nCardiff, Wales"}, found_set()),
     ("qc-employee", {"host.region": "Québec"}, found_set()),
     ("ca-employee", {"host.region": "ON"}, found_set()),
-    ("dk-employee", {"assignment.end_date": "2029-12-31"}, found_set()),  # within the Danish 3 years
-    # Portugal: one extension to exactly 6 years, asked before the 5 years end.
+    # Denmark: the last day of the Danish 3 years (from 2027-01-04) is inside them.
+    ("dk-employee", {"assignment.end_date": "2030-01-03"}, found_set()),
+    # Portugal: one extension to the last day of 6 years from 2080-01-02, asked before the 5 years end; and a
+    # current certificate that ends on the last day of the 5 years has not been extended yet.
     (
         "pt-employee",
         {
             **EXTENSION,
             "assignment.start_date": FAR,
-            "assignment.previous_certificate_end": "2084-12-31",
-            "assignment.end_date": "2086-01-02",
+            "assignment.previous_certificate_end": "2085-01-01",
+            "assignment.end_date": "2086-01-01",
         },
         found_set(EXT_WARNING),
     ),
-    # Korea: an extension of 3 more years is within what both sources say.
+    # Korea: an extension to the last day of 3 more years is within what both sources say.
     (
         "kr-employee",
         {
             **EXTENSION,
             "assignment.previous_certificate_end": "2031-12-31",
-            "assignment.end_date": "2035-01-04",
+            "assignment.end_date": "2035-01-03",
         },
         found_set(EXT_WARNING),
     ),
-    # Brazil: a U.S. resident who moves the business for 5 years or less satisfies both readings.
-    ("br-self_employed", {"self.end_date": "2031-12-31"}, found_set()),
+    # Belgium: an extension to the last day of 12 more months.
+    (
+        "be-employee",
+        {
+            **EXTENSION,
+            "assignment.previous_certificate_end": "2031-12-31",
+            "assignment.end_date": "2033-01-03",
+        },
+        found_set(EXT_WARNING),
+    ),
+    # Brazil: a U.S. resident who moves the business to the last day of 5 years satisfies both readings.
+    ("br-self_employed", {"self.end_date": FIVE_YEARS_LAST}, found_set()),
     # Spain: a Spanish national with both surnames.
     ("es-employee", {"worker.citizenship": "ES", "worker.second_last_name": "Muestra"}, found_set()),
+    # Germany and France: a further posting that ends on the last day of 5 years from the first posting's start,
+    # or that starts exactly a full year after the last posting ended.
+    *[
+        (form, {**SUCCESSIVE_TOO_SOON, **change}, found_set())
+        for form in ("de-employee", "fr-employee")
+        for change in ({"history.first_start": "2024-12-19"}, {"history.last_end": "2026-01-03"})
+    ],
+    # Germany: from 1996-05-01 the 5-year limit applies (last day inside, one day over).
+    (
+        "de-employee",
+        {**BEFORE_1996, "assignment.start_date": "1996-05-01", "assignment.end_date": "2001-04-30"},
+        found_set(),
+    ),
+    (
+        "de-employee",
+        {**BEFORE_1996, "assignment.start_date": "1996-05-01", "assignment.end_date": "2001-05-01"},
+        found_set(("assignment.end_date", "detachment_limit_exceeded", E)),
+    ),
+    # The last day of work abroad may be the first: a one-day assignment.
+    ("de-employee", {"assignment.end_date": START}, found_set()),
+    ("jp-self_employed", {"self.end_date": START}, found_set()),
+    # The EIN identifies the employer but SSA's lists do not name it: it may be left out, but not mistyped.
+    ("de-employee", {"employer.ein": None}, found_set()),
+    ("de-employee", {"employer.ein": "00-1234567"}, found_set(("employer.ein", "invalid_ein", E))),
+    # Australia's letter of exemption: for a self-employed U.S. citizen living in Australia, with no end date.
+    ("au-exemption_letter", {**SE_LETTER, "exemption.end_date": None}, found_set()),
+    # A non-U.S. worker who lives in the U.S. is a U.S. resident: no warning.
+    ("de-employee", {"worker.citizenship": "MX"}, found_set()),
 ]
+
+# Every limit at its boundary: (form, rule, the answers that put the end on the last day inside, the date one day
+# over). The last day inside gives no issue; one day over breaks the rule (its breaking case above or here).
+BOUNDARIES: list[tuple[str, str, dict[str, Any], str, str]] = [
+    *[
+        (form, "detachment_limit", {}, "assignment.end_date", FIVE_YEARS_LAST)
+        for form in FORMS
+        if form.endswith("-employee") and CATALOG.form(form).agreement.detachment_limit_months == 60
+    ],
+    *[
+        (f"{aid}-self_employed", "transfer_limit", {}, "self.end_date", inside)
+        for aid, (inside, _over) in SE_TRANSFER_BOUNDARY.items()
+    ],
+    *[
+        (
+            f"{aid}-self_employed",
+            "residence_or_transfer",
+            {"worker.residence_country": aid.upper()},
+            "self.end_date",
+            FIVE_YEARS_LAST,
+        )
+        for aid in ("es", "br")
+    ],
+]
+# What the last day inside still shows: Denmark's 3 years are over by then (a warning, not an error); Brazil's
+# readings differ for a worker who lives outside the U.S.
+INSIDE_EXTRA: dict[str, Found] = {
+    "dk-employee": found_set(("assignment.end_date", "danish_three_year_limit", W)),
+    "br-self_employed": found_set(("worker.residence_country", "se_sources_conflict", W)),
+}
+
+
+def _next_day(iso: str) -> str:
+    return (dt.date.fromisoformat(iso) + dt.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("form_id", "rule_id", "patch", "field_id", "inside"),
+    BOUNDARIES,
+    ids=[f"{b[0]}:{b[1]}" for b in BOUNDARIES],
+)
+def test_every_limit_holds_at_its_boundary(
+    form_id: str, rule_id: str, patch: dict[str, Any], field_id: str, inside: str
+) -> None:
+    rule = next(r for r in spec(form_id).rules if r.id == rule_id)
+    assert found(form_id, answers_with(form_id, {**patch, field_id: inside})) == INSIDE_EXTRA.get(
+        form_id, found_set()
+    )
+    over = found(form_id, answers_with(form_id, {**patch, field_id: _next_day(inside)}))
+    assert (rule.field, rule.code, rule.severity.value) in over
+
+
+def test_every_limit_of_a_shipped_form_has_a_boundary_case() -> None:
+    """Each rule comparing a date with last_day(...) is checked at its boundary (here or in AGREEMENT_CASES)."""
+    at_boundary = {(b[0], b[1]) for b in BOUNDARIES} | {
+        (form_id, rule_id) for form_id, table in AGREEMENT_CASES.items() for rule_id, _, _ in table
+    }
+    for form_id in FORMS:
+        s = spec(form_id)
+        for rule in s.rules:
+            if (
+                "last_day(" in rule.when.source
+                and rule_applies(s, rule.id)
+                and not rule.id.endswith("in_time")
+            ):
+                assert (form_id, rule.id) in at_boundary or rule.id in {"dk_danish_limit"}, (form_id, rule.id)
+
+
+def test_limit_messages_say_the_last_day_and_what_to_do() -> None:
+    """Issue 11: the message says until when, under which agreement, and the way out."""
+    issues = validate_document(
+        RequestDoc(
+            form="de-employee",
+            edition=spec("de-employee").edition,
+            answers=answers_with("de-employee", {"assignment.end_date": FIVE_YEARS_OVER}),
+        )
+    )
+    (issue,) = [i for i in issues if i.code == "detachment_limit_exceeded"]
+    assert issue.message == (
+        "The assignment may end on 2032-01-03 at the latest (5 years under the agreement with Germany); for a "
+        "longer one both countries must agree to an exception."
+    )
+    gb = validate_document(
+        RequestDoc(
+            form="gb-employee",
+            edition=spec("gb-employee").edition,
+            answers=answers_with("gb-employee", {"assignment.end_date": FIVE_YEARS_OVER}),
+        )
+    )
+    assert "under the agreement with the United Kingdom" in next(i.message for i in gb if i.is_error)
+    fr = found_messages("fr-self_employed", {"self.end_date": "2029-01-04"})
+    assert "may end on 2029-01-03 at the latest" in fr["se_transfer_limit_exceeded"]
+    assert "for 2 years" in fr["se_transfer_limit_exceeded"]
+    unknown = found_messages("de-employee", {"assignment.end_date": None})
+    assert "to 2032-01-03" in unknown["end_date_unknown"] and "5 years" in unknown["end_date_unknown"]
+    successive = found_messages("de-employee", SUCCESSIVE_TOO_SOON)["successive_posting_too_soon"]
+    assert "ends by 2029-12-17" in successive and "starts on 2027-01-05 or later" in successive
+
+
+def found_messages(form_id: str, patch: dict[str, Any]) -> dict[str, str]:
+    doc = RequestDoc(form=form_id, edition=spec(form_id).edition, answers=answers_with(form_id, patch))
+    return {i.code: i.message for i in validate_document(doc)}
 
 
 @pytest.mark.parametrize("form_id", FORMS)
@@ -565,6 +821,9 @@ def test_a_shown_foreign_number_is_checked_in_every_employee_form() -> None:
 # ------------------------------------------------------------------------------------------------ items and facts
 
 MAIDEN_NAME = {"be", "fr", "it", "lu", "nl", "es"}
+MAIDEN_NAME_CONFIRMED = {
+    "fr"
+}  # RS 02001.546 asks for it; the others rest on scraped help pages (research §8)
 FOREIGN_NUMBER = {
     "de": "de.rvnr",
     "no": "no.fodselsnummer",
@@ -587,7 +846,8 @@ def test_maiden_name_only_where_the_form_asked_for_it_and_flagged(form_id: str) 
     shown = f.show is None or f.show.source != "false"
     assert shown == (s.agreement.id in MAIDEN_NAME)
     if shown:
-        assert f.flag == FactStatus.UNCONFIRMED.flag
+        confirmed = s.agreement.id in MAIDEN_NAME_CONFIRMED
+        assert f.flag == ("" if confirmed else FactStatus.UNCONFIRMED.flag)
 
 
 @pytest.mark.parametrize("form_id", [f for f in FORMS if f.endswith("-employee")])
@@ -639,10 +899,29 @@ def test_research_statuses_are_kept() -> None:
     assert status("gb", "location") is FactStatus.UNCONFIRMED
     assert status("br", "extension") is FactStatus.UNCONFIRMED
     assert status("be", "requester") is FactStatus.CONFLICT
-    for aid in MAIDEN_NAME:
+    for aid in MAIDEN_NAME - MAIDEN_NAME_CONFIRMED:
         assert status(aid, "maiden_name") is FactStatus.UNCONFIRMED
-    for key in ("detachment", "extension", "self_employment", "identification"):
-        assert status("qc", key) is FactStatus.THIRD_PARTY
+    # Settled by the second reading of POMS (research §8): third-party sources replaced, flags dropped.
+    settled = {
+        "de": ("detachment", "self_employment"),
+        "cl": ("detachment", "self_employment"),
+        "is": ("detachment", "self_employment"),
+        "hu": ("detachment",),
+        "dk": ("self_employment",),
+        "pl": ("self_employment",),
+        "fr": ("maiden_name", "health_statement"),
+        "au": ("self_employment", "exemption_letter"),
+        "qc": ("extension", "self_employment", "identification"),
+        "ca": ("quebec",),
+    }
+    for aid, keys in settled.items():
+        for key in keys:
+            assert status(aid, key) is FactStatus.CONFIRMED, (aid, key)
+            fact = CATALOG.agreements[aid].fact(key)
+            assert fact is not None and any("secure.ssa.gov" in src for src in fact.sources), (aid, key)
+    # Quebec's limit is Canada's, which still rests on SSA's general statement (Canada's own section unread).
+    assert status("qc", "detachment") is FactStatus.THIRD_PARTY
+    assert status("ca", "detachment") is FactStatus.THIRD_PARTY
     for aid in ("ch", "pt", "ie", "lu", "gr"):  # residence inferred from SSA's overview (third-party copies)
         assert status(aid, "self_employment") is FactStatus.THIRD_PARTY
     brazil = CATALOG.agreements["br"].fact("self_employment")
@@ -652,7 +931,7 @@ def test_research_statuses_are_kept() -> None:
 
 
 def test_self_employed_form_only_where_a_us_certificate_is_possible() -> None:
-    employee_only = {"cl", "pl", "si", "is", "dk"}
+    employee_only = {"si"}  # Slovenia's self-employment rule is still open (research §8)
     for a in CATALOG.in_force():
         if a.id in employee_only:
             assert a.kinds == ("employee",), a.id
@@ -660,8 +939,32 @@ def test_self_employed_form_only_where_a_us_certificate_is_possible() -> None:
             assert fact is not None and fact.status is FactStatus.UNCONFIRMED
             assert "no self-employed form" in fact.text.lower()
         else:
-            assert a.kinds == ("employee", "self_employed"), a.id
+            assert a.kinds[:2] == ("employee", "self_employed"), a.id
             assert a.values["se_rule"] in {"residence", "transfer", "residence_or_transfer", "nationality"}
+    # Chile, Denmark, Poland and Iceland: the country of residence covers (RS 02001.935, RS 02002.135,
+    # RS 02002.230, RS 02002.535): a self-employed U.S. resident gets a U.S. certificate.
+    for aid in ("cl", "dk", "pl", "is"):
+        a = CATALOG.agreements[aid]
+        assert a.values["se_rule"] == "residence"
+        assert found(f"{aid}-self_employed", example_answers(spec(f"{aid}-self_employed"))) == frozenset()
+
+
+def test_the_letter_of_exemption_is_its_own_kind_offered_only_by_australia() -> None:
+    letters = [f for f in FORMS if f.endswith("-exemption_letter")]
+    assert letters == ["au-exemption_letter"]
+    s = spec("au-exemption_letter")
+    kind = s.kind_info
+    assert kind is not None and kind.special
+    assert s.kind_label == "Letter of exemption" and s.title == "Letter of exemption: Australia"
+    assert s.product == "letter of exemption from U.S. Social Security"
+    assert "not a certificate of coverage" in kind.summary
+    assert [x.id for x in s.sections] == ["worker", "exemption", "request"]
+    basis = s.field("exemption.basis")
+    assert {c.value for c in basis.choices} == {"self_employed", "employment"}
+    assert basis.source.endswith("0302002045")  # RS 02002.045
+    # A self-employed U.S. citizen living in Australia used to get only an error; it now points to the letter.
+    message = found_messages("au-self_employed", {"worker.residence_country": "AU"})["not_us_resident"]
+    assert "letter of exemption" in message and "Letter of exemption" in message
 
 
 def test_quebec_is_canada_with_its_region() -> None:

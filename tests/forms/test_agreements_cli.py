@@ -1,5 +1,5 @@
-"""The agreements through the command line: `coc forms list --json` shows all 31 in force with the right dates and
-limits, Mexico (signed, not in force) is refused with a clear message, and `coc forms docs` writes the table that
+"""The agreements through the command line: `coc forms list --json` shows the 30 agreements plus the Quebec
+understanding in force with the right dates and limits, Mexico (signed, not in force) is refused with a clear message, and `coc forms docs` writes the table that
 is committed as docs/agreements.md."""
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ from tests.conftest import REPO
 
 BOTH = ("employee", "self_employed")
 EMPLOYEE = ("employee",)
+AUSTRALIA = ("employee", "exemption_letter", "self_employed")
 
-# From the research (../shared/research/agreements.md, §0 and §1: SSA POMS GN 01703.001): id, agreement, country,
-# date in force, detachment limit in months (Italy: none, a nationality rule), kinds offered.
+# From the research (../shared/research/agreements.md, §0, §1 and §8: SSA POMS GN 01703.001, GN 01701.005): id,
+# agreement, country, date in force, detachment limit in months (Italy: none, a nationality rule), kinds offered.
+# Self-employed forms for Chile, Denmark, Poland and Iceland: RS 02001.935, RS 02002.135, RS 02002.230,
+# RS 02002.535 (§8); Australia's letter of exemption: RS 02002.045; Slovenia's self-employment rule is still open.
 EXPECTED: dict[str, tuple[str, str, str, int | None, tuple[str, ...]]] = {
     "it": ("Italy", "IT", "1978-11-01", None, BOTH),
     "de": ("Germany", "DE", "1979-12-01", 60, BOTH),
@@ -42,18 +45,18 @@ EXPECTED: dict[str, tuple[str, str, str, int | None, tuple[str, ...]]] = {
     "lu": ("Luxembourg", "LU", "1993-11-01", 60, BOTH),
     "gr": ("Greece", "GR", "1994-09-01", 60, BOTH),
     "kr": ("South Korea", "KR", "2001-04-01", 60, BOTH),
-    "cl": ("Chile", "CL", "2001-12-01", 60, EMPLOYEE),
-    "au": ("Australia", "AU", "2002-10-01", 60, BOTH),
+    "cl": ("Chile", "CL", "2001-12-01", 60, BOTH),
+    "au": ("Australia", "AU", "2002-10-01", 60, AUSTRALIA),
     "jp": ("Japan", "JP", "2005-10-01", 60, BOTH),
-    "dk": ("Denmark", "DK", "2008-10-01", 60, EMPLOYEE),
+    "dk": ("Denmark", "DK", "2008-10-01", 60, BOTH),
     "cz": ("Czech Republic", "CZ", "2009-01-01", 60, BOTH),
-    "pl": ("Poland", "PL", "2009-03-01", 60, EMPLOYEE),
+    "pl": ("Poland", "PL", "2009-03-01", 60, BOTH),
     "sk": ("Slovak Republic", "SK", "2014-05-01", 60, BOTH),
     "hu": ("Hungary", "HU", "2016-09-01", 60, BOTH),
     "br": ("Brazil", "BR", "2018-10-01", 60, BOTH),
     "uy": ("Uruguay", "UY", "2018-11-01", 60, BOTH),
     "si": ("Slovenia", "SI", "2019-02-01", 60, EMPLOYEE),
-    "is": ("Iceland", "IS", "2019-03-01", 60, EMPLOYEE),
+    "is": ("Iceland", "IS", "2019-03-01", 60, BOTH),
 }
 
 
@@ -70,7 +73,7 @@ def listed(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def test_forms_list_shows_all_31_agreements_in_force(capsys: pytest.CaptureFixture[str]) -> None:
+def test_forms_list_shows_30_agreements_plus_quebec_in_force(capsys: pytest.CaptureFixture[str]) -> None:
     by_agreement: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in listed(capsys):
         by_agreement[row["form"].split("-", 1)[0]].append(row)
@@ -108,7 +111,7 @@ def test_forms_show_says_italy_has_no_limit(capsys: pytest.CaptureFixture[str]) 
 def test_forms_check_is_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "forms", "check")
     assert code == 0
-    assert out.startswith("ok: 57 forms of 31 agreements in force")
+    assert out.startswith("ok: 62 forms of the 30 agreements plus the Quebec understanding in force")
 
 
 # ------------------------------------------------------------------------------------------------ Mexico
@@ -190,7 +193,11 @@ def test_docs_command_prints_writes_and_checks(capsys: pytest.CaptureFixture[str
 def test_agreements_page_covers_every_agreement_and_rule() -> None:
     catalog = default_catalog()
     page = agreements_markdown(catalog)
-    assert "## Agreements in force (31)" in page
+    assert "30 agreements plus the Quebec understanding, as SSA counts them." in page
+    assert "(31)" not in page
+    # The paper channel as RS 02001.090 gives it, each number with its purpose.
+    assert "**Fax:** (410) 966-1861 (certificate of coverage requests only)" in page
+    assert "(410) 965-7306 (help with SSA's online certificate forms only" in page
     for a in catalog.agreements.values():
         assert a.name in page
         for fact in a.facts:

@@ -48,6 +48,40 @@ def test_evaluates(source: str, expected: Any) -> None:
     assert ev(source) == expected
 
 
+@pytest.mark.parametrize(
+    ("start", "months", "last"),
+    [
+        ("2027-01-04", 60, "2032-01-03"),  # 5 years, the first and the last day both counted
+        ("2027-01-01", 12, "2027-12-31"),
+        ("2027-01-31", 1, "2027-02-28"),  # no 31 February: the period ends on the month's last day
+        ("2028-02-29", 12, "2029-02-28"),
+        ("2028-02-29", 48, "2032-02-28"),  # 2032-02-29 exists: the day before it
+        ("2027-03-01", 1, "2027-03-31"),
+        ("2027-01-04", 0, "2027-01-03"),
+    ],
+)
+def test_last_day_of_a_period_counts_both_ends(start: str, months: int, last: str) -> None:
+    assert ev(f"last_day('{start}', {months})") == dt.date.fromisoformat(last)
+    # The day after the last day is the first day over the limit.
+    assert ev(f"add_days(last_day('{start}', {months}), 1) > last_day('{start}', {months})") is True
+
+
+def test_add_days_and_duration() -> None:
+    assert ev("add_days('2027-12-31', 1)") == dt.date(2028, 1, 1)
+    assert ev("add_days('2027-01-01', -1)") == dt.date(2026, 12, 31)
+    assert ev("add_days(a.x, 1)") is None
+    assert [ev(f"duration({n})") for n in (60, 12, 24, 18, 1, 0, 72)] == [
+        "5 years",
+        "1 year",
+        "2 years",
+        "18 months",
+        "1 month",
+        "0 months",
+        "6 years",
+    ]
+    assert ev("duration(a.x)") is None and ev("duration(-1)") is None and ev("duration(1.5)") is None
+
+
 def test_months_between_counts_part_months() -> None:
     assert ev("months_between('2020-01-01', '2025-01-02')") > 60
     assert ev("months_between('2020-01-01', '2024-12-31')") < 60

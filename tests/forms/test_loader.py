@@ -39,7 +39,9 @@ def test_minimal_definitions_load_into_one_form(defs: Path) -> None:
     group = spec.field("person")
     assert group.is_group and [c.id for c in group.columns] == ["name", "born"]
     rules = {r.id: r for r in spec.rules}
-    assert rules["limit"].message == "More than 60 months."
+    assert rules["limit"].message == "More than 60 months." and rules["limit"].template is None
+    assert rules["zz_warn"].message == "Longer than three years: they end on {last_day(person.start, 36)}."
+    assert rules["zz_warn"].template is not None and rules["zz_warn"].template.refs == ("person.start",)
     assert rules["limit"].sources == ("https://example.org/limit",) and rules["limit"].flag
     assert rules["zz_warn"].severity is Severity.WARNING
 
@@ -256,6 +258,69 @@ BROKEN = [
         "help",
         4,
     ),
+    (
+        "message placeholder syntax",
+        "agreements/zz.toml",
+        "{last_day(person.start, 36)}",
+        "{last_day(person.start, )}",
+        DefCode.EXPRESSION_SYNTAX,
+        "forms.employee.rules[0].message",
+        None,
+    ),
+    (
+        "message placeholder of unknown field",
+        "agreements/zz.toml",
+        "{last_day(person.start, 36)}",
+        "{last_day(person.begin, 36)}",
+        DefCode.UNKNOWN_REFERENCE,
+        "forms.employee.rules[0].message",
+        None,
+    ),
+    (
+        "message shows a name",
+        "agreements/zz.toml",
+        "{last_day(person.start, 36)}",
+        "{person.name}",
+        DefCode.BAD_VALUE,
+        "forms.employee.rules[0].message",
+        None,
+    ),
+    (
+        "lone brace in a message",
+        "kinds/employee.toml",
+        'message = "End must follow start."',
+        'message = "End must follow {start."',
+        DefCode.EXPRESSION_SYNTAX,
+        "rules[0].message",
+        None,
+    ),
+    (
+        "kind sender names no field of the form",
+        "kinds/employee.toml",
+        'sections = ["person"]',
+        'sections = ["person"]\n\n[sender]\nrole = "Sender"\nname = ["person.nme"]',
+        DefCode.UNKNOWN_REFERENCE,
+        "sender.name",
+        None,
+    ),
+    (
+        "rule status and fact together",
+        "kinds/employee.toml",
+        'fact = "detachment"',
+        'fact = "detachment"\nstatus = "unconfirmed"',
+        DefCode.BAD_VALUE,
+        "rules[1].status",
+        None,
+    ),
+    (
+        "unknown instrument",
+        "agreements/zz.toml",
+        'kinds = ["employee"]',
+        'kinds = ["employee"]\ninstrument = "treaty"',
+        DefCode.BAD_VALUE,
+        "instrument",
+        None,
+    ),
 ]
 
 
@@ -276,6 +341,22 @@ def test_broken_definition_is_located(
         assert matching[0].line == line, str(matching[0])
     with pytest.raises(DefinitionsInvalid):
         load(defs)
+
+
+def test_a_message_never_shows_personal_data(defs: Path) -> None:
+    """A section marked personal (the worker's) lends no field to a message, not even a date."""
+    person = defs / "sections" / "person.toml"
+    person.write_text(
+        person.read_text(encoding="utf-8").replace(
+            'edition = "2026-01-01"', 'edition = "2026-01-01"\npersonal = true'
+        ),
+        encoding="utf-8",
+    )
+    errors = check(defs)
+    assert [(e.code, e.file, e.path) for e in errors] == [
+        (DefCode.BAD_VALUE, "agreements/zz.toml", "forms.employee.rules[0].message")
+    ]
+    assert "'person.start'" in errors[0].message and "personal data" in errors[0].hint
 
 
 def test_misspellings_get_did_you_mean(defs: Path) -> None:

@@ -78,6 +78,30 @@ def test_rules_fire_with_source_and_flag(spec: FormSpec) -> None:
     assert codes(session) == [("person.end", "end_not_after_start")]
 
 
+def test_a_message_shows_the_values_computed_from_the_answers(spec: FormSpec) -> None:
+    session = FormSession(spec, {**VALID, "person.end": "2026-06-01"})
+    (warning,) = [i for i in session.issues() if i.code == "long_stay"]
+    assert warning.message == "Longer than three years: they end on 2022-12-31."
+    session.answer("person.start", "2020-02-01")  # the message follows the answer it reads
+    (warning,) = [i for i in session.issues() if i.code == "long_stay"]
+    assert warning.message == "Longer than three years: they end on 2023-01-31."
+
+
+def test_required_messages_read_as_sentences(spec: FormSpec) -> None:
+    session = FormSession(spec, {**VALID, "person.has_kids": True})
+    assert [i.message for i in session.issues()] == ["Kids: add at least one row."]
+    session.answer("person", [{"born": "2010-01-01"}])
+    assert [i.message for i in session.issues()] == ["Kids, row 1: Kid name is required."]
+    session.answer("person", [{"name": "Kim", "born": "2010-02-30"}])
+    assert [i.message for i in session.issues()] == [
+        "Kids, row 1: Born must be a real date written YYYY-MM-DD."
+    ]
+    yes_no = next(f for f in spec.fields() if f.id == "person.has_kids")
+    from app.forms.session import required_message
+
+    assert required_message(yes_no) == "Answer Yes or No to “Kids”."
+
+
 def test_rule_about_missing_dates_stays_quiet(spec: FormSpec) -> None:
     session = FormSession(spec, {"person.name": "Ana"})
     assert {i.code for i in session.issues()} == {"required"}

@@ -154,14 +154,14 @@ def test_newer_form_editions_at_the_receiver_are_announced(
 
     newer = tmp_path / "receiver-forms"
     shutil.copytree(forms_dir(), newer)
-    dk = newer / "agreements" / "dk.toml"
-    dk.write_text(
-        dk.read_text(encoding="utf-8").replace('edition = "2026-11-29"', 'edition = "2027-03-01"'), "utf-8"
+    si = newer / "agreements" / "si.toml"  # Slovenia: one form (no self-employed form)
+    si.write_text(
+        si.read_text(encoding="utf-8").replace('edition = "2026-11-29"', 'edition = "2027-03-01"'), "utf-8"
     )
     with serve_in_thread(tmp_path / "intake", [TOKEN], catalog=load(newer)) as running:
         controller = start_app(qtbot, data_dir, catalog)
         configure(qtbot, controller, running)
         controller.outbox.check_editions()
         text = controller.window.statusBar().currentMessage()
-        assert "newer edition of 1 form(s) (dk-employee)" in text
+        assert "newer edition of 1 form(s) (si-employee)" in text
         stop_app(controller)

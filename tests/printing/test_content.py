@@ -64,8 +64,12 @@ def test_cover_sheet_is_addressed_to_the_paper_office_from_the_employer_contact(
     paper = spec.agreement.paper
     assert paper is not None
     cover = flat(pages_text(render(doc, spec).pdf)[0])
-    for expected in (paper.fax, paper.phone, *paper.address, "Pat Coordinator", "(212) 555-0100"):
+    for expected in (paper.office, paper.fax, *paper.address, "Pat Coordinator", "(212) 555-0100"):
         assert expected in cover
+    # RS 02001.090: the fax is for certificate requests only; SSA's help line for the online forms is not a
+    # number for requests, so the page sent to SSA does not carry it.
+    assert "Fax number (certificate of coverage requests only) (410) 966-1861" in cover
+    assert paper.phone == "(410) 965-7306" and paper.phone not in cover
     assert "coordinator@example.com" in cover and "FAX" in cover
     assert "Pages, including this cover" in cover and cover.endswith("Page 1 of 3 3")
     assert doc.id in cover
@@ -80,9 +84,9 @@ def test_self_employed_cover_is_from_the_worker() -> None:
 
 
 def test_facts_for_the_reader_with_flags() -> None:
-    doc, spec = example("de-employee")
+    doc, spec = example("au-employee")
     text = all_text(render(doc, spec).pdf)
-    assert "In force" in text and "Signed 1976-01-07" in text
+    assert "In force" in text and "In force since 2002-10-01." in text
     assert "Limit: 60 months." in text
     detachment = spec.agreement.fact("detachment")
     assert detachment is not None and detachment.flagged

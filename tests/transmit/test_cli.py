@@ -71,10 +71,12 @@ def test_draft_to_sent_to_approved(
     bad = json.loads((tmp_path / "request.json").read_text())
     bad["id"] = "11111111-2222-4333-8444-555555555555"
     del bad["answers"]["worker.ssn"]
+    del bad["answers"]["worker.first_name"]
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     coc("drafts", "add", str(tmp_path / "bad.json"))
     _, err = coc("outbox", "queue", bad["id"], expect=1)
     assert "error(s)" in err and "worker.ssn" in err
+    assert "First name is required. worker.ssn:" in err and ".;" not in err  # one sentence after another
 
     out, _ = coc("outbox", "queue", request_id[:8])
     assert "queued" in out

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.forms import Catalog
-from app.forms.model import KIND_LABELS, Agreement, FieldSpec, FormSpec, Section
+from app.forms.model import Agreement, FieldSpec, FormSpec, Section
 from app.forms.session import Issue
 from ui import style
 from ui.wizard import mnemonics, splitters
@@ -254,7 +254,9 @@ class StartPage(QWizardPage):
         self.setTitle("Agreement and kind of request")
         self.setSubTitle("Choose the country the worker goes to, and who the certificate is for.")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        labels = mnemonics.assign(["Agreement", *KIND_LABELS.values()])
+        # The kinds of request, in the definitions' order; special ones (offered by few agreements) last.
+        self.kind_list = sorted(catalog.kinds.values(), key=lambda k: k.special)
+        labels = mnemonics.assign(["Agreement", *(k.title for k in self.kind_list)])
         self.agreement = QComboBox()
         self.agreement.setAccessibleName("Agreement")
         self.agreement.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -268,11 +270,12 @@ class StartPage(QWizardPage):
         kind_box = QWidget()
         kind_layout = QVBoxLayout(kind_box)
         kind_layout.setContentsMargins(0, 0, 0, 0)
-        for (kind, text), label in zip(KIND_LABELS.items(), labels[1:], strict=True):
+        for kind, label in zip(self.kind_list, labels[1:], strict=True):
             button = QRadioButton(label)
-            button.setAccessibleName(text)
+            button.setAccessibleName(kind.title)
+            button.setToolTip(kind.summary)
             self.kinds.addButton(button)
-            self.kind_buttons[kind] = button
+            self.kind_buttons[kind.id] = button
             kind_layout.addWidget(button)
         self.kind_note = QLabel()
         self.kind_note.setWordWrap(True)
@@ -304,7 +307,11 @@ class StartPage(QWizardPage):
         self.agreement.currentIndexChanged.connect(self._agreement_changed)
         for kind, button in self.kind_buttons.items():
             button.clicked.connect(lambda _checked=False, k=kind: self._kind_chosen(k))
-        self.kinds.buttonToggled.connect(lambda _b, on: on and self.choice_changed.emit(self.form_id()))
+        self.kinds.buttonToggled.connect(lambda _b, on: on and self._kind_toggled())
+
+    def _kind_toggled(self) -> None:
+        self._show_kind_note()
+        self.choice_changed.emit(self.form_id())
 
     def _kind_chosen(self, kind: str) -> None:
         self.wanted_kind = kind
@@ -327,18 +334,37 @@ class StartPage(QWizardPage):
     def _update_kinds(self, wanted: str) -> None:
         agreement_id = self.agreement.currentData()
         agreement = self.catalog.agreements[agreement_id]
-        offered = [k for k in KIND_LABELS if f"{agreement_id}-{k}" in self.catalog.forms]
-        for kind, button in self.kind_buttons.items():
-            button.setEnabled(kind in offered)
+        offered = [k.id for k in self.kind_list if f"{agreement_id}-{k.id}" in self.catalog.forms]
+        for kind in self.kind_list:
+            button = self.kind_buttons[kind.id]
+            button.setEnabled(kind.id in offered)
+            button.setVisible(
+                kind.id in offered or not kind.special
+            )  # a special kind shows only where offered
         chosen = wanted if wanted in offered else offered[0]
         self.kind_buttons[chosen].setChecked(True)
-        missing = [KIND_LABELS[k] for k in KIND_LABELS if k not in offered]
-        fact = agreement.fact("self_employment")
-        if missing:
-            reason = f" {fact.text}" if fact is not None and "self_employed" not in offered else ""
-            self.kind_note.setText(f"Not offered under this agreement: {', '.join(missing).lower()}.{reason}")
-        self.kind_note.setVisible(bool(missing))
+        self._show_kind_note()
         self.facts.setHtml(facts_html(agreement))
+
+    def _show_kind_note(self) -> None:
+        """What the chosen kind of request asks for, and which ordinary kinds this agreement does not offer."""
+        agreement_id = self.agreement.currentData()
+        agreement = self.catalog.agreements[agreement_id]
+        missing = [
+            k for k in self.kind_list if not k.special and f"{agreement_id}-{k.id}" not in self.catalog.forms
+        ]
+        chosen = next((k for k in self.kind_list if k.id == self.kind()), None)
+        lines = [chosen.summary] if chosen is not None and chosen.summary else []
+        if missing:
+            fact = agreement.fact("self_employment")
+            reason = (
+                f" {fact.text}" if fact is not None and any(k.id == "self_employed" for k in missing) else ""
+            )
+            lines.append(
+                f"Not offered under this agreement: {', '.join(k.title for k in missing).lower()}.{reason}"
+            )
+        self.kind_note.setText("\n\n".join(lines))
+        self.kind_note.setVisible(bool(lines))
 
     def kind(self) -> str:
         return next((k for k, b in self.kind_buttons.items() if b.isChecked()), "employee")

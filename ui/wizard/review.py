@@ -68,6 +68,8 @@ def issues_html(issues: list[Issue]) -> str:
 def request_html(spec: FormSpec, session: FormSession) -> str:
     e = html.escape
     parts = [f"<h3 style='margin-top:0'>{e(spec.title)}</h3>"]
+    if spec.kind_info is not None and spec.kind_info.summary:
+        parts.append(f"<p>{e(spec.kind_info.summary)}</p>")
     for section in spec.sections:
         rows = []
         for field in session.visible_fields(section.id):

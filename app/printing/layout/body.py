@@ -23,7 +23,7 @@ def request_pages(copy: FaxCopy) -> list[Flowable]:
         f"{copy.form_title} · form {copy.form_id}, edition {copy.edition} · request created {copy.created}"
     )
     flow: list[Flowable] = [
-        Paragraph("Request for a U.S. Certificate of Coverage", st["title"]),
+        Paragraph(markup(f"Request for a {copy.product}"), st["title"]),
         Paragraph(markup(subtitle), st["subtitle"]),
     ]
     if copy.masked:
@@ -94,17 +94,8 @@ def _facts(facts: Sequence[FactNote]) -> Flowable:
 
 def _signature(copy: FaxCopy, number: int) -> Flowable:
     st = styles()
-    if copy.signer == "the self-employed person":
-        statement = (
-            "I certify that the information in this request is true and correct to the best of my knowledge."
-        )
-        who = "Signature of the self-employed person"
-    else:
-        statement = (
-            "I certify that the information in this request is true and correct to the best of my knowledge, "
-            "and that I am authorized to make this request for the employer named in it."
-        )
-        who = "Signature of the employer's representative"
+    statement = copy.certification
+    who = f"Signature of {copy.signer}"
     return KeepTogether(
         [
             Band(f"Part {number}", "Certification and signature"),

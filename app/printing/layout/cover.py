@@ -24,7 +24,7 @@ def cover_sheet(copy: FaxCopy) -> list[Flowable]:
             [
                 Paragraph("FAX", st["fax"]),
                 Paragraph(
-                    markup(f"Request for a U.S. Certificate of Coverage\n{copy.agreement_title} agreement"),
+                    markup(f"Request for a {copy.product}\n{copy.agreement_title} {copy.instrument}"),
                     st["subtitle"],
                 ),
             ]
@@ -53,8 +53,12 @@ def cover_sheet(copy: FaxCopy) -> list[Flowable]:
         ),
         BoxRow(
             [
-                cell("Fax number", to.fax, 1, style="strong"),
-                cell("Telephone", to.phone, 1),
+                cell(
+                    f"Fax number ({to.fax_purpose})" if to.fax_purpose else "Fax number",
+                    to.fax,
+                    2,
+                    style="strong",
+                ),
                 cell(
                     "Telephone and e-mail" if sender.phone else "E-mail",
                     "\n".join(_short(x, 80) for x in (sender.phone, sender.email) if x),
@@ -68,8 +72,7 @@ def cover_sheet(copy: FaxCopy) -> list[Flowable]:
             [
                 cell(
                     "Message",
-                    f"Please find enclosed a request for a U.S. Certificate of Coverage for one "
-                    f"{'self-employed person' if copy.form_id.endswith('self_employed') else 'worker'}, "
+                    f"Please find enclosed a request for a {copy.product} for {copy.for_whom}, "
                     f"on form {copy.form_title} (edition {copy.edition}). The request id above is printed, "
                     "with a QR code, on every page. Please send questions and the certificate to the sender "
                     "named above.",

@@ -45,6 +45,7 @@ class Decor:
 
     agreement_title: str  # "United States – Germany"
     kind_label: str  # "Employee sent abroad"
+    product: str  # "U.S. Certificate of Coverage"
     form_line: str  # "Form de-employee · edition 2026-11-29"
     request_id: str
     printed: str
@@ -172,7 +173,7 @@ def _header(canv: Canvas, decor: Decor) -> None:
     canv.setFont(BOLD, 13)
     canv.drawString(MARGIN_X, top - 16, decor.agreement_title)
     canv.setFont(REGULAR, 8.5)
-    canv.drawString(MARGIN_X, top - 29, f"Request for a U.S. Certificate of Coverage · {decor.kind_label}")
+    canv.drawString(MARGIN_X, top - 29, f"Request for a {decor.product} · {decor.kind_label}")
     canv.setFillColor(LABEL)
     canv.setFont(REGULAR, 7.5)
     canv.drawString(MARGIN_X, top - 40, decor.form_line)
