@@ -56,10 +56,9 @@ AGREEMENT_KEYS = (
     "forms",
 )
 FORM_KEYS = ("sections_add", "sections_remove", "fields", "rules", "drop_rules", "migrations", "title")
-SECTION_KEYS = ("id", "title", "help", "edition", "fields", "migrations")
+SECTION_KEYS = ("id", "title", "help", "edition", "fields", "migrations", "personal")
 FACT_KEYS = ("title", "text", "status", "sources")
 PAPER_KEYS = ("office", "address", "fax", "phone", "sources", "note", "fax_purpose", "phone_purpose")
-SECTION_KEYS = ("id", "title", "help", "edition", "fields", "personal")
 KIND_KEYS = (
     "id",
     "title",

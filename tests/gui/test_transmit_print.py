@@ -156,7 +156,7 @@ def test_newer_form_editions_at_the_receiver_are_announced(
     shutil.copytree(forms_dir(), newer)
     si = newer / "agreements" / "si.toml"  # Slovenia: one form (no self-employed form)
     si.write_text(
-        si.read_text(encoding="utf-8").replace('edition = "2026-11-29"', 'edition = "2027-03-01"'), "utf-8"
+        si.read_text(encoding="utf-8").replace('edition = "2026-12-01"', 'edition = "2027-03-01"'), "utf-8"
     )
     with serve_in_thread(tmp_path / "intake", [TOKEN], catalog=load(newer)) as running:
         controller = start_app(qtbot, data_dir, catalog)

@@ -142,7 +142,7 @@ def test_editions_compares_with_the_receiver(
     shutil.copytree(forms_dir(), newer)
     de = newer / "agreements" / "de.toml"
     de.write_text(
-        de.read_text(encoding="utf-8").replace('edition = "2026-11-29"', 'edition = "2027-02-01"'), "utf-8"
+        de.read_text(encoding="utf-8").replace('edition = "2026-12-01"', 'edition = "2027-02-01"'), "utf-8"
     )
     coc("store", "init")
     monkeypatch.setenv("COC_TOKEN", TOKEN)

@@ -7,6 +7,7 @@ Only Germany's definitions change, so only its bundle is new.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def shipped_copy(dst: Path) -> Path:
 def _germany(root: Path, edition: str) -> None:
     path = root / "agreements" / "de.toml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace('edition = "2026-11-29"', f'edition = "{edition}"', 1)
+    text = re.sub(r'^edition = "[0-9-]+"', f'edition = "{edition}"', text, count=1, flags=re.M)
     text = text.replace(
         '[forms.employee]\nsections_add = ["history"]',
         '[forms.employee]\nsections_add = ["history", "posting"]',
