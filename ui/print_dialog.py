@@ -145,7 +145,15 @@ class PrintDialog(QDialog):
         self.rendered = rendered
         self.error = ""
         self._load(rendered.pdf)
-        if rendered.ready:
+        if rendered.masked:  # not addressed to SSA: never "ready to send"
+            text = (
+                f"Internal copy: do not fax. {rendered.pages} pages for the employer's files, with the Social "
+                "Security number masked and no cover sheet to SSA."
+            )
+            if not rendered.ready:
+                text += f" The request still has {rendered.errors} error(s)."
+            state = "ok" if rendered.ready else "error"
+        elif rendered.ready:
             text = f"Ready to send: {rendered.pages} pages, cover sheet first."
             state = "ok"
         else:
@@ -154,8 +162,6 @@ class PrintDialog(QDialog):
                 "first page lists the errors; correct the request before faxing it."
             )
             state = "error"
-        if rendered.masked:
-            text += " The Social Security number is masked: keep this copy for internal use."
         self.status.setText(text)
         style.text_color(self.status, state)
         self.print_button.setEnabled(True)

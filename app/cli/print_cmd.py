@@ -50,9 +50,13 @@ def cmd_print(args: argparse.Namespace) -> int:
         rendered = _print_stored(args, source, out)
     else:
         raise CliError(f"{source}: no such file, and not a request id", 2)
-    state = "ready to send" if rendered.ready else f"NOT READY TO SEND ({rendered.errors} error(s))"
-    masked = ", SSN masked" if rendered.masked else ""
-    print(f"wrote {out} ({rendered.pages} page(s), {state}{masked})", file=sys.stderr)
+    if rendered.masked:  # not addressed to SSA, whatever its state
+        state = "internal copy with the SSN masked: do not fax"
+        if not rendered.ready:
+            state += f"; {rendered.errors} error(s) to correct"
+    else:
+        state = "ready to send" if rendered.ready else f"NOT READY TO SEND ({rendered.errors} error(s))"
+    print(f"wrote {out} ({rendered.pages} page(s), {state})", file=sys.stderr)
     return 0
 
 

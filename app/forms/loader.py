@@ -33,7 +33,7 @@ from app.forms.model import (
     Section,
     Sender,
 )
-from app.forms.parts import fill, localize, override, read_field, read_rule
+from app.forms.parts import constant_text, expression, fill, localize, override, read_field, read_rule
 from app.forms.reader import FileReader, Table, join
 from app.forms.references import check_references
 
@@ -55,7 +55,17 @@ AGREEMENT_KEYS = (
     "paper",
     "forms",
 )
-FORM_KEYS = ("sections_add", "sections_remove", "fields", "rules", "drop_rules", "migrations", "title")
+FORM_KEYS = (
+    "sections_add",
+    "sections_remove",
+    "fields",
+    "rules",
+    "drop_rules",
+    "migrations",
+    "title",
+    "basis",
+)
+BASIS_KEYS = ("when", "text")
 SECTION_KEYS = ("id", "title", "help", "edition", "fields", "migrations", "personal")
 FACT_KEYS = ("title", "text", "status", "sources")
 PAPER_KEYS = ("office", "address", "fax", "phone", "sources", "note", "fax_purpose", "phone_purpose")
@@ -73,6 +83,8 @@ KIND_KEYS = (
     "certification",
     "special",
     "sender",
+    "basis",
+    "facts",
 )
 SENDER_KEYS = ("role", "name", "organisation", "phone", "email", "address")
 INSTRUMENTS = ("agreement", "understanding")
@@ -88,6 +100,7 @@ BASE_VALUES = (
     "se_transfer_limit_months",
     "successive_postings_since",
     "se_rule",
+    "instrument",
 )
 _FACT_ID = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -109,7 +122,9 @@ class Catalog:
         default_factory=lambda: MappingProxyType({})
     )  # form id -> ORIGIN_UPDATED where not bundled
     previous: Callable[[str, str], FormSpec | None] | None = None  # earlier editions still known here
-    kinds: Mapping[str, Kind] = field(default_factory=lambda: MappingProxyType({}))  # forms/kinds/, file order
+    kinds: Mapping[str, Kind] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # forms/kinds/, file order
 
     def origin(self, form_id: str) -> str:
         return self.origins.get(form_id, ORIGIN_BUNDLED)
@@ -157,6 +172,7 @@ class _KindDef:
     rules: list[tuple[Table, str]]  # raw rule tables with their key path
     reader: FileReader
     info: Kind
+    basis: list[tuple[Table, str]]  # raw [[basis]] tables with their key path
 
 
 def load(root: Path | None = None) -> Catalog:
@@ -282,7 +298,10 @@ def _read_kinds(
                 )
         rules = [(t, join("rules", i)) for i, t in enumerate(r.get_tables(data, "rules", ""))]
         title = r.get_str(data, "title", "")
-        out[kid] = _KindDef(kid, title, _edition(data), names, rules, r, _kind_info(r, data, kid, title))
+        basis = [(t, join("basis", i)) for i, t in enumerate(r.get_tables(data, "basis", ""))]
+        out[kid] = _KindDef(
+            kid, title, _edition(data), names, rules, r, _kind_info(r, data, kid, title), basis
+        )
     return out
 
 
@@ -324,7 +343,35 @@ def _kind_info(r: FileReader, data: Table, kid: str, title: str) -> Kind:
             address=tuple(lines),
         ),
         special=r.get_bool(data, "special", ""),
+        facts=r.get_str_list(data, "facts", "")
+        if "facts" in data
+        else ("in_force", "detachment", "extension"),
     )
+
+
+def _basis(r: FileReader, table: Table, path: str, kind: _KindDef, agreement: Agreement) -> str:
+    """The rule a request of this form relies on, in plain words for SSA's page: the agreement's own `basis`, or
+    the text of the kind's first `[[basis]]` whose `when` (over agreement values only) holds; "" for none."""
+    if "basis" in table:
+        return constant_text(r, r.get_str(table, "basis", path), join(path, "basis"), agreement)
+    for t, bpath in kind.basis:
+        kind.reader.keys(t, bpath, BASIS_KEYS, ("text",))
+        when = expression(kind.reader, t.get("when", "true"), join(bpath, "when"), ())
+        if when is None:
+            continue
+        stray = [n for n in when.refs if not n.startswith("agreement.")]
+        if stray:
+            kind.reader.error(
+                DefCode.BAD_VALUE,
+                join(bpath, "when"),
+                f"a basis is chosen by agreement values only, not {stray[0]!r}",
+            )
+            continue
+        if when.truth(lambda n: agreement.values.get(n.removeprefix("agreement."))):
+            return constant_text(
+                kind.reader, kind.reader.get_str(t, "text", bpath), join(bpath, "text"), agreement
+            )
+    return ""
 
 
 def _sender_fields(sender: Sender) -> list[tuple[str, str]]:
@@ -412,6 +459,7 @@ def _read_agreement(
         in_force=in_force,
         detachment_limit_months=r.get_int(data, "detachment_limit_months", ""),
         name_in_text=r.get_str(data, "name_in_text", ""),
+        instrument=instrument,
     )
     paper_table = r.get_table(data, "paper", "")
     paper = _read_paper(r, paper_table, "paper") if paper_table else default_paper
@@ -631,6 +679,7 @@ def _build_form(
         rules=tuple(rules),
         migrations=ordered(steps),
         kind_info=kind.info,
+        basis=_basis(r, table, path, kind, agreement),
     )
     check_references(spec, r, sections, kind.reader, frozenset(str(t.get("id")) for t, _ in kind.rules))
     return spec

@@ -198,6 +198,11 @@ class Kind:
     certification: str  # the statement the signer certifies
     sender: Sender
     special: bool = False  # offered under few agreements: shown only where offered, its absence not noted
+    facts: tuple[str, ...] = (
+        "in_force",
+        "detachment",
+        "extension",
+    )  # the agreement's facts the internal copy shows
 
 
 @dataclass(frozen=True)
@@ -229,6 +234,7 @@ class FormSpec:
     rules: tuple[Rule, ...]
     migrations: tuple[EditionStep, ...] = ()  # in edition order; see `app.forms.migration`
     kind_info: Kind | None = None
+    basis: str = ""  # the rule the request relies on, in plain words (printed on the copy SSA receives)
 
     @property
     def kind_label(self) -> str:

@@ -298,6 +298,19 @@ def message_template(
     return folded.source, folded
 
 
+def constant_text(r: FileReader, text: str, path: str, agreement: Agreement) -> str:
+    """A text with placeholders over agreement values only (`{duration(agreement.detachment_limit_months)}`),
+    filled in now; a placeholder that reads an answer is an error here."""
+    message, computed = message_template(r, text, path, {}, agreement)
+    if computed is not None:
+        r.error(
+            DefCode.BAD_VALUE,
+            path,
+            "this text is the same for every request: it may read agreement values only",
+        )
+    return message
+
+
 def localize(r: FileReader, f: FieldSpec, path: str, values: Mapping[str, Any]) -> FieldSpec:
     """A shared field for one agreement: `{agreement.X}` in its label and help (and its columns') filled in."""
     changes: dict[str, Any] = {}

@@ -1,5 +1,10 @@
 """What the fax copy says: a plain model of the printed pages, built from a request and its form.
 
+Two audiences. The copy to fax (unmasked) is addressed to SSA: its cover sheet goes to SSA's paper office, and it
+carries the request and, in plain words, the rule the request relies on (`FormSpec.basis`), nothing of the
+application's research. The internal copy (SSN masked) is for the employer's files: no cover addressed to SSA,
+and the agreement's facts as the application records them, with their sources and flags.
+
 Every text that reaches the page is made here: answers formatted for a reader (Yes/No, countries by name with
 code, choices by label), hidden fields left out, the SSN masked when asked, and every character checked against
 the embedded fonts (`GlyphMissing` names the field). The layout only arranges what this module hands it.
@@ -59,9 +64,12 @@ class Part:
 
 @dataclass(frozen=True)
 class FactNote:
+    """A fact of the agreement as the application records it: for the internal copy only."""
+
     title: str
     text: str
     flag: str  # why the fact is not confirmed; "" when it is
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,8 @@ class FaxCopy:
     sender: Sender
     subject: str
     parts: tuple[Part, ...]
-    facts: tuple[FactNote, ...]
+    basis: str  # the rule the request relies on, in plain words ("" when none is stated)
+    facts: tuple[FactNote, ...]  # the internal copy's notes on the agreement; empty on the copy to fax
     errors: tuple[Problem, ...]
     signer: str  # whose signature the last page asks for ("the employer's representative")
     certification: str  # what the signer certifies
@@ -158,7 +167,8 @@ def build(
             f"United States and {agreement.name} ({spec.kind_label.lower()})"
         ),
         parts=parts,
-        facts=_facts(spec),
+        basis=_own(spec.basis),
+        facts=_facts(spec) if mask else (),
         errors=tuple(
             Problem(scrub(answers.masker(where(spec, i.field))), scrub(answers.masker(i.message)))
             for i in _errors(doc, spec)
@@ -301,13 +311,11 @@ def _sender(spec: FormSpec, values: Mapping[str, str], codes: Mapping[str, str])
 
 
 def _facts(spec: FormSpec) -> tuple[FactNote, ...]:
-    """The agreement's facts a reader of the request needs: in force, the limit, and what the request touches."""
+    """The agreement's facts the employer's files want beside the request: in force, the limit, and what the
+    request touches, each with its sources and its flag (only the internal copy prints them)."""
     a = spec.agreement
-    keys = ["in_force", "self_employment" if spec.kind == "self_employed" else "detachment", "extension"]
-    if spec.has_field("family"):
-        keys.append("family")
     out: list[FactNote] = []
-    for key in keys:
+    for key in _kind(spec).facts:
         fact = a.fact(key)
         if fact is None:
             if key == "in_force" and a.in_force is not None:
@@ -316,5 +324,6 @@ def _facts(spec: FormSpec) -> tuple[FactNote, ...]:
         text = fact.text
         if key == "detachment" and a.detachment_limit_months:
             text = f"Limit: {a.detachment_limit_months} months. {text}"
-        out.append(FactNote(_own(fact.title), _own(text), _own(fact.status.flag) if fact.flagged else ""))
+        flag = _own(fact.status.flag) if fact.flagged else ""
+        out.append(FactNote(_own(fact.title), _own(text), flag, tuple(_own(s) for s in fact.sources)))
     return tuple(out)

@@ -49,7 +49,7 @@ def test_print_masked_and_invalid(tmp_path: Path, capsys: pytest.CaptureFixture[
     source = request_file(tmp_path, employer__email="nope")
     out = tmp_path / "fax.pdf"
     code, _, err = run(capsys, "print", str(source), "-o", str(out), "--mask-ssn")
-    assert code == 0 and "NOT READY TO SEND (1 error(s)), SSN masked" in err
+    assert code == 0 and "internal copy with the SSN masked: do not fax; 1 error(s) to correct" in err
     text = all_text(out.read_bytes())
     assert "XXX-XX-6789" in text and "123-45-6789" not in text and "NOT READY TO SEND" in text
 
@@ -131,7 +131,7 @@ def test_print_a_stored_request_and_audit_it(
     request_id = stdout.strip().splitlines()[0]
     out = tmp_path / "fax.pdf"
     code, _, err = run(capsys, "print", request_id[:8], "-o", str(out), "--mask-ssn")
-    assert code == 0 and "SSN masked" in err
+    assert code == 0 and "internal copy with the SSN masked: do not fax" in err
     assert request_id in all_text(out.read_bytes())
     code, _, _ = run(capsys, "--data-dir", str(data), "print", request_id, "-o", str(out), "--force")
     assert code == 0

@@ -83,9 +83,10 @@ def test_self_employed_cover_is_from_the_worker() -> None:
     assert "Signature of the self-employed person" in text
 
 
-def test_facts_for_the_reader_with_flags() -> None:
+def test_facts_with_flags_only_on_the_internal_copy() -> None:
     doc, spec = example("au-employee")
-    text = all_text(render(doc, spec).pdf)
+    assert "Flagged" not in all_text(render(doc, spec).pdf)  # the copy to fax carries none of the research
+    text = all_text(render(doc, spec, mask_ssn=True).pdf)
     assert "In force" in text and "In force since 2002-10-01." in text
     assert "Limit: 60 months." in text
     detachment = spec.agreement.fact("detachment")

@@ -63,6 +63,8 @@ def test_masking_renders_again(qtbot: Any) -> None:
     dialog.mask.setChecked(True)
     assert dialog.rendered is not None and dialog.rendered.masked
     assert "XXX-XX-6789" in all_text(dialog.rendered.pdf) and "masked" in dialog.status.text()
+    assert dialog.status.text().startswith("Internal copy: do not fax.")  # issue 11: never "Ready to send"
+    assert "Ready to send" not in dialog.status.text()
     dialog.mask.setChecked(False)
     assert "123-45-6789" in all_text(dialog.rendered.pdf)
 

@@ -1,5 +1,6 @@
-"""The request pages: a title, each part of the form as rows of ruled boxes, family members as a table, the
-agreement's facts for the reader, and the signature block."""
+"""The request pages: a title, the rule the request relies on in plain words, each part of the form as rows of
+ruled boxes, family members as a table, and the signature block. The internal copy adds the agreement's facts as
+the application records them (sources and flags), which never go on the copy addressed to SSA."""
 
 from __future__ import annotations
 
@@ -34,12 +35,14 @@ def request_pages(copy: FaxCopy) -> list[Flowable]:
             )
         )
     flow.append(Spacer(1, 4))
+    if copy.basis:
+        flow.append(BoxRow([cell("The rule this request relies on", copy.basis, 4)]))
     number = 0
     for part in copy.parts:
         number += 1
         flow.append(KeepTogether([Band(f"Part {number}", part.title), *_rows(part.items)]))
-    if copy.facts:
-        flow.append(Band("", f"The agreement with {copy.agreement}: facts for the reader"))
+    if copy.facts:  # the internal copy only
+        flow.append(Band("", f"For the employer's files: the {copy.instrument} with {copy.agreement}"))
         flow.append(_facts(copy.facts))
     flow.append(_signature(copy, number + 1))
     return flow
@@ -81,11 +84,13 @@ def _facts(facts: Sequence[FactNote]) -> Flowable:
         body = markup(f.text)
         if f.flag:
             body += f'<br/><font face="{BOLD}">Flagged:</font> {markup(f.flag)}'
+        if f.sources:
+            body += "<br/>Sources: " + markup(" ".join(f.sources))
         rows.append([Paragraph(markup(f.title), st["fact"]), Paragraph(body, st["fact"])])
     return table(
-        "For reference: the agreement's rules as the sender's software records them. A flagged fact could not "
-        "be confirmed on an SSA page.",
-        ["Fact", "What the agreement says"],
+        "Not part of the request: the agreement's rules as this application records them, with their sources. "
+        "A flagged fact could not be confirmed on an SSA page.",
+        ["Fact", "What the research says"],
         rows,
         [FRAME_W * 0.24, FRAME_W * 0.76],
         number_rows=False,
@@ -109,10 +114,16 @@ def _signature(copy: FaxCopy, number: int) -> Flowable:
                 ],
                 min_height=30,
             ),
-            Spacer(1, 2),
-            Paragraph(
-                markup(f"Signed copies go to: {copy.recipient.office}, fax {copy.recipient.fax}."),
-                st["small"],
+            *(
+                []
+                if copy.masked  # the internal copy is not sent anywhere
+                else [
+                    Spacer(1, 2),
+                    Paragraph(
+                        markup(f"Signed copies go to: {copy.recipient.office}, fax {copy.recipient.fax}."),
+                        st["small"],
+                    ),
+                ]
             ),
         ]
     )

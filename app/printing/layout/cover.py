@@ -1,5 +1,6 @@
-"""The fax cover sheet: to the agreement's paper office, from the employer's contact (or the self-employed
-person), the date, the number of pages, the request id and the subject."""
+"""The first page. The copy to fax opens with a cover sheet to SSA's paper office, from the sender the request
+kind names, with the date, the number of pages, the request id and the subject. The internal copy (SSN masked) is
+not addressed to SSA: it opens with a page that says it is an internal copy, not to be faxed."""
 
 from __future__ import annotations
 
@@ -16,6 +17,78 @@ SHORT = 160  # characters of one answer on the cover sheet
 
 
 def cover_sheet(copy: FaxCopy) -> list[Flowable]:
+    return internal_cover(copy) if copy.masked else _fax_cover(copy)
+
+
+def internal_cover(copy: FaxCopy) -> list[Flowable]:
+    """The internal copy's first page: what it is, for whom, and that it is not to be faxed."""
+    st = styles()
+    sender = copy.sender
+    heading = Table(
+        [
+            [
+                Paragraph("INTERNAL COPY", st["fax"]),
+                Paragraph(
+                    markup(f"Internal copy: do not fax\n{copy.agreement_title} {copy.instrument}"),
+                    st["subtitle"],
+                ),
+            ]
+        ],
+        colWidths=["62%", "38%"],
+        style=TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("LINEBELOW", (0, 0), (-1, 0), 2.5, RULE),
+            ]
+        ),
+    )
+    count = len(copy.errors)
+    state = "Complete: no error" if copy.ready else f"{count} error{'s' if count != 1 else ''} to correct"
+    pages = Cell(Paragraph(markup("Pages, including this one"), st["label"]), TotalPages(12.5, BOLD), 1)
+    return [
+        heading,
+        Spacer(1, 16),
+        BoxRow(
+            [
+                cell(
+                    "What this copy is",
+                    f"A copy of a request for a {copy.product} for the employer's files. The Social Security number "
+                    "is masked, and the last pages hold this application's notes on the agreement. It is not "
+                    "addressed to SSA: do not fax or mail it. To send the request, print the fax copy without the "
+                    "mask.",
+                    4,
+                )
+            ]
+        ),
+        BoxRow(
+            [
+                cell("Request", f"{copy.form_title} (edition {copy.edition})", 3),
+                cell("Checked", state, 1),
+            ]
+        ),
+        BoxRow(
+            [cell("Printed", format_date(copy.printed_at), 1), pages, cell("Request ID", copy.request_id, 2)]
+        ),
+        BoxRow(
+            [
+                cell(
+                    f"{sender.role}", "\n".join(_short(x) for x in (sender.name, sender.organisation) if x), 2
+                ),
+                cell(
+                    "Telephone and e-mail",
+                    "\n".join(_short(x, 80) for x in (sender.phone, sender.email) if x),
+                    2,
+                ),
+            ]
+        ),
+        PageBreak(),
+    ]
+
+
+def _fax_cover(copy: FaxCopy) -> list[Flowable]:
     st = styles()
     to, sender = copy.recipient, copy.sender
     date = format_date(copy.printed_at)
@@ -74,8 +147,8 @@ def cover_sheet(copy: FaxCopy) -> list[Flowable]:
                     "Message",
                     f"Please find enclosed a request for a {copy.product} for {copy.for_whom}, "
                     f"on form {copy.form_title} (edition {copy.edition}). The request id above is printed, "
-                    "with a QR code, on every page. Please send questions and the certificate to the sender "
-                    "named above.",
+                    f"with a QR code, on every page. Please send questions, and the {copy.product}, to the "
+                    "sender named above.",
                     4,
                 )
             ]

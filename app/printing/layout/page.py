@@ -173,7 +173,8 @@ def _header(canv: Canvas, decor: Decor) -> None:
     canv.setFont(BOLD, 13)
     canv.drawString(MARGIN_X, top - 16, decor.agreement_title)
     canv.setFont(REGULAR, 8.5)
-    canv.drawString(MARGIN_X, top - 29, f"Request for a {decor.product} · {decor.kind_label}")
+    what = "INTERNAL COPY, not for SSA" if decor.masked else f"Request for a {decor.product}"
+    canv.drawString(MARGIN_X, top - 29, f"{what} · {decor.kind_label}")
     canv.setFillColor(LABEL)
     canv.setFont(REGULAR, 7.5)
     canv.drawString(MARGIN_X, top - 40, decor.form_line)
