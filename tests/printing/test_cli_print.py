@@ -137,7 +137,8 @@ def test_print_a_stored_request_and_audit_it(
     assert code == 0
     with unlock.unlock(data) as store:
         printed = [e.detail for e in store.audit(request_id) if e.event == "printed"]
-    assert printed == ["masked=yes pages=3 to=file source=cli", "masked=no pages=3 to=file source=cli"]
+    # The internal copy adds a page: the agreement's facts with their sources, for the employer's files.
+    assert printed == ["masked=yes pages=4 to=file source=cli", "masked=no pages=3 to=file source=cli"]
 
 
 def test_print_an_unknown_id(

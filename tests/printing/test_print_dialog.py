@@ -105,7 +105,7 @@ def test_save_writes_the_pdf_atomically_and_privately(qtbot: Any, tmp_path: Path
     assert dialog.rendered is not None and path.read_bytes() == dialog.rendered.pdf
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in folder.iterdir()] == ["fax.pdf"]
-    assert events == [("printed", {"masked": True, "pages": 3, "to": "file", "source": "gui"})]
+    assert events == [("printed", {"masked": True, "pages": 4, "to": "file", "source": "gui"})]
     assert list(private_tmp.iterdir()) == []
 
 

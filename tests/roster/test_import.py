@@ -89,7 +89,7 @@ def test_rows_without_a_usable_form_are_skipped_with_the_reason(
         worker(0),
         worker(1, request__agreement="Narnia"),
         worker(2, request__agreement="Mexico"),
-        worker(3, request__agreement="Chile", request__kind="Self-employed"),
+        worker(3, request__agreement="Slovenia", request__kind="Self-employed"),
         worker(4, request__agreement=None),
         worker(5, request__external_ref="A-1000"),
     ]
@@ -101,7 +101,7 @@ def test_rows_without_a_usable_form_are_skipped_with_the_reason(
             "row": 4,
             "reason": "the agreement with Mexico is not in force, so SSA issues no certificate under it",
         },
-        {"row": 5, "reason": "the agreement with Chile has no request for: self-employed person"},
+        {"row": 5, "reason": "the agreement with Slovenia has no request for: self-employed person"},
         {"row": 6, "reason": "no agreement: the host country is empty"},
         {"row": 7, "reason": "the same assignment reference as row 2"},
     ]
