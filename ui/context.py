@@ -37,14 +37,23 @@ class AppContext:
         self.idle_minutes = idle_minutes
         self._catalog = catalog
         self._names: dict[str, str] | None = None
+        self._names_of: Catalog | None = None  # the catalog `_names` was read from
 
     @property
     def catalog(self) -> Catalog:
+        """The definitions in use: the bundled ones with the editions installed in this data folder (Update forms,
+        or `coc forms update` run meanwhile); asking again costs one `stat` until they change."""
         if self._catalog is None:
-            from app.forms import default_catalog
+            from app.forms.loader import shipped_catalog
 
-            self._catalog = default_catalog()
-        return self._catalog
+            self._catalog = shipped_catalog()
+        from app.updates.catalog import installed_catalog, updates_dir
+        from app.updates.installed import Editions
+
+        current = installed_catalog(self._catalog, Editions(updates_dir(self.data_dir)))
+        if current is not self._names_of:
+            self._names, self._names_of = None, current
+        return current
 
     @property
     def catalog_loaded(self) -> bool:

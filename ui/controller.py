@@ -21,6 +21,7 @@ from app.store import unlock as store_unlock
 from app.store.keychain import KeychainStatus
 from ui import actions, messages, ops, scrub, windows
 from ui.context import AppContext
+from ui.form_updates import FormUpdates
 from ui.gui_settings import open_settings
 from ui.lock import ClipboardGuard, IdleWatcher
 from ui.outbox_runner import OutboxRunner
@@ -40,10 +41,11 @@ WINDOW_MODULES = ("ui.main_window", "ui.wizard", "ui.settings_dialog")
 
 
 def load_catalog() -> Catalog:
-    """The definitions, imported and loaded on a background thread (the form engine is not needed to unlock)."""
-    from app.forms import default_catalog
+    """The bundled definitions, imported and loaded on a background thread (the form engine is not needed to
+    unlock); the context adds the editions installed in the data folder."""
+    from app.forms.loader import shipped_catalog
 
-    return default_catalog()
+    return shipped_catalog()
 
 
 class AppController(QObject):
@@ -79,6 +81,8 @@ class AppController(QObject):
         self.outbox = OutboxRunner(self.ctx, self)
         self.outbox.progress.connect(self._outbox_progress)
         self.outbox.editions.connect(lambda text: self._status(text, 0))
+        self.form_updates = FormUpdates(self)
+        self.outbox.editions.connect(lambda _text: self.form_updates.offer())
         self.outbox.finished.connect(self._outbox_finished)
         self.outbox.changed.connect(self._refresh_list)
         self.outbox.problem.connect(self._transmit_problem)
@@ -193,6 +197,7 @@ class AppController(QObject):
         window.new_requested.connect(self.new_request)
         window.open_requested.connect(self.open_request)
         window.settings_requested.connect(self.show_settings)
+        window.update_forms_action.triggered.connect(self.form_updates.run)
         window.lock_requested.connect(self.lock)
         window.transmit_requested.connect(self.outbox.transmit)
         window.send_now_requested.connect(self.outbox.send_now)
@@ -229,11 +234,9 @@ class AppController(QObject):
             wizard.raise_()
             wizard.activateWindow()
             return
-        ctx = self.ctx
-        ctx.tasks.run_db(
-            lambda: ops.load_request(ctx.require_store(), request_id),
-            lambda loaded: self._show_wizard(loaded[0], stored=True, page=loaded[1]),
-        )
+        self.form_updates.open(
+            request_id
+        )  # carried over to a new edition first, or read-only with the reason
 
     def _show_wizard(self, doc: RequestDoc, *, stored: bool, page: str | None = None) -> RequestWizard | None:
         from app.forms import UnknownForm

@@ -147,6 +147,10 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action(
             "&Settings…", "Employer profile, lock time, transmission", QKeySequence(k.Preferences)
         )
+        self.update_forms_action = self._action(
+            "&Update forms",
+            "Install the receiving service's newer form editions (signed) and carry the requests over to them",
+        )
         self.lock_action = self._action("&Lock", "Lock now: close the encrypted store", "Ctrl+L")
         self.quit_action = self._action("&Quit", "Close the application", QKeySequence(k.Quit))
         self.new_action.triggered.connect(self.new_requested.emit)
@@ -201,6 +205,7 @@ class MainWindow(QMainWindow):
             transmit.addAction(action)
         tools = bar.addMenu("&Tools")
         tools.addAction(self.settings_action)
+        tools.addAction(self.update_forms_action)
         help_menu = bar.addMenu("&Help")
         self.about_action = help_menu.addAction("&About Certificates of Coverage")
         self.about_action.setStatusTip("Version, licence and the third-party software this program includes")
@@ -228,10 +233,19 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(self.settings_action)
         toolbar.addAction(self.lock_action)
+        self.update_forms_button = QToolButton()  # on the toolbar only once the receiver has newer editions
+        self.update_forms_button.setDefaultAction(self.update_forms_action)
+        self.update_forms_button.setAccessibleName("Update forms")
+        self.update_forms_button_action = toolbar.addWidget(self.update_forms_button)
+        self.update_forms_button_action.setVisible(False)
         self.addToolBar(toolbar)
         for button in toolbar.findChildren(QToolButton):
             if not button.accessibleName() and button.defaultAction() is not None:
                 button.setAccessibleName(button.defaultAction().text().replace("&", "").rstrip("…"))
+
+    def offer_form_update(self, offered: bool) -> None:
+        """Show Update forms on the toolbar (the receiver has newer editions), or only in the Tools menu."""
+        self.update_forms_button_action.setVisible(offered)
 
     def _build_list_page(self) -> QWidget:
         page = QWidget()

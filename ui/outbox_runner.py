@@ -84,7 +84,7 @@ class OutboxRunner(QObject):
                 names = ", ".join(sorted(newer)[:4]) + (" and more" if len(newer) > 4 else "")
                 self.editions.emit(
                     f"The receiving service has a newer edition of {len(newer)} form(s) ({names}): "
-                    "update the application before sending requests on them."
+                    "update them with Update forms (Tools menu) before sending requests on them."
                 )
 
         self.ctx.tasks.run_io(
@@ -153,6 +153,10 @@ class OutboxRunner(QObject):
         self.changed.emit()
         self.progress.emit("")
         self.finished.emit(describe(result))
+        from app.transmit import Outcome
+
+        if result.outcome is Outcome.REFUSED:  # an edition no longer accepted, say: offer Update forms
+            self.check_editions()
 
     def send_now(self) -> None:
         self.progress.emit("Sending the outbox…")

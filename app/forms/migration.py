@@ -10,7 +10,7 @@ request, and `app.updates` migrates the stored drafts (and keeps the report) whe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -149,6 +149,9 @@ class MigrationReport:
     added: tuple[str, ...] = ()  # fields new in these editions
     missing: tuple[str, ...] = ()  # fields that must now be filled in
     notes: tuple[str, ...] = ()  # what the editions say about themselves, and what happened to the request
+    labels: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # field -> label, as it was
 
     @property
     def changed(self) -> bool:
@@ -165,6 +168,7 @@ class MigrationReport:
             "added": list(self.added),
             "missing": list(self.missing),
             "notes": list(self.notes),
+            "labels": dict(self.labels),
         }
 
     @classmethod
@@ -179,15 +183,22 @@ class MigrationReport:
             added=tuple(str(x) for x in data.get("added", ())),
             missing=tuple(str(x) for x in data.get("missing", ())),
             notes=tuple(str(x) for x in data.get("notes", ())),
+            labels=MappingProxyType({str(k): str(v) for k, v in dict(data.get("labels", {})).items()}),
         )
 
-    def lines(self, label: Any = None) -> list[str]:
-        """The report as sentences for a coordinator; `label(field_id)` names a field (default: its id)."""
-        name = label or (lambda fid: fid)
+    def lines(self) -> list[str]:
+        """The report as sentences for a coordinator, naming fields by their labels."""
+
+        def name(fid: str) -> str:
+            label = self.labels.get(fid)
+            return f"“{label}”" if label else fid
+
         out = [f"Carried over from edition {self.from_edition or '(none)'} to edition {self.to_edition}."]
         out += [f"Renamed: {name(a)} is now {name(b)} (the answer moved with it)." for a, b in self.renamed]
         out += [f"Changed value: {name(f)} '{a}' is now '{b}'." for f, a, b in self.mapped]
-        out += [f"Kept as a note (no longer on the form): {fid} = {_text(v)}" for fid, v in self.kept.items()]
+        out += [
+            f"Kept as a note (no longer on the form): {name(fid)}: {_text(v)}" for fid, v in self.kept.items()
+        ]
         out += [f"New in this edition: {name(fid)}." for fid in self.added]
         out += [f"Now missing: {name(fid)}." for fid in self.missing]
         out += list(self.notes)
@@ -214,8 +225,22 @@ def steps_for(spec: FormSpec, edition: str) -> tuple[EditionStep, ...]:
     return tuple(s for s in spec.migrations if is_newer(s.edition, edition))
 
 
-def migrate_report(spec: FormSpec, doc: RequestDoc) -> tuple[RequestDoc, MigrationReport]:
-    """`doc` carried over to `spec`'s edition (a new document, in that edition), and what was done."""
+def labels(fields: Iterable[str], *specs: FormSpec | None) -> MappingProxyType[str, str]:
+    """The label of each field, from the first spec that has it (the new edition, then the one written in)."""
+    out: dict[str, str] = {}
+    for fid in fields:
+        for spec in specs:
+            if spec is not None and spec.has_field(fid):
+                out[fid] = spec.field(fid).label
+                break
+    return MappingProxyType(out)
+
+
+def migrate_report(
+    spec: FormSpec, doc: RequestDoc, written_in: FormSpec | None = None
+) -> tuple[RequestDoc, MigrationReport]:
+    """`doc` carried over to `spec`'s edition (a new document, in that edition), and what was done; `written_in`,
+    the edition it was written in when still known, names the fields that are gone."""
     answers = dict(doc.answers)
     renamed: list[tuple[str, str]] = []
     mapped: list[tuple[str, str, str]] = []
@@ -255,6 +280,7 @@ def migrate_report(spec: FormSpec, doc: RequestDoc) -> tuple[RequestDoc, Migrati
         kept=MappingProxyType(kept),
         added=tuple(added),
         notes=tuple(notes),
+        labels=labels([*doc.answers, *answers, *added], spec, written_in),
     )
     return migrated, report
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from app.forms import Catalog, validate_document
 from app.forms.editions import is_older
-from app.forms.migration import MigrationReport, migrate_report
+from app.forms.migration import MigrationReport, labels, migrate_report
 from app.request import RequestDoc, State
 from app.store import Store
 
@@ -57,21 +58,35 @@ def is_behind(form: str, edition: str, catalog: Catalog) -> bool:
     return spec is not None and is_older(edition, spec.edition)
 
 
-def convert(doc: RequestDoc, catalog: Catalog) -> tuple[RequestDoc, int, int, MigrationReport] | None:
-    """`doc` carried over to the edition in use, its error and warning counts, and its report (None: not behind)."""
+def convert(
+    doc: RequestDoc, catalog: Catalog, previous: Catalog | None = None
+) -> tuple[RequestDoc, int, int, MigrationReport] | None:
+    """`doc` carried over to the edition in use, its error and warning counts, and its report (None: not behind).
+    `previous`, the definitions in use before an update, still knows the edition the request was written in."""
     if not is_behind(doc.form, doc.edition, catalog):
         return None
-    migrated, report = migrate_report(catalog.forms[doc.form], doc)
+    written_in = (previous or catalog).edition(doc.form, doc.edition)
+    migrated, report = migrate_report(catalog.forms[doc.form], doc, written_in)
     issues = validate_document(migrated, catalog)  # verdict: the re-check of the carried-over request
     errors = [i for i in issues if i.is_error]
     missing = tuple(dict.fromkeys(i.field for i in errors if i.code == "required"))
     notes = report.notes + ((QUEUED_NOTE,) if doc.state is State.QUEUED else ())
-    report = replace(report, missing=missing, notes=notes)
+    names = labels(missing, catalog.forms[doc.form])
+    report = replace(
+        report, missing=missing, notes=notes, labels=MappingProxyType({**names, **report.labels})
+    )
     return migrated, len(errors), len(issues) - len(errors), report
 
 
-def carry_over(store: Store, catalog: Catalog, request_ids: Iterable[str] | None = None) -> list[CarriedOver]:
-    """Carry every request behind its form's edition in use (or only `request_ids`) over, in one transaction."""
+def carry_over(
+    store: Store,
+    catalog: Catalog,
+    request_ids: Iterable[str] | None = None,
+    *,
+    previous: Catalog | None = None,
+) -> list[CarriedOver]:
+    """Carry every request behind its form's edition in use (or only `request_ids`) over, in one transaction;
+    `previous`: the definitions in use before an update (they name the fields that are gone)."""
     if request_ids is None:
         rows = store.list(state=CARRIED)
         workers = {r.id: r.worker_name for r in rows}
@@ -84,7 +99,7 @@ def carry_over(store: Store, catalog: Catalog, request_ids: Iterable[str] | None
     done: dict[str, CarriedOver] = {}
 
     def one(doc: RequestDoc) -> tuple[RequestDoc, int, int, str] | None:
-        converted = convert(doc, catalog)
+        converted = convert(doc, catalog, previous)
         if converted is None:
             return None
         migrated, errors, warnings, report = converted

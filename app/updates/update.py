@@ -58,5 +58,7 @@ def update_forms(
     before = installed_catalog(shipped_catalog(), editions)
     got = download(settings, root.data, before, editions, cache_dir(base, root.data), fetcher=fetcher)
     catalog = installed_catalog(shipped_catalog(), editions)
-    reports = carry_over(store, catalog)  # also requests left behind earlier (an upgrade, a restored backup)
+    reports = carry_over(
+        store, catalog, previous=before
+    )  # also requests left behind earlier (an upgrade, a backup)
     return UpdateResult(got, catalog, root.origin, reports)

@@ -1,0 +1,68 @@
+"""Opening a request after its form changed: carried over first when it is behind the edition in use, with the
+reports not shown yet; or, when no installed edition can show it, read-only with the reason.
+
+A request is behind after an update installed while it was open elsewhere, after an upgrade of the application,
+or when it comes from a backup: opening it carries it over exactly as `coc forms update` would (one transaction,
+with its report). A request written in an edition newer than any installed here (a backup from a workstation
+that updated its forms), or on a form no longer offered at all, cannot be shown by a definition here: it opens
+read-only, with the reason and the way forward.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from app.forms import Catalog, UnknownForm
+from app.forms.editions import is_newer
+from app.forms.migration import MigrationReport
+from app.request import RequestDoc
+from app.store import Store
+from app.updates.drafts import CARRIED, carry_over, is_behind, unseen_reports
+
+
+@dataclass(frozen=True)
+class Opening:
+    doc: RequestDoc
+    reports: list[MigrationReport]  # not shown yet: the wizard shows them now (they are marked seen)
+    read_only: str = ""  # why it opens read-only, or "" when the wizard can edit it
+    kept: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # every answer kept as a note
+
+
+def read_only_reason(doc: RequestDoc, catalog: Catalog) -> str:
+    try:
+        current = catalog.form(doc.form)
+    except UnknownForm as exc:
+        why = str(exc).split("; did you mean", 1)[
+            0
+        ]  # a suggestion helps someone typing, not a stored request
+        return (
+            f"This request's form is not offered here: {why}. It opens read-only, with its answers as they are; "
+            "start a new request on a current form to send them."
+        )
+    if is_newer(doc.edition, current.edition):
+        return (
+            f"This request was written in edition {doc.edition} of its form, newer than the one installed here "
+            f"({current.edition}). Update the forms (Tools, Update forms) to edit it; until then it opens read-only."
+        )
+    return ""
+
+
+def prepare(store: Store, catalog: Catalog, request_id: str) -> Opening:
+    """Runs on the database thread before the wizard opens."""
+    doc = store.get(request_id)
+    if doc.state in CARRIED and is_behind(doc.form, doc.edition, catalog):
+        carry_over(store, catalog, [request_id])
+        doc = store.get(request_id)
+    reports = unseen_reports(store, request_id)
+    if reports:
+        store.mark_reports_seen(request_id)
+    kept: dict[str, Any] = {}
+    for row in store.edition_reports(request_id):
+        kept.update(MigrationReport.from_dict(json.loads(row.report)).kept)
+    return Opening(doc, reports, read_only_reason(doc, catalog), MappingProxyType(kept))
