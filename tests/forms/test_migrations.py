@@ -129,7 +129,10 @@ def test_an_old_request_is_carried_over_with_a_report(tmp_path: Path) -> None:
     assert doc.answers["person.name"] == "Ann Lee"  # the original is untouched
     assert MigrationReport.from_dict(report.to_dict()) == report
     text = "\n".join(report.lines())
-    assert "person.name is now person.full_name" in text and "García" in text
+    assert "person.name is now “Name”" in text and "person.second_name: García" in text
+    old = load(old_defs(tmp_path / "old2")).form("zz-employee")
+    _, named = migrate_report(spec, doc, written_in=old)  # the edition it was written in names what is gone
+    assert "“Second name”: García" in "\n".join(named.lines())
 
 
 def test_a_request_in_the_current_edition_is_not_touched(tmp_path: Path) -> None:

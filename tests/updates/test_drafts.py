@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,7 +93,7 @@ def test_every_open_request_follows_the_new_edition_with_a_report(
     assert report.mapped == (("posting.reason", "training", "instruction"),)
     assert report.added == ("posting.contact",) and report.missing == ("posting.contact",)
     assert (report.from_edition, report.to_edition) == (ONE, TWO)
-    assert "Now missing: posting.contact." in report.lines()
+    assert "Now missing: “Contact at the site”." in report.lines()
 
     assert store.get(ids["draft"]).answers["posting.site_name"] == "Kiel"
     assert store.outbox_item(ids["queued"]) is None and store.get(ids["queued"]).state is State.DRAFT
@@ -123,12 +124,12 @@ def test_carrying_over_is_one_transaction(
     real = drafts.convert
     calls = 0
 
-    def fails_on_the_third(doc: RequestDoc, catalog: object) -> object:
+    def fails_on_the_third(doc: RequestDoc, *args: Any) -> object:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise RuntimeError("killed while carrying over")
-        return real(doc, catalog)  # type: ignore[arg-type]
+        return real(doc, *args)
 
     monkeypatch.setattr(drafts, "convert", fails_on_the_third)
     with pytest.raises(RuntimeError):
