@@ -6,8 +6,10 @@ What it does before any endpoint runs (see docs/transmission.md, "The intake ser
 - At most `max_connections` connections at once; one more is closed as soon as it is accepted, before any TLS
   work, so a flood of slow connections costs a bounded number of threads.
 - Deadlines, not only socket timeouts: the TLS handshake, the request line and the headers must all arrive within
-  `header_timeout`; the body, the processing and the answer within `body_timeout`. A watchdog cuts the connection
-  when a deadline passes, however the bytes trickle in.
+  `header_timeout` (for a later request on a kept-alive connection, counted from its first byte); the body, the
+  processing and the answer within `body_timeout`; a kept-alive connection waits at most `keepalive_timeout` for
+  its next request, and is the first to be closed when a new connection finds every slot taken. A watchdog cuts
+  the connection when a deadline passes, however the bytes trickle in.
 - The request head is at most `MAX_HEAD` bytes; header names must be tokens, with no white space before the colon
   and no folded lines.
 - Authentication comes first: nothing is read from the body and nothing is counted before the token is accepted.
@@ -41,7 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.forms import Catalog
-from app.transmit.deadline import Watch, Watchdog
+from app.transmit.deadline import Watch, Watchdog, cut
 from intake.problems import Answer, problem
 from intake.routes import Router
 from intake.service import IntakeService
@@ -55,6 +57,9 @@ HEADER_TIMEOUT = (
     10.0  # TLS handshake + request line + headers (again for each request of a kept-alive connection)
 )
 BODY_TIMEOUT = 60.0  # body + processing + answer
+KEEPALIVE_TIMEOUT = (
+    60.0  # a kept-alive connection waiting for its next request (evicted first when at the cap)
+)
 IDLE_TIMEOUT = 30.0  # any one socket operation (a backstop under the deadlines)
 _FIELD_NAME = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+:")
 
@@ -99,6 +104,7 @@ class Stats:
     tls_failures: int = 0
     connections: int = 0
     turned_away: int = 0  # connections closed at once because `max_connections` were open
+    evicted: int = 0  # idle kept-alive connections closed to make room for a new one
     keys: Counter[str] = field(default_factory=Counter, repr=False)  # POST bodies per Idempotency-Key
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -129,6 +135,7 @@ class IntakeHTTPServer(ThreadingHTTPServer):
         max_connections: int = MAX_CONNECTIONS,
         header_timeout: float = HEADER_TIMEOUT,
         body_timeout: float = BODY_TIMEOUT,
+        keepalive_timeout: float = KEEPALIVE_TIMEOUT,
         router: Router | None = None,
     ) -> None:
         from intake.endpoints import ROUTER
@@ -142,6 +149,8 @@ class IntakeHTTPServer(ThreadingHTTPServer):
         self.router = router or ROUTER
         self.header_timeout = header_timeout
         self.body_timeout = body_timeout
+        self.keepalive_timeout = keepalive_timeout
+        self.idle: set[Handler] = set()  # kept-alive connections waiting for their next request
         self.max_connections = max_connections
         self.watchdog = Watchdog()
         self.stopping = threading.Event()
@@ -159,7 +168,7 @@ class IntakeHTTPServer(ThreadingHTTPServer):
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """In the accepting thread: a connection over the cap is closed at once, before any TLS work."""
-        if not self._slots.acquire(blocking=False):
+        if not self._slots.acquire(blocking=False) and not self._evict_idle():
             self.stats.add("turned_away")
             self.shutdown_request(request)
             return
@@ -170,6 +179,20 @@ class IntakeHTTPServer(ThreadingHTTPServer):
         except BaseException:
             self._release()
             raise
+
+    def _evict_idle(self) -> bool:
+        """At the cap: close a kept-alive connection that is only waiting for its next request (its client
+        reconnects), and take its slot. Connections that are doing something (a handshake, a head, a body, even
+        a slow one) are never evicted: those wait for their deadlines."""
+        with self._open_lock:
+            victim = next(iter(self.idle), None)
+            if victim is not None:
+                self.idle.discard(victim)
+        if victim is None:
+            return False
+        self.stats.add("evicted")
+        cut(victim.connection)
+        return self._slots.acquire(timeout=5.0)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
@@ -261,6 +284,7 @@ class Handler(BaseHTTPRequestHandler):
     wbufsize = 64 * 1024  # headers and body leave in one write (no Nagle / delayed-ACK stall)
 
     client: str | None = None
+    served: int = 0  # requests answered on this connection
     body_left: int = 0  # declared body bytes not read yet (-1: a body of unknown length)
     _watch: Watch | None = None
     _expect_continue: bool = False
@@ -330,8 +354,11 @@ class Handler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         self.client, self.body_left, self._expect_continue = None, 0, False
         self.command, self.path, self.request_version = None, "", "HTTP/1.1"  # type: ignore[assignment]
-        self._arm(self.server.header_timeout)
         try:
+            if self.served and not self._wait_for_next_request():
+                self.close_connection = True
+                return
+            self._arm(self.server.header_timeout)
             self.raw_requestline = self.rfile.readline(MAX_HEAD + 1)
             if not self.raw_requestline:
                 self.close_connection = True
@@ -360,8 +387,21 @@ class Handler(BaseHTTPRequestHandler):
             self._arm(self.server.body_timeout)
             self.dispatch()
             self.wfile.flush()
+            self.served += 1
         except (OSError, ssl.SSLError, ValueError):  # cut by a deadline, or the peer went away
             self.close_connection = True
+
+    def _wait_for_next_request(self) -> bool:
+        """A kept-alive connection: wait (evictable) for the first byte of the next request; False at its end."""
+        server = self.server
+        self._arm(server.keepalive_timeout)
+        with server._open_lock:
+            server.idle.add(self)
+        try:
+            return bool(self.rfile.peek(1))  # type: ignore[attr-defined]
+        finally:
+            with server._open_lock:
+                server.idle.discard(self)
 
     def _read_head(self, budget: int) -> bytes:
         """The header lines up to and including the empty line, checked: at most `budget` bytes and
@@ -511,7 +551,7 @@ def make_server(
 ) -> tuple[IntakeHTTPServer, Path | None]:
     """A server bound to 127.0.0.1:`port` (0: any free port), not yet serving, and the CA file clients should
     trust. Its certificates come from `data_dir` (made on first start) unless `certificate` (cert, key) is given.
-    `limits`: `max_connections`, `header_timeout`, `body_timeout`, `max_in_flight`."""
+    `limits`: `max_connections`, `header_timeout`, `body_timeout`, `keepalive_timeout`, `max_in_flight`."""
     ca_path: Path | None
     if certificate is None:
         paths = ensure_certificates(data_dir)

@@ -201,3 +201,20 @@ def test_a_thousand_unauthenticated_large_key_posts_leave_the_memory_flat(
     )
     # 1,000 keys of 30 KiB kept anywhere would be 30,000 KiB
     assert after - before < 4096
+
+
+def test_at_the_cap_an_idle_kept_alive_connection_makes_room(intake_dir: Path) -> None:
+    cap = 2
+    with start(intake_dir, max_connections=cap, header_timeout=600) as srv:
+        kept = [connect(srv) for _ in range(cap)]
+        try:
+            for sock in kept:  # one request each, then kept alive, waiting for the next
+                sock.sendall(request("GET", "/v1/forms"))
+                assert sock.recv(12).startswith(b"HTTP/1.1 200")
+            wait_for(lambda: len(srv.server.idle) == cap, "both connections idle")
+            (reply,) = exchange(srv, request("GET", "/v1/forms", headers={"Connection": "close"}))
+            assert reply.status == 200
+            assert srv.stats.evicted == 1 and srv.stats.turned_away == 0
+        finally:
+            for sock in kept:
+                sock.close()
