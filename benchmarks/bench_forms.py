@@ -16,9 +16,10 @@ from benchmarks.common import Result, median, percentile, samples
 
 
 def _clear_caches() -> None:
-    from app.forms import loader, parts
+    from app.forms import loader, parts, reader
 
     parts.parse_cached.cache_clear()
+    reader._parse.cache_clear()
     loader._shipped.cache_clear()
 
 

@@ -7,6 +7,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from enum import Enum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,7 +33,7 @@ class FileReader:
             self.error(DefCode.UNREADABLE, "", f"cannot be read: {exc}")
             return
         try:
-            self.data = tomllib.loads(self.text)
+            self.data = _parse(self.text)
         except tomllib.TOMLDecodeError as exc:
             m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
             self.error(DefCode.TOML_SYNTAX, "", str(exc), line=int(m.group(1)) if m else None)
@@ -207,6 +208,13 @@ class FileReader:
             self.error(DefCode.BAD_VALUE, join(path, key), "must be an array of tables ([[...]])")
             return []
         return value
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str) -> Table:
+    """A file's TOML, parsed once per distinct text (installed form updates repeat the same shared files); the
+    tables are only ever read."""
+    return tomllib.loads(text)
 
 
 def join(path: str, key: str | int) -> str:

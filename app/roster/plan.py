@@ -191,7 +191,9 @@ class _Context:
     matches: dict[str, RefMatch]
     store: Store | None
     constants: dict[str, Any]
-    absent: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (column, field) -> forms without it
+    absent: dict[tuple[str, str], set[str]] = field(
+        default_factory=dict
+    )  # (column, field) -> forms without it
 
 
 def _form_for(ctx: _Context, cells: list[Any]) -> tuple[FormSpec | None, str]:
