@@ -81,7 +81,7 @@ build-check: build
 	build/dist/coc/coc new de-employee --example > build/example.json
 	build/dist/coc/coc validate build/example.json
 	build/dist/coc/coc print build/example.json -o build/example.pdf --force
-	QT_QPA_PLATFORM=offscreen build/dist/coc/coc gui --smoke
+	QT_QPA_PLATFORM=offscreen:configfile=tests/gui/screens/small.json build/dist/coc/coc gui --smoke
 	build/dist/coc/coc notices | grep -q 'SQLCipher'  # the third-party notices are in the build
 
 ## bench: every benchmark, one table of results and ratios

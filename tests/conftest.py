@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
+# Qt's offscreen platform, on a screen of the smallest size the application supports (1024x640), unless the run
+# names another platform (`make gui-x11`: xcb on Xvfb) or another offscreen screen.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={REPO / 'tests' / 'gui' / 'screens' / 'small.json'}"
 
 
 @pytest.fixture(autouse=True)

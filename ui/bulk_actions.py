@@ -131,7 +131,13 @@ class BulkActions(QObject):
             from app.errors import UserError
 
             if isinstance(exc, UserError):
-                messages.box(self.window, "Not transmitted", exc.message, exc.hint, QMessageBox.Icon.Warning)
+                messages.box(
+                    self.window,
+                    "Not transmitted",
+                    exc.message,
+                    messages.screen_hint(exc),
+                    QMessageBox.Icon.Warning,
+                )
             else:
                 self.ctx.tasks.report(exc)
 
@@ -242,7 +248,13 @@ class BulkActions(QObject):
             from app.errors import UserError
 
             if isinstance(exc, UserError):
-                messages.box(window, "Export register", exc.message, exc.hint, QMessageBox.Icon.Warning)
+                messages.box(
+                    window,
+                    "Export register",
+                    exc.message,
+                    messages.screen_hint(exc),
+                    QMessageBox.Icon.Warning,
+                )
             elif isinstance(exc, OSError):
                 messages.box(
                     window,

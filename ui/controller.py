@@ -151,7 +151,7 @@ class AppController(QObject):
 
     def _unlock_failed(self, exc: BaseException) -> None:
         if self.dialog is not None and isinstance(exc, StoreError):
-            self.dialog.fail(exc.user_text)
+            self.dialog.fail(messages.screen_text(exc))
         elif self.dialog is not None:
             self.dialog.fail(
                 "The store could not be opened because of an unexpected problem (see the report)."
@@ -292,7 +292,7 @@ class AppController(QObject):
                     parent,
                     "Print fax copy",
                     "This request's form is no longer offered, so its fax copy cannot be laid out.",
-                    "Duplicate the request for a current agreement form, or export it with `coc drafts export`.",
+                    "Duplicate the request for a current agreement form.",
                 )
                 return
             actions.open_print_dialog(parent, ctx, doc)
@@ -314,15 +314,12 @@ class AppController(QObject):
         messages.notice(self.window, "Transmission", text)
 
     def _transmit_problem(self, exc: BaseException) -> None:
-        from app.transmit import NotConfigured, NotReady, TransmitError
+        from app.transmit import TransmitError
 
         assert isinstance(exc, TransmitError)
-        hint = exc.hint
-        if isinstance(exc, NotReady):
-            hint = "Open the request: its review page lists every error, each a link to its field."
-        elif isinstance(exc, NotConfigured):
-            hint = "Set the endpoint and the access token in Settings, Transmission."
-        messages.box(self.window, "Not transmitted", exc.message, hint, QMessageBox.Icon.Warning)
+        messages.box(
+            self.window, "Not transmitted", exc.message, messages.screen_hint(exc), QMessageBox.Icon.Warning
+        )
 
     def _known_error(self, exc: BaseException) -> None:
         if isinstance(exc, StoreError):

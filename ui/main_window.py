@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.request import RequestDoc, State
 from app.store import DuplicateMode, RequestSummary
-from ui import gui_settings, messages, ops, style
+from ui import gui_settings, messages, ops, style, windows
 from ui.context import AppContext
 from ui.request_model import COLUMNS, RequestListModel
 
@@ -86,8 +86,10 @@ class MainWindow(QMainWindow):
         self.search_timer.setInterval(SEARCH_DELAY_MS)
         self.search_timer.timeout.connect(self.apply_filters)
         self.setMinimumSize(820, 480)
-        if not gui_settings.restore_geometry(ctx.settings, "main", self):
-            self.resize(1180, 720)
+        if gui_settings.restore_geometry(ctx.settings, "main", self):
+            windows.within(self)  # saved on a larger screen, perhaps
+        else:
+            windows.fit(self, 1180, 720)
         self._restore_filters()
         self._selection_changed()
 

@@ -1,15 +1,46 @@
 """Messages to the user that need no answer: a known problem with the way forward, or a short notice.
 
 Every box is opened window-modal with `open()` (never `exec()`), so nothing blocks the event loop and tests can
-find and close it. Texts come from the core's errors (`StoreError.message` and `.hint`), which hold no personal data.
+find and close it. Texts come from the core's errors (`UserError.message` and `.hint`), which hold no personal data.
+The core's hints are written for the command line (`coc store restore FILE`, `--data-dir`); on screen the way
+forward points to the screen instead (`SCREEN_HINTS`), and a hint that names a command is never shown.
 """
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.errors import UserError
 from app.store.errors import StoreError
+
+RESTORE = (
+    "Restore a backup you made (from the command line: see the README, Where the data lives, and backups), and "
+    "keep this file in case it is needed later."
+)
+# The way forward on screen, by the core error's class name.
+SCREEN_HINTS = {
+    "StoreNotFound": "Start the application again to create a new store, or restore a backup.",
+    "StoreExists": "Open the existing store with its passphrase.",
+    "PlainDatabaseFile": "Choose the data folder of your store (COC_DATA_DIR), or move this file away.",
+    "EmptyStoreFile": "If nothing was ever saved in it, move the file away and start again; otherwise "
+    + RESTORE[0].lower()
+    + RESTORE[1:],
+    "DamagedStore": RESTORE,
+    "NotAStoreFile": "Choose the data folder of your store (COC_DATA_DIR).",
+    "UnexpectedSchema": "It may have been tampered with: do not use it. " + RESTORE,
+    "ReadOnlyFolder": "Make the data folder writable for your user, or copy the whole folder to a writable "
+    "place and start the application from there. The store itself is intact.",
+    "RequestNotFound": "Refresh the list (it may have been deleted in another window).",
+    "NotConfigured": "Open Settings, Transmission, and give the receiving service's address and access token.",
+    "NotReady": "Open the request: its review page lists every error, each a link to its field.",
+    "NotQueued": "Choose Transmit on the request first.",
+    "AlreadySent": "Choose Check status to ask the receiving service about it.",
+    "ReceiverRefused": "Check the access token in Settings, Transmission.",
+}
+_COMMAND = re.compile(r"`?\bcoc [a-z]|(?<![\w-])--[a-z]")
 
 TITLES = {
     "DiskFull": "Disk full",
@@ -37,10 +68,30 @@ def box(
     return message
 
 
+def names_a_command(text: str) -> bool:
+    return bool(_COMMAND.search(text))
+
+
+def screen_hint(exc: UserError) -> str:
+    """What to do next, said for the screen (never a command to type)."""
+    for kind in type(exc).__mro__:
+        hint = SCREEN_HINTS.get(kind.__name__)
+        if hint is not None:
+            return hint
+        if kind is UserError:
+            break
+    return "" if names_a_command(exc.hint) else exc.hint
+
+
+def screen_text(exc: UserError) -> str:
+    """The message and the way forward, as one text for a label."""
+    return f"{exc.message} {screen_hint(exc)}".strip()
+
+
 def store_problem(parent: QWidget | None, exc: StoreError) -> QMessageBox:
     """A known store problem (disk full, store busy, damaged file...): what happened and what to do next."""
     title = TITLES.get(type(exc).__name__, "The store reported a problem")
-    return box(parent, title, exc.message, exc.hint, QMessageBox.Icon.Warning)
+    return box(parent, title, exc.message, screen_hint(exc), QMessageBox.Icon.Warning)
 
 
 def notice(parent: QWidget | None, title: str, text: str, hint: str = "") -> QMessageBox:

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from app.forms import FormSpec
 from app.printing import PrintError, Rendered, render, write_pdf
 from app.request import RequestDoc
-from ui import style
+from ui import style, windows
 
 log = logging.getLogger(__name__)
 
@@ -87,14 +87,16 @@ class PrintDialog(QDialog):
 
         self.setWindowTitle("Print fax copy")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setMinimumSize(560, 480)
-        self.resize(760, 900)
+        self.setMinimumSize(560, 420)
+        windows.fit(
+            self, 760, 900
+        )  # a letter page's shape where the screen allows; the buttons stay on screen
 
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.mask = QCheckBox("&Mask the Social Security number (internal copy: not for SSA)")
-        self.mask.toggled.connect(self.refresh)
+        self.mask_ssn_box = QCheckBox("&Mask the Social Security number (internal copy: not for SSA)")
+        self.mask_ssn_box.toggled.connect(self.refresh)
         self.pdf = QPdfDocument(self)
         self.view = QPdfView(self)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
@@ -111,7 +113,7 @@ class PrintDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         top = QHBoxLayout()
-        top.addWidget(self.mask)
+        top.addWidget(self.mask_ssn_box)
         top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # a fixed minimum instead (below)
@@ -125,7 +127,7 @@ class PrintDialog(QDialog):
 
     @property
     def masked(self) -> bool:
-        return self.mask.isChecked()
+        return self.mask_ssn_box.isChecked()
 
     def refresh(self) -> None:
         """Render the fax copy again (in the background) and show it."""
@@ -175,7 +177,7 @@ class PrintDialog(QDialog):
         self.rendered = None
         self.error = exc.user_text
         self._unload()
-        self.status.setText(f"✖ The fax copy cannot be printed. {exc.user_text}")
+        self.status.setText(f"✖ The fax copy cannot be printed. {self.error}")
         style.text_color(self.status, "error")
 
     def _set_busy(self, text: str) -> None:
@@ -301,5 +303,5 @@ def open_print_dialog(parent: QWidget | None, context: Any, doc: RequestDoc) -> 
         )
 
     dialog = PrintDialog(doc, spec, parent, run=tasks.run_io, audit=audit)
-    dialog.open()
+    windows.present(dialog, modal=True)
     return dialog

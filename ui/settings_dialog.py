@@ -27,12 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import UserError
 from app.forms.model import FormSpec, Section
 from app.forms.session import FormSession
 from app.store import StoreError
 from app.store.keychain import KeychainStatus
 from app.store.settings import IDLE_LOCK_MINUTES
-from ui import actions, messages, style
+from ui import actions, messages, style, windows
 from ui.context import AppContext
 from ui.wizard import mnemonics
 from ui.wizard.pages import FieldRow, make_row
@@ -76,7 +77,8 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("Settings")
-        self.setMinimumSize(640, 520)
+        self.setMinimumSize(600, 420)
+        windows.fit(self, 720, 600)
         spec = next(iter(ctx.catalog.forms.values()))
         section = employer_section(spec)
         self.session = FormSession(spec, {})
@@ -245,7 +247,7 @@ class SettingsDialog(QDialog):
         self.setEnabled(True)
         self.buttons.setEnabled(True)
         if isinstance(exc, StoreError) or actions.is_transmit_error(exc):
-            self.problem.setText(getattr(exc, "user_text", str(exc)))
+            self.problem.setText(messages.screen_text(exc) if isinstance(exc, UserError) else str(exc))
             self.problem.show()
             if isinstance(exc, StoreError):
                 messages.store_problem(self, exc)

@@ -1,9 +1,12 @@
-"""`coc gui --smoke [--screenshots DIR]`: the whole application on a throw-away store, screen by screen.
+"""`coc gui --smoke [--screenshots DIR]`: the whole application on a throw-away store, window by window.
 
 It creates a store in a temporary folder with a generated passphrase (through the first-run dialog), fills it with
 example requests, opens the main window, builds the wizard of every shipped form (every page), walks one request
-through its pages, locks and unlocks, and exits 0, or 1 with the reason. With `--screenshots` it saves a PNG of
-each main screen. The packaged build runs it as its own check.
+through every page to the review, opens the print preview and the settings, locks and unlocks, and exits 0, or 1
+with the reasons. Every window and dialog is shown with its longest message, and checked against the screen it
+is on (`ui.screen_checks`: inside the screen, buttons whole, nothing overlapping, no text cut). With
+`--screenshots` each one is saved as a PNG. The packaged build runs it as its own check; CI runs it on a real X
+server at 1024x640, and at 1366x768 with 125% scaling.
 """
 
 from __future__ import annotations
@@ -18,17 +21,20 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from app.errors import UserError
 from app.forms.example import example_answers
 from app.request import RequestDoc
-from app.store import Store
+from app.store import Store, StoreError
 from app.store.keychain import KeychainStatus
 from app.store.service import save_validated
+from app.transmit import NotConfigured, TransmitError
+from ui import messages, screen_checks
 from ui.app import make_application
 from ui.controller import AppController
 from ui.unlock import CreatePassphraseDialog, UnlockDialog
-from ui.wizard import REVIEW_ID, RequestWizard
+from ui.wizard import REVIEW_ID, START_ID, RequestWizard
 
 NO_KEYCHAIN = KeychainStatus(False, "none", "a smoke run never uses the system keychain")
 EXAMPLES: tuple[tuple[str, dict[str, str]], ...] = (
@@ -44,13 +50,14 @@ EXAMPLES: tuple[tuple[str, dict[str, str]], ...] = (
     ("it-employee", {"worker.first_name": "Giulia", "worker.last_name": "Esempio"}),
     ("ca-employee", {"worker.first_name": "Noah", "worker.last_name": "Example"}),
 )
+WEAK_PASSPHRASE = "a"  # the longest "not yet" verdict of the first-run dialog
 
 
 class SmokeFailed(Exception):
     pass
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -59,20 +66,32 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) ->
         time.sleep(0.005)
 
 
-def settle(app: QApplication, rounds: int = 5) -> None:
+def settle(rounds: int = 5) -> None:
     for _ in range(rounds):
-        app.processEvents()
+        QApplication.processEvents()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
-def shoot(widget: QWidget, folder: Path | None, name: str) -> None:
-    if folder is None:
-        return
-    QApplication.processEvents()
-    path = folder / f"{name}.png"
-    if not widget.grab().save(str(path)):
-        raise SmokeFailed(f"could not write {path}")
-    print(f"screenshot: {path}")
+class Shooter:
+    """Checks each window shown against its screen, and saves its picture when a folder is given."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.problems: list[str] = []
+        self.names: list[str] = []
+
+    def __call__(self, widget: QWidget, name: str) -> None:
+        settle()
+        if not widget.isVisible():
+            raise SmokeFailed(f"{name}: the window is not shown")
+        self.names.append(name)
+        self.problems.extend(f"{name}: {p}" for p in screen_checks.problems(widget))
+        if self.folder is None:
+            return
+        path = self.folder / f"{name}.png"
+        if not widget.grab().save(str(path)):
+            raise SmokeFailed(f"could not write {path}")
+        print(f"screenshot: {path}")
 
 
 def seed(store: Store) -> int:
@@ -104,15 +123,22 @@ def run_smoke(screenshots: Path | None) -> int:
 
     previous = sys.excepthook
     sys.excepthook = hook
+    shoot = Shooter(screenshots)
     try:
         if screenshots is not None:
             screenshots.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="coc-smoke-") as tmp:
-            _walk(Path(tmp), screenshots)
+            _walk(Path(tmp), shoot)
     except Exception as exc:
         errors.append(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
     finally:
         sys.excepthook = previous
+    screen = QApplication.primaryScreen()
+    if screen is not None:
+        size = screen.availableGeometry().size()
+        print(f"screen: {size.width()}x{size.height()} (scale {screen.devicePixelRatio():g})")
+    print(f"windows checked: {len(shoot.names)}")
+    errors.extend(f"does not fit: {p}" for p in shoot.problems)
     if errors:
         print("smoke run FAILED:", file=sys.stderr)
         for text in errors:
@@ -122,8 +148,36 @@ def run_smoke(screenshots: Path | None) -> int:
     return 0
 
 
-def _walk(data_dir: Path, shots: Path | None) -> None:
-    app = make_application(["coc", "--smoke"])
+def longest_message(base: type[UserError]) -> str:
+    """The longest message (with its way forward) of the known problems of one kind: what a dialog that shows
+    them must have room for."""
+    kinds: list[type[UserError]] = []
+    pending = [base]
+    while pending:
+        kind = pending.pop()
+        kinds.append(kind)
+        pending.extend(kind.__subclasses__())
+    return max((messages.screen_text(k()) for k in kinds if _plain(k)), key=len)
+
+
+def _plain(kind: type[UserError]) -> bool:
+    """Can the error be made without arguments (the ones that need some say their message themselves)?"""
+    try:
+        kind()
+    except TypeError:
+        return False
+    return True
+
+
+def shown_box() -> QMessageBox:
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    if not boxes:
+        raise SmokeFailed("no message was shown")
+    return boxes[-1]
+
+
+def _walk(data_dir: Path, shoot: Shooter) -> None:
+    make_application(["coc"])
     passphrase = f"smoke {secrets.token_urlsafe(12)} 7"
     controller = AppController(data_dir, keychain_status=NO_KEYCHAIN)
     ctx = controller.ctx
@@ -131,10 +185,12 @@ def _walk(data_dir: Path, shots: Path | None) -> None:
     create = controller.dialog
     if not isinstance(create, CreatePassphraseDialog):
         raise SmokeFailed("the first run did not ask to create a passphrase")
+    create.first.setText(WEAK_PASSPHRASE)
+    create.fail(longest_message(StoreError))
+    shoot(create, "create-passphrase")
+    create.error.hide()
     create.first.setText(passphrase)
     create.second.setText(passphrase)
-    settle(app)
-    shoot(create, shots, "create-passphrase")
     create.create_button.click()
     wait_for(lambda: ctx.store is not None and controller.window is not None, "the store to be created")
     window = controller.window
@@ -144,21 +200,19 @@ def _walk(data_dir: Path, shots: Path | None) -> None:
     ctx.tasks.wait()
     window.refresh()
     ctx.tasks.wait()
-    window.resize(1180, 640)
     window.table.selectRow(1)
-    settle(app)
     print(f"main window: {window.model.total} example requests")
-    shoot(window, shots, "main-window")
+    shoot(window, "main-window")
 
     # Every shipped definition builds a wizard, every page of it.
     for spec in ctx.catalog.forms.values():
         wizard = RequestWizard(ctx, RequestDoc(spec.id, spec.edition, {}), stored=False)
         wizard.build_all()
         wizard.deleteLater()
-    settle(app)
+    settle()
     print(f"wizards built: {len(ctx.catalog.forms)}")
 
-    # One request through its pages: first page, a section with an error and its help, the review.
+    # One request through every page: the first page, each section (one with an error shown), the review.
     summaries = [window.model.summary(r) for r in range(window.model.rowCount())]
     target = next((s for s in summaries if s is not None and s.form == "dk-employee"), None)
     if target is None:
@@ -166,38 +220,71 @@ def _walk(data_dir: Path, shots: Path | None) -> None:
     controller.open_request(target.id)
     ctx.tasks.wait()
     wizard = controller.wizards[target.id]
-    wizard.go_to(0)
-    settle(app)
-    shoot(wizard, shots, "wizard-start")
-    wizard.go_to_field("worker.ssn")
-    settle(app)
-    shoot(wizard, shots, "wizard-section")
-    wizard.go_to_section("family")
-    settle(app)
-    shoot(wizard, shots, "wizard-family")
+    wizard.go_to(START_ID)
+    shoot(wizard, "wizard-start")
+    for section in wizard.spec.sections:
+        wizard.go_to_section(section.id)
+        if section.id == "worker":
+            wizard.go_to_field("worker.ssn")
+        shoot(wizard, f"wizard-{section.id}")
     wizard.go_to(REVIEW_ID)
-    settle(app)
-    shoot(wizard, shots, "wizard-review")
+    shoot(wizard, "wizard-review")
+
+    # The print preview of a request with errors (its longest status), from the review page.
+    wizard.review_page.print_button.click() if wizard.review_page is not None else None
+    ctx.tasks.wait()
+    from ui.print_dialog import PrintDialog
+
+    wait_for(
+        lambda: any(isinstance(w, PrintDialog) and w.isVisible() for w in QApplication.topLevelWidgets()),
+        "the print preview",
+    )
+    preview = next(p for p in QApplication.topLevelWidgets() if isinstance(p, PrintDialog) and p.isVisible())
+    assert isinstance(preview, PrintDialog)
+    preview.mask_ssn_box.setChecked(True)
+    wait_for(lambda: preview.rendered is not None and preview.rendered.masked, "the masked preview")
+    shoot(preview, "print-preview")
+    preview.close()
     wizard.close()
     ctx.tasks.wait()
 
-    # Settings, then the lock, then unlocking with a wrong and the right passphrase.
+    # Settings, every tab, with an employer profile that has an error.
     controller.show_settings()
     ctx.tasks.wait()
-    settle(app)
-    if controller.settings_dialog is not None:
-        shoot(controller.settings_dialog, shots, "settings")
-        controller.settings_dialog.reject()
+    settings = controller.settings_dialog
+    if settings is None:
+        raise SmokeFailed("the settings did not open")
+    wait_for(settings.isEnabled, "the settings to load")
+    ein = settings.rows.get("employer.ein")
+    if ein is not None:
+        ein.editor.set_value("12-345")
+        ein.editor.changed.emit(ein.editor.value())
+    settings.problem.setText(longest_message(TransmitError))
+    settings.problem.show()
+    for tab in range(settings.tabs.count()):
+        settings.tabs.setCurrentIndex(tab)
+        shoot(settings, "settings" if tab == 0 else f"settings-{tab + 1}")
+    settings.reject()
+    settle()
+
+    # A message box: transmission not set up.
+    window.table.selectRow(0)
+    controller._transmit_problem(_not_configured())
+    shoot(shown_box(), "message")
+    shown_box().close()
+
+    # The lock, then unlocking with a wrong and the right passphrase.
     controller.lock()
     ctx.tasks.wait()
     unlock = controller.dialog
     if not isinstance(unlock, UnlockDialog) or ctx.store is not None:
         raise SmokeFailed("the lock did not close the store and ask for the passphrase")
+    shoot(window, "locked")
     unlock.passphrase.setText("not the passphrase")
     unlock.unlock_button.click()
     wait_for(lambda: unlock.error.isVisible(), "the wrong passphrase to be refused")
-    settle(app)
-    shoot(unlock, shots, "unlock")
+    unlock.fail(longest_message(StoreError))
+    shoot(unlock, "unlock")
     unlock.passphrase.setText(passphrase)
     unlock.unlock_button.click()
     wait_for(lambda: ctx.store is not None, "the unlock")
@@ -205,4 +292,8 @@ def _walk(data_dir: Path, shots: Path | None) -> None:
     print("lock and unlock: passed")
     controller.shutdown()
     window.close()
-    settle(app)
+    settle()
+
+
+def _not_configured() -> BaseException:
+    return NotConfigured()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.store import STRENGTH_RULE, strength_problems
 from app.store.keychain import KeychainStatus
+from ui import windows
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
@@ -111,10 +112,24 @@ class _PassphraseDialog(QDialog):
             self.unsetCursor()
 
     def fail(self, message: str) -> None:
-        """The store refused: say why, clear the field, and let the user try again."""
+        """The store refused: say why, clear the field, and let the user try again. The dialog grows to show the
+        whole message (within the screen), never over the field."""
         self.set_busy(False)
         self.error.setText(message)
         self.error.show()
+        self.grow_to_fit()
+
+    def grow_to_fit(self) -> None:
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        needed = max(needed, self.sizeHint().height())
+        if needed > self.height():
+            windows.fit(self, self.width(), needed)
+            if self.isVisible():
+                windows.keep_inside(self)
 
 
 class CreatePassphraseDialog(_PassphraseDialog):
@@ -123,7 +138,7 @@ class CreatePassphraseDialog(_PassphraseDialog):
     def __init__(self, store_path: Path, keychain: KeychainStatus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Create your passphrase")
-        self.setMinimumSize(520, 360)
+        self.setMinimumWidth(520)
         intro = QLabel(
             "Requests are kept in an encrypted file on this computer. Choose the passphrase that opens it. "
             "It is never written anywhere in clear, and it cannot be recovered if it is forgotten: keep it "
@@ -184,6 +199,7 @@ class CreatePassphraseDialog(_PassphraseDialog):
             self.verdict.setText("✓ The passphrase meets the rule.")
             self.verdict.setStyleSheet(OK_STYLE)
         self.create_button.setEnabled(not found)
+        self.grow_to_fit()
 
     def _submit(self) -> None:
         if self.problems():
@@ -210,7 +226,7 @@ class UnlockDialog(_PassphraseDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Unlock")
-        self.setMinimumSize(460, 250)
+        self.setMinimumWidth(460)
         if locked:
             text = (
                 "The requests were locked after a quiet spell, and the encrypted file was closed. "

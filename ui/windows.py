@@ -39,11 +39,27 @@ def within(widget: QWidget) -> None:
     fit(widget, widget.width(), widget.height())
 
 
+def keep_inside(widget: QWidget) -> None:
+    """Move a shown window whose frame crosses the screen's edge back inside (a dialog centred on a parent near
+    the edge, a position saved on another screen)."""
+    screen = widget.screen()
+    if screen is None:
+        return
+    room = screen.availableGeometry()
+    frame = widget.frameGeometry()
+    x = max(room.left(), min(frame.left(), room.right() + 1 - frame.width()))
+    y = max(room.top(), min(frame.top(), room.bottom() + 1 - frame.height()))
+    if (x, y) != (frame.left(), frame.top()):
+        widget.move(widget.x() + x - frame.left(), widget.y() + y - frame.top())
+
+
 def present(widget: QWidget, *, modal: bool = False) -> None:
-    """Show `widget` (`modal`: a dialog, window-modal and not blocking), on top, with the keyboard."""
+    """Show `widget` (`modal`: a dialog, window-modal and not blocking), inside the screen, on top, with the
+    keyboard."""
     if modal and isinstance(widget, QDialog):
         widget.open()
     else:
         widget.show()
+    keep_inside(widget)
     widget.raise_()
     widget.activateWindow()

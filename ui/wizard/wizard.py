@@ -22,7 +22,7 @@ from app.forms.model import FormSpec
 from app.forms.session import FormSession
 from app.request import RequestDoc, State
 from app.store import StoreError, StoreLocked
-from ui import gui_settings, messages, ops
+from ui import gui_settings, messages, ops, windows
 from ui.context import AppContext
 from ui.wizard import splitters
 from ui.wizard.editors import FIELD_PROPERTY
@@ -119,9 +119,10 @@ class RequestWizard(QWizard):
         elif doc.state is State.QUEUED:
             self.steps.set_note("Queued for transmission: a change takes it back out of the outbox.")
         self.steps.set_status("Saved" if stored else "Not saved yet: nothing typed")
-        self.setMinimumSize(960, 620)
-        if not gui_settings.restore_geometry(ctx.settings, "wizard", self):
-            self.resize(1180, 760)
+        if gui_settings.restore_geometry(ctx.settings, "wizard", self):
+            windows.within(self)
+        else:
+            windows.fit(self, 1180, 760)  # on a small screen, smaller: the pages scroll
         self._restore_splitter("wizard/start", self.start_page.splitter)
 
     # --- building ------------------------------------------------------------------------------------------------
