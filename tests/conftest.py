@@ -11,7 +11,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Qt's offscreen platform, on a screen of the smallest size the application supports (1024x640), unless the run
 # names another platform (`make gui-x11`: xcb on Xvfb) or another offscreen screen.
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
-    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={REPO / 'tests' / 'gui' / 'screens' / 'small.json'}"
+    SMALL_SCREEN = REPO / "tests" / "gui" / "screens" / "small.json"
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SMALL_SCREEN}"
 
 
 @pytest.fixture(autouse=True)

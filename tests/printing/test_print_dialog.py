@@ -138,7 +138,7 @@ def test_save_pdf_opens_a_file_dialog_without_blocking(qtbot: Any, tmp_path: Pat
     chooser.reject()
 
 
-@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the dialog is brought to the front, offscreen
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # brought to the front, offscreen
 def test_open_print_dialog_renders_in_the_background_and_audits_in_the_store(
     qtbot: Any, tmp_path: Path, private_tmp: Path
 ) -> None:
