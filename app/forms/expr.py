@@ -57,6 +57,11 @@ def _as_date(value: Value) -> dt.date | None:
     return None
 
 
+def as_date(value: Value) -> dt.date | None:
+    """A date from a date or an ISO text (YYYY-MM-DD); None for anything else."""
+    return _as_date(value)
+
+
 def _fn_date(value: Value) -> dt.date | None:
     return _as_date(value)
 
@@ -192,6 +197,76 @@ def _fn_count_missing(rows: Value, flag: Value, key: Value) -> int:
     )
 
 
+# Other requests of the same worker (`others`, given by the verdict's context): a list of records, each a mapping
+# with `id`, `agreement`, `country`, `kind`, `state` and the period of work abroad, `start` and `end` (dates; an
+# end that is not known is None, an open end). The functions below pick records and say which.
+
+
+def _records(value: Value) -> list[Mapping[str, Any]]:
+    return [r for r in value if isinstance(r, Mapping)] if isinstance(value, list) else []
+
+
+def _fn_overlapping(records: Value, start: Value, end: Value) -> list[Mapping[str, Any]]:
+    """The records whose period shares at least one day with start..end (both days counted; no end: open)."""
+    a, b = _as_date(start), _as_date(end)
+    if a is None:
+        return []
+    out = []
+    for r in _records(records):
+        ra, rb = _as_date(r.get("start")), _as_date(r.get("end"))
+        if ra is None:
+            continue
+        if (b is None or ra <= b) and (rb is None or rb >= a):
+            out.append(r)
+    return out
+
+
+def _fn_same_country(records: Value, country: Value) -> list[Mapping[str, Any]]:
+    return [r for r in _records(records) if isinstance(country, str) and r.get("country") == country]
+
+
+def _fn_certificates(records: Value) -> list[Mapping[str, Any]]:
+    """The records whose certificate SSA approved (the agency's decision is recorded)."""
+    return [r for r in _records(records) if r.get("state") == "approved"]
+
+
+def _fn_not_ended(records: Value, day: Value) -> list[Mapping[str, Any]]:
+    d = _as_date(day)
+    if d is None:
+        return []
+    return [r for r in _records(records) if (e := _as_date(r.get("end"))) is None or e >= d]
+
+
+def _fn_ending_before(records: Value, day: Value) -> list[Mapping[str, Any]]:
+    d = _as_date(day)
+    if d is None:
+        return []
+    return [r for r in _records(records) if (e := _as_date(r.get("end"))) is not None and e < d]
+
+
+def _fn_ending_on(records: Value, day: Value) -> list[Mapping[str, Any]]:
+    d = _as_date(day)
+    return [r for r in _records(records) if d is not None and _as_date(r.get("end")) == d]
+
+
+def _fn_ids(records: Value) -> str | None:
+    """The records' request ids, for a message: "id1, id2"."""
+    found = [str(r.get("id")) for r in _records(records) if r.get("id")]
+    return ", ".join(found) if found else None
+
+
+def _fn_periods(records: Value) -> str | None:
+    """Each record as "request ID (START to END)", for a message."""
+
+    def one(r: Mapping[str, Any]) -> str:
+        start, end = _as_date(r.get("start")), _as_date(r.get("end"))
+        until = end.isoformat() if end is not None else "an open end"
+        return f"request {r.get('id')} ({start.isoformat() if start else 'no start'} to {until})"
+
+    found = [one(r) for r in _records(records) if r.get("id")]
+    return "; ".join(found) if found else None
+
+
 def _fn_upper(value: Value) -> Value:
     return value.upper() if isinstance(value, str) else None
 
@@ -249,6 +324,21 @@ FUNCTIONS: dict[str, Function] = {
         Function("length", 1, _fn_length, "length of a text or a group"),
         Function("matches", 2, _fn_matches, "true when the text matches the regular expression fully"),
         Function("today", 0, _fn_today, "today's date"),
+        Function(
+            "overlapping",
+            3,
+            _fn_overlapping,
+            "the other requests whose period shares a day with the period from the 2nd to the 3rd argument",
+        ),
+        Function("same_country", 2, _fn_same_country, "the other requests for work in that country"),
+        Function("certificates", 1, _fn_certificates, "the other requests whose certificate SSA approved"),
+        Function("not_ended", 2, _fn_not_ended, "the other requests whose period has not ended by that day"),
+        Function(
+            "ending_before", 2, _fn_ending_before, "the other requests whose period ends before that day"
+        ),
+        Function("ending_on", 2, _fn_ending_on, "the other requests whose period ends on that day"),
+        Function("ids", 1, _fn_ids, "the request ids of some other requests, for a message"),
+        Function("periods", 1, _fn_periods, "some other requests with their periods, for a message"),
     )
 }
 

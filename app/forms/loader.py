@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from app.forms.errors import DefCode, DefinitionError, DefinitionsInvalid, did_you_mean
+from app.forms.expr import Expr
 from app.forms.migration import ordered, read_steps
 from app.forms.model import (
     Agreement,
@@ -85,7 +86,9 @@ KIND_KEYS = (
     "sender",
     "basis",
     "facts",
+    "period",
 )
+PERIOD_KEYS = ("start", "end")
 SENDER_KEYS = ("role", "name", "organisation", "phone", "email", "address")
 INSTRUMENTS = ("agreement", "understanding")
 # What `agreement.X` means in every form; an agreement's `[values]` may add more.
@@ -343,6 +346,7 @@ def _kind_info(r: FileReader, data: Table, kid: str, title: str) -> Kind:
             address=tuple(lines),
         ),
         special=r.get_bool(data, "special", ""),
+        period=_period(r, r.get_table(data, "period", "")),
         facts=r.get_str_list(data, "facts", "")
         if "facts" in data
         else ("in_force", "detachment", "extension"),
@@ -372,6 +376,15 @@ def _basis(r: FileReader, table: Table, path: str, kind: _KindDef, agreement: Ag
                 kind.reader, kind.reader.get_str(t, "text", bpath), join(bpath, "text"), agreement
             )
     return ""
+
+
+def _period(r: FileReader, table: Table) -> tuple[Expr, Expr] | None:
+    if not table:
+        return None
+    r.keys(table, "period", PERIOD_KEYS, PERIOD_KEYS)
+    start = expression(r, table.get("start"), "period.start", ())
+    end = expression(r, table.get("end"), "period.end", ())
+    return (start, end) if start is not None and end is not None else None
 
 
 def _sender_fields(sender: Sender) -> list[tuple[str, str]]:

@@ -198,11 +198,11 @@ class Kind:
     certification: str  # the statement the signer certifies
     sender: Sender
     special: bool = False  # offered under few agreements: shown only where offered, its absence not noted
-    facts: tuple[str, ...] = (
-        "in_force",
-        "detachment",
-        "extension",
-    )  # the agreement's facts the internal copy shows
+    # The agreement's facts the internal copy shows.
+    facts: tuple[str, ...] = ("in_force", "detachment", "extension")
+    # The days of work abroad a request of this kind covers, as expressions over its answers (`period.start`,
+    # `period.end` in rules; the other requests' periods in rules across requests). None: no period.
+    period: tuple[Expr, Expr] | None = None
 
 
 @dataclass(frozen=True)

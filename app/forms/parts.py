@@ -258,6 +258,8 @@ def message_template(
     values = agreement.values
     ok = True
     for name in parsed.refs:
+        if name in ("others", "period.start", "period.end"):  # other requests' ids and periods; the period
+            continue
         if name.startswith("agreement."):
             key = name.removeprefix("agreement.")
             if key not in values:

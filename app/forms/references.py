@@ -22,8 +22,13 @@ def check_references(
     """Every name in every expression must be a field of this form, `agreement.X`, or `row.X` in a group."""
     fields = {f.id: f for f in spec.fields()}
     values = spec.agreement.values
+    period = spec.kind_info.period if spec.kind_info is not None else None
 
     def known(name: str, group: FieldSpec | None) -> str | None:
+        if name == "others":  # the worker's other requests (rules across requests; see app.forms.others)
+            return None
+        if name in ("period.start", "period.end"):  # the kind's period of work abroad
+            return None if period is not None else "this kind of request declares no [period]"
         if name.startswith("agreement."):
             key = name.removeprefix("agreement.")
             return None if key in values else did_you_mean(key, values) or "no such agreement value"
@@ -65,6 +70,17 @@ def check_references(
                         )
                     elif name in fields and group is None:
                         graph.setdefault(f.id, set()).add(name)
+    for which, e in zip(("start", "end"), period or (), strict=False):
+        for name in e.refs:
+            problem = None if name.startswith("agreement.") else known(name, None)
+            if problem is not None or name.startswith("period.") or name == "others":
+                kind_reader.error(
+                    DefCode.UNKNOWN_REFERENCE,
+                    f"period.{which}",
+                    f"{name!r} is unknown to form {spec.id}",
+                    problem or "a period reads the request's own answers",
+                    near=(name,),
+                )
     for rule in spec.rules:
         for name in rule.when.refs:
             problem = known(name, None)

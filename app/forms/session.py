@@ -7,14 +7,22 @@ Qt. A change to one answer re-evaluates only what depends on it (the dependency 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from app.forms.expr import Expr
+from app.forms.expr import Expr, as_date
 from app.forms.model import FieldSpec, FieldType, FormSpec, Rule, Severity
 from app.forms.validate import check_value, is_empty
+
+OTHERS = "others"  # the name the rules read the worker's other requests by
+PERIOD = ("period.start", "period.end")  # the kind's period of work abroad, as its definition computes it
+
+
+def reads_others(rule: Rule) -> bool:
+    """True for a rule across requests: it reads `others`, and runs only when they are known."""
+    return OTHERS in rule.when.refs
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +87,15 @@ def _graph(spec: FormSpec) -> _Graph:
                 if not name.startswith(("agreement.", "row.")):
                     cond.setdefault(name, set()).add(f.id)
     rules: dict[str, list[Rule]] = {}
+    period = spec.kind_info.period if spec.kind_info is not None else None
+    period_refs = tuple(n for e in period or () for n in e.refs)
     for rule in spec.rules:
         computed = rule.template.refs if rule.template is not None else ()
         for name in dict.fromkeys((*rule.when.refs, *computed)):
-            if not name.startswith("agreement."):
-                rules.setdefault(name, []).append(rule)
+            names = period_refs if name in PERIOD else (name,)  # a rule on the period reads what it reads
+            for read in names:
+                if not read.startswith("agreement."):
+                    rules.setdefault(read, []).append(rule)
     return _Graph(
         order={f.id: i for i, f in enumerate(fields)},
         cond_dependents={k: frozenset(v) for k, v in cond.items()},
@@ -103,9 +115,17 @@ def _conditions(f: FieldSpec) -> Iterable[Expr]:
 class FormSession:
     """Answers about one request's answers against one form."""
 
-    def __init__(self, spec: FormSpec, answers: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        spec: FormSpec,
+        answers: Mapping[str, Any] | None = None,
+        others: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
         self.spec = spec
         self.answers: dict[str, Any] = dict(answers or {})
+        # The other requests of the same worker (records, see `app.forms.others`), for the rules that read
+        # `others`; None when they are not known: those rules then stay quiet.
+        self.others = list(others) if others is not None else None
         self._graph = _graph(spec)
         self._visible: dict[str, bool] = {}
         self._field_issues: dict[str, list[Issue]] = {}
@@ -165,6 +185,14 @@ class FormSession:
         """True when no visible field of the page has an error (its own or a rule's)."""
         section = next(s for s in self.spec.sections if s.id == section_id)
         return not any(i.is_error for f in section.fields for i in self.issues_for(f.id))
+
+    def period(self) -> tuple[Any, Any]:
+        """The first and the last day of work abroad the request covers (its kind's `[period]`), or Nones."""
+        kind = self.spec.kind_info
+        if kind is None or kind.period is None:
+            return None, None
+        start, end = kind.period
+        return as_date(start.evaluate(self._lookup)), as_date(end.evaluate(self._lookup))
 
     def visible_fields(self, section_id: str) -> list[FieldSpec]:
         section = next(s for s in self.spec.sections if s.id == section_id)
@@ -235,6 +263,10 @@ class FormSession:
     def _lookup(self, name: str) -> Any:
         if name.startswith("agreement."):
             return self.spec.agreement.values.get(name[10:])
+        if name == OTHERS:
+            return self.others
+        if name in PERIOD:
+            return self.period()[PERIOD.index(name)]
         return self.value(name)
 
     def _row_lookup(self, row: Mapping[str, Any]) -> Any:
@@ -291,7 +323,7 @@ class FormSession:
         return out
 
     def _run_rule(self, rule: Rule) -> None:
-        fired = rule.when.truth(self._lookup)
+        fired = (self.others is not None or OTHERS not in rule.when.refs) and rule.when.truth(self._lookup)
         self._rule_issues[rule.id] = (
             Issue(
                 rule.field,

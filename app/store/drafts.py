@@ -332,6 +332,22 @@ def overlaps(conn: Any, doc: RequestDoc) -> list[RequestSummary]:
     cols = columns_for(doc)
     if cols.start_date is None:
         return []
+    who, params = _same_worker(doc)
+    if not who:
+        return []
+    sql = (
+        f"SELECT {SUMMARY_COLUMNS} FROM requests WHERE ({who}) AND agreement = ? AND id != ? "
+        "AND state != 'rejected' AND start_date IS NOT NULL AND start_date <= ? AND coalesce(end_date, ?) >= ? "
+        "ORDER BY start_date"
+    )
+    params.extend([cols.agreement, doc.id, cols.end_date or OPEN_END, OPEN_END, cols.start_date])
+    return [_summary(r) for r in conn.execute(sql, params)]
+
+
+def _same_worker(doc: RequestDoc) -> tuple[str, list[Any]]:
+    """The SQL condition (and its parameters) for the requests of `doc`'s worker: the same SSN; or, when either
+    side has no SSN, the same first and last name and birth date. ("", []) when `doc` names no one yet."""
+    cols = columns_for(doc)
     who: list[str] = []
     params: list[Any] = []
     if cols.ssn_key:
@@ -343,12 +359,17 @@ def overlaps(conn: Any, doc: RequestDoc) -> list[RequestSummary]:
     elif cols.namebirth_key:
         who.append("namebirth_key = ?")
         params.append(cols.namebirth_key)
-    else:
+    return " OR ".join(who), params
+
+
+def worker_requests(conn: Any, doc: RequestDoc, limit: int) -> list[RequestDoc]:
+    """The other requests of `doc`'s worker, under any agreement (not those the agency rejected), latest first:
+    what the verdict's checks across requests compare `doc` with."""
+    who, params = _same_worker(doc)
+    if not who:
         return []
     sql = (
-        f"SELECT {SUMMARY_COLUMNS} FROM requests WHERE ({' OR '.join(who)}) AND agreement = ? AND id != ? "
-        "AND state != 'rejected' AND start_date IS NOT NULL AND start_date <= ? AND coalesce(end_date, ?) >= ? "
-        "ORDER BY start_date"
+        "SELECT v.doc, r.state, r.updated FROM requests r JOIN revisions v ON v.request_id = r.id "
+        f"AND v.rev = r.revision WHERE ({who}) AND r.id != ? AND r.state != 'rejected' ORDER BY r.seq DESC LIMIT ?"
     )
-    params.extend([cols.agreement, doc.id, cols.end_date or OPEN_END, OPEN_END, cols.start_date])
-    return [_summary(r) for r in conn.execute(sql, params)]
+    return [_load(*row) for row in conn.execute(sql, [*params, doc.id, limit])]

@@ -457,6 +457,12 @@ class Store:
         with self._reading() as conn:
             return drafts.overlaps(conn, doc)
 
+    def worker_requests(self, doc: RequestDoc, limit: int = 200) -> builtins.list[RequestDoc]:
+        """The other requests of the same worker (same SSN; or name and birth date where one has no SSN), under
+        any agreement, not rejected, latest first: what the verdict compares `doc` with across requests."""
+        with self._reading() as conn:
+            return drafts.worker_requests(conn, doc, limit)
+
     # --- outbox and receipts -------------------------------------------------------------------------------------
 
     def enqueue(self, request_id: str, payload_json: str, idempotency_key: str) -> OutboxItem:

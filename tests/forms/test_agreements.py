@@ -277,6 +277,10 @@ EARLY_EXTRA: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 
 def rule_applies(s: FormSpec, rule_id: str) -> bool:
+    """Whether a rule can fire in a form's request on its own; the rules across requests (reading `others`) fire
+    only beside other requests, and have their breaking cases in test_across.py."""
+    if rule_id in {"overlapping_request", "certificate_running", "extension_follows_certificate"}:
+        return False
     gate = SE_GATED.get(rule_id)
     if s.kind == "self_employed" and gate is not None and s.agreement.values.get("se_rule") not in gate:
         return False

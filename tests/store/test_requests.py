@@ -390,3 +390,24 @@ def test_save_many_is_one_transaction(store: Store) -> None:
     with pytest.raises(InvalidValue):
         store.save_many((d, 0, 0) for d in more)
     assert store.count() == 5  # the good one of the failed batch was not kept either
+
+
+def test_worker_requests_are_the_other_requests_of_the_same_worker_under_any_agreement(store: Store) -> None:
+    """What the verdict's checks across requests compare a request with (issue 15)."""
+    base = make_doc()
+    store.save(base, error_count=0)
+    france = RequestDoc(form="fr-employee", edition="x", answers=dict(base.answers))
+    store.save(france, error_count=0)
+    rejected = _with(base, assignment__start_date="2030-01-01")
+    store.save(rejected, error_count=0)
+    store.enqueue(rejected.id, rejected.to_json(), rejected.id)
+    store.mark_sent(rejected.id, {"confirmation": "C-1"})
+    assert rejected.id in {d.id for d in store.worker_requests(base)}
+    store.set_outcome(rejected.id, State.REJECTED)  # the agency refused it: it no longer counts
+    other_person = _with(base, worker__ssn="987-65-4321")
+    store.save(other_person, error_count=0)
+    found = store.worker_requests(base)
+    assert [d.id for d in found] == [france.id]  # not itself, not the rejected one, not another worker
+    assert found[0].form == "fr-employee" and found[0].answers == france.answers
+    assert store.worker_requests(_with(base, worker__ssn="", worker__first_name="")) == []  # no one named yet
+    assert len(store.worker_requests(base, limit=1)) == 1
