@@ -53,8 +53,8 @@ def records(docs: Sequence[RequestDoc], catalog: Catalog, exclude: str = "") -> 
 
 def issues(doc: RequestDoc, spec: FormSpec, others: Sequence[RequestDoc], catalog: Catalog) -> list[Issue]:
     """The issues of `doc`'s rules across requests, against `others` (the worker's other requests)."""
-    rules = {r.id for r in spec.rules if reads_others(r)}
+    rules = [r for r in spec.rules if reads_others(r)]
     if not rules:
         return []
     session = FormSession(spec, doc.answers, others=records(others, catalog, exclude=doc.id))
-    return [i for i in session.issues() if i.rule in rules]
+    return [i for r in rules for i in session.issues_for(r.field) if i.rule == r.id]
