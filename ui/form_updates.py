@@ -11,7 +11,7 @@ Only forwarding: every decision is in `app.updates`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
@@ -36,11 +36,11 @@ if TYPE_CHECKING:  # the form engine loads in the background: not imported befor
     from ui.controller import AppController
 
 
-def kept_note(kept: Mapping[str, Any]) -> str:
+def kept_note(kept: Sequence[tuple[str, Any]]) -> str:
     """The side note of a request whose earlier answers are kept (fields no longer on the form)."""
     if not kept:
         return ""
-    lines = [f"{field}: {_text(value)}" for field, value in kept.items()]
+    lines = [f"{label}: {_text(value)}" for label, value in kept]
     return "Kept from an earlier edition (no longer on the form, read-only):\n" + "\n".join(lines)
 
 

@@ -11,9 +11,7 @@ read-only, with the reason and the way forward.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any
 
 from app.forms import Catalog, UnknownForm
@@ -29,9 +27,7 @@ class Opening:
     doc: RequestDoc
     reports: list[MigrationReport]  # not shown yet: the wizard shows them now (they are marked seen)
     read_only: str = ""  # why it opens read-only, or "" when the wizard can edit it
-    kept: Mapping[str, Any] = field(
-        default_factory=lambda: MappingProxyType({})
-    )  # every answer kept as a note
+    kept: tuple[tuple[str, Any], ...] = ()  # (label as it was, answer) of every answer kept as a note
 
 
 def read_only_reason(doc: RequestDoc, catalog: Catalog) -> str:
@@ -62,7 +58,8 @@ def prepare(store: Store, catalog: Catalog, request_id: str) -> Opening:
     reports = unseen_reports(store, request_id)
     if reports:
         store.mark_reports_seen(request_id)
-    kept: dict[str, Any] = {}
+    kept: dict[str, tuple[str, Any]] = {}
     for row in store.edition_reports(request_id):
-        kept.update(MigrationReport.from_dict(json.loads(row.report)).kept)
-    return Opening(doc, reports, read_only_reason(doc, catalog), MappingProxyType(kept))
+        report = MigrationReport.from_dict(json.loads(row.report))
+        kept.update({fid: (report.labels.get(fid, fid), value) for fid, value in report.kept.items()})
+    return Opening(doc, reports, read_only_reason(doc, catalog), tuple(kept.values()))

@@ -80,7 +80,12 @@ def test_a_new_edition_reaches_the_drafts_and_the_wizard_shows_what_changed(
     assert "New editions installed: Germany." in close_boxes()
     spec = controller.ctx.catalog.forms["de-employee"]
     assert spec.edition == ONE and controller.ctx.catalog.origin("de-employee") == "updated"
-    answers = {**example_answers(spec), "posting.site": "Hamburg yard", "posting.reason": "training"}
+    answers = {
+        **example_answers(spec),
+        "posting.site": "Hamburg yard",
+        "posting.reason": "training",
+        "posting.remarks": "Bring boots",
+    }
     ready = save(store, controller.ctx.catalog, RequestDoc("de-employee", ONE, answers))
     draft = save(store, controller.ctx.catalog, RequestDoc("de-employee", ONE, {"posting.site": "Kiel"}))
     assert store.get(ready).state is State.READY
@@ -101,6 +106,7 @@ def test_a_new_edition_reaches_the_drafts_and_the_wizard_shows_what_changed(
     assert reports[ready]["renamed"] == [{"from": "posting.site", "to": "posting.site_name"}]
     assert reports[ready]["mapped"] == [{"field": "posting.reason", "from": "training", "to": "instruction"}]
     assert reports[ready]["missing"] == ["posting.contact"] and reports[ready]["added"] == ["posting.contact"]
+    assert reports[ready]["kept"] == {"posting.remarks": "Bring boots"}  # nothing typed is lost
     assert store.get(ready).state is State.DRAFT  # the new required field is missing
 
     # The wizard opens the request in edition two, shows the report once, the renamed field with its value.
@@ -113,7 +119,9 @@ def test_a_new_edition_reaches_the_drafts_and_the_wizard_shows_what_changed(
     assert "Renamed: “Site” is now “Name of the site” (the answer moved with it)." in text
     assert "Changed value: “Reason for the posting” 'training' is now 'instruction'." in text
     assert "Now missing: “Contact at the site”." in text
+    assert "Kept as a note (no longer on the form): “Remarks”: Bring boots" in text
     dialog.close()
+    assert "Remarks: Bring boots" in wizard.steps.note.text()  # read-only, beside the pages, every time
     wizard.go_to_section("posting")
     assert wizard.rows["posting.site_name"][1].editor.value() == "Hamburg yard"
     assert wizard.rows["posting.reason"][1].editor.value() == "instruction"
@@ -122,6 +130,7 @@ def test_a_new_edition_reaches_the_drafts_and_the_wizard_shows_what_changed(
     wizard.close()
     controller.open_request(ready)
     assert shown(ChangesDialog) == []  # only the first time
+    assert "Remarks: Bring boots" in controller.wizards[ready].steps.note.text()
     stop_app(controller)
 
 

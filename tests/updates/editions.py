@@ -1,7 +1,8 @@
 """New editions of the shipped definitions, written to a folder, as a receiver would publish them.
 
-Edition 1 of Germany adds a page of its own (`posting`, with a choice and a text field); edition 2 renames the
-text field, maps a value of the choice and adds a required field, declaring that in a `[[migrations]]` step.
+Edition 1 of Germany adds a page of its own (`posting`, with a choice and two text fields); edition 2 renames a
+text field, removes the other, maps a value of the choice and adds a required field, declaring that in a
+`[[migrations]]` step.
 Only Germany's definitions change, so only its bundle is new.
 """
 
@@ -34,6 +35,12 @@ id = "posting.site"
 type = "text"
 label = "Site"
 help = "Where the worker will work."
+
+[[fields]]
+id = "posting.remarks"
+type = "text"
+label = "Remarks"
+help = "Anything else about the posting."
 """
 
 POSTING_TWO = """
@@ -65,6 +72,7 @@ required = true
 [[migrations]]
 edition = "2027-02-01"
 renamed = { "posting.site" = "posting.site_name" }
+removed = ["posting.remarks"]
 added = ["posting.contact"]
 note = "The site is now asked by its name, and a contact there is needed."
 
