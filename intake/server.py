@@ -312,6 +312,8 @@ class Handler(BaseHTTPRequestHandler):
             self._watch = None
 
     def finish(self) -> None:
+        if self.body_left:
+            self._linger()
         self._disarm()
         with contextlib.suppress(OSError, ValueError):
             super().finish()
@@ -391,6 +393,23 @@ class Handler(BaseHTTPRequestHandler):
         except (OSError, ssl.SSLError, ValueError):  # cut by a deadline, or the peer went away
             self.close_connection = True
 
+    def _linger(self) -> None:
+        """Before closing a connection whose body was left unread (a refusal): read and discard what the client is
+        still sending, up to MAX_BODY and for a few seconds, so that closing does not reset the connection before
+        the client has read the answer (RFC 9112 section 9.6). Nothing read here is kept or parsed."""
+        known = self.body_left > 0  # the declared length still to come, or -1: unknown
+        self._arm(min(self.server.header_timeout, 5.0 if known else 1.0))
+        left = min(self.body_left, MAX_BODY) if known else MAX_BODY
+        left -= len(getattr(self.rfile, "peek", lambda n: b"")(0)) if known else 0  # already buffered
+        try:
+            while left > 0:
+                chunk = self.connection.recv(min(left, 65536))
+                if not chunk:
+                    return
+                left -= len(chunk)
+        except (OSError, ssl.SSLError, ValueError):
+            return
+
     def _wait_for_next_request(self) -> bool:
         """A kept-alive connection: wait (evictable) for the first byte of the next request; False at its end."""
         server = self.server
@@ -460,7 +479,14 @@ class Handler(BaseHTTPRequestHandler):
         if self.body_left and self.command != "POST":
             self.answer(problem(400, "body_not_allowed", f"A {self.command} request has no body."))
             return
-        result = endpoint(self, params)
+        try:
+            result = endpoint(self, params)
+        except Exception:  # a bug: answer it as one (never a connection dropped without a word)
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+            self.close_connection = True
+            result = problem(500, "internal_error", "The service failed on this request; it was not stored.")
         if result is not None:
             self.answer(result)
 
