@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "app.cli.forms_cmd",
     "app.cli.request_cmd",
     "app.cli.store_cmd",
+    "app.cli.drafts_cmd",
     "app.cli.print_cmd",
     "app.cli.docs_cmd",
     "app.cli.transmit_cmd",

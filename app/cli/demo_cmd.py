@@ -7,7 +7,6 @@ from typing import Any
 
 from app.cli.common import CliError
 from app.cli.store_cmd import _new_passphrase, open_store, store_errors, store_path
-from app.store import Store, unlock
 
 
 def register(subparsers: Any) -> None:
@@ -17,6 +16,7 @@ def register(subparsers: Any) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo import fill
+    from app.store import Store, unlock
 
     path = store_path(args)
     with store_errors():

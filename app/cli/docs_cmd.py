@@ -9,7 +9,6 @@ from typing import Any
 
 from app.cli.common import CliError
 from app.cli.forms_cmd import catalog_or_fail
-from app.forms.doc_table import agreements_markdown
 
 
 def register(subparsers: Any) -> None:
@@ -36,6 +35,8 @@ def _forms_actions(subparsers: Any) -> Any:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
+    from app.forms.doc_table import agreements_markdown
+
     text = agreements_markdown(catalog_or_fail(installed=False))
     if args.check:
         if not args.output:

@@ -1,15 +1,19 @@
-"""`coc forms list|check|show`: what the shipped definitions offer, and whether they are sound."""
+"""`coc forms list|check|show`: what the shipped definitions offer, and whether they are sound.
+
+Like every command module, this one imports the form engine inside the handlers that use it (`coc --help` loads
+none of it; `tests/test_cli_imports.py`)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli.common import CliError, print_json
-from app.forms import Catalog, DefinitionsInvalid, FormSpec, UnknownForm, check, default_catalog, load
-from app.forms.expr import Expr
-from app.forms.loader import ORIGIN_BUNDLED, ORIGIN_UPDATED
+
+if TYPE_CHECKING:
+    from app.forms import Catalog, FormSpec
+    from app.forms.expr import Expr
 
 
 def register(subparsers: Any) -> None:
@@ -58,6 +62,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def catalog_or_fail(root: str | None = None, *, installed: bool = True) -> Catalog:
     """The definitions of `root`; by default those in use (the bundled ones with any newer installed edition),
     or only the bundled ones (`installed=False`)."""
+    from app.forms import DefinitionsInvalid, default_catalog, load
+
     try:
         if root:
             return load(Path(root))
@@ -68,6 +74,8 @@ def catalog_or_fail(root: str | None = None, *, installed: bool = True) -> Catal
 
 
 def spec_or_fail(catalog: Catalog, form_id: str) -> FormSpec:
+    from app.forms import UnknownForm
+
     try:
         return catalog.form(form_id)
     except UnknownForm as exc:
@@ -75,6 +83,8 @@ def spec_or_fail(catalog: Catalog, form_id: str) -> FormSpec:
 
 
 def form_row(spec: FormSpec, catalog: Catalog | None = None) -> dict[str, Any]:
+    from app.forms.loader import ORIGIN_BUNDLED
+
     a = spec.agreement
     return {
         "form": spec.id,
@@ -90,6 +100,8 @@ def form_row(spec: FormSpec, catalog: Catalog | None = None) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from app.forms.loader import ORIGIN_UPDATED
+
     catalog = catalog_or_fail()
     rows = [
         form_row(s, catalog) for s in sorted(catalog.forms.values(), key=lambda s: (s.agreement.name, s.kind))
@@ -117,6 +129,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from app.forms import check, load
+
     root = Path(args.dir) if args.dir else None
     errors = check(root)
     if args.json:
@@ -135,6 +149,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cond(value: bool | Expr | None) -> Any:
+    from app.forms.expr import Expr
+
     if isinstance(value, Expr):
         return value.source
     return value

@@ -11,13 +11,15 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli.common import CliError
 from app.cli.forms_cmd import catalog_or_fail, spec_or_fail
 from app.cli.request_cmd import load_document
-from app.printing import PrintError, Rendered, render, write_pdf
 from app.request import RequestDoc
+
+if TYPE_CHECKING:
+    from app.printing import Rendered
 
 _ID_LIKE = re.compile(r"[0-9a-fA-F][0-9a-fA-F-]{3,35}")
 
@@ -77,6 +79,8 @@ def _print_stored(args: argparse.Namespace, id_or_prefix: str, out: Path) -> Ren
 
 
 def _render(doc: RequestDoc, mask: bool) -> Rendered:
+    from app.printing import PrintError, render
+
     spec = spec_or_fail(catalog_or_fail(), doc.form)
     try:
         return render(doc, spec, mask_ssn=mask)
@@ -97,6 +101,8 @@ def _output(name: str, force: bool) -> Path:
 
 
 def _write(out: Path, rendered: Rendered) -> None:
+    from app.printing import write_pdf
+
     try:
         write_pdf(out, rendered.pdf)
     except OSError as exc:

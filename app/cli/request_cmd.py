@@ -7,8 +7,6 @@ from typing import Any
 
 from app.cli.common import CliError, print_json, read_text
 from app.cli.forms_cmd import catalog_or_fail, spec_or_fail
-from app.forms import UnknownForm, new_document, validate_document
-from app.forms.example import example_answers
 from app.request import RequestDoc, RequestFormatError
 
 
@@ -26,6 +24,9 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from app.forms import new_document
+    from app.forms.example import example_answers
+
     spec = spec_or_fail(catalog_or_fail(), args.form)
     doc = new_document(spec, example_answers(spec) if args.example else {})
     print(doc.to_json())
@@ -40,6 +41,8 @@ def load_document(path: str) -> RequestDoc:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from app.forms import UnknownForm, validate_document
+
     doc = load_document(args.file)
     catalog = catalog_or_fail()
     try:

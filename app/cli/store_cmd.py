@@ -1,7 +1,8 @@
-"""`coc store ...` (create, rekey, back up, restore the encrypted store) and `coc drafts ...` (requests in it).
+"""`coc store ...`: create, re-key, back up, restore and check the encrypted store.
 
 Every store problem becomes one line and a non-zero exit (3 for the store, 4 for a request not found, 2 for bad
-input). Other command modules open the store with `open_store(args)`.
+input). Other command modules open the store with `open_store(args)`. The database library loads only when a
+handler opens the store (`coc --help` imports none of it).
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.cli.common import CliError, print_json, read_text
-from app.fileio import write_private
+from app.cli.common import CliError, print_json
 from app.paths import data_dir
-from app.request import RequestDoc, RequestFormatError, State
-from app.store import Store, StoreError, keychain, unlock
-from app.store.audit import AuditEvent
-from app.store.models import ListOrder, RequestSummary
-from app.store.store import locate
+from app.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from app.store import Store
 
 ENV_NEW_PASSPHRASE = "COC_NEW_PASSPHRASE"
 ENV_BACKUP_PASSPHRASE = "COC_BACKUP_PASSPHRASE"
@@ -39,6 +38,8 @@ def prompt_or_none() -> Callable[[str], str] | None:
 
 
 def store_path(args: argparse.Namespace) -> Path:
+    from app.store import locate
+
     return locate(data_dir(getattr(args, "data_dir", None)))
 
 
@@ -54,11 +55,15 @@ def store_errors() -> Iterator[None]:
 def open_store(args: argparse.Namespace) -> Store:
     """Unlock the store of `--data-dir` / `COC_DATA_DIR` / the user-data folder: `COC_PASSPHRASE`, the keychain,
     or a prompt. Errors become `CliError`s. The caller closes the store (use it in a `with` block)."""
+    from app.store import unlock
+
     with store_errors():
         return unlock.unlock(store_path(args), prompt=prompt_or_none())
 
 
 def _new_passphrase(env_name: str, label: str) -> str:
+    from app.store import unlock
+
     with store_errors():
         return unlock.new_passphrase(prompt_or_none(), env_name, label)
 
@@ -67,6 +72,8 @@ def _new_passphrase(env_name: str, label: str) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from app.store import Store, unlock
+
     path = store_path(args)
     with store_errors():
         if path.exists():
@@ -80,6 +87,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _remember(store: Store) -> None:
+    from app.store import unlock
+
     try:
         unlock.remember(store)
     except StoreError as exc:
@@ -89,6 +98,8 @@ def _remember(store: Store) -> None:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
+    from app.store import unlock
+
     with open_store(args) as store, store_errors():
         new = _new_passphrase(ENV_NEW_PASSPHRASE, "New passphrase")
         unlock.change_passphrase(store, new)
@@ -105,6 +116,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from app.store import Store, unlock
+
     path = store_path(args)
     backup_file = Path(args.file)
     with store_errors():
@@ -138,6 +151,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from app.store import keychain
+
     path = store_path(args)
     state = keychain.status()
     info = {
@@ -162,6 +177,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_remember(args: argparse.Namespace) -> int:
+    from app.store import unlock
+
     with open_store(args) as store, store_errors():
         unlock.remember(store)
     print("this workstation now remembers the passphrase (in the system keychain)")
@@ -169,116 +186,10 @@ def cmd_remember(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
+    from app.store import unlock
+
     forgotten = unlock.forget(store_path(args))
     print("the remembered passphrase was removed" if forgotten else "no passphrase was remembered")
-    return 0
-
-
-# --- coc drafts ---------------------------------------------------------------------------------------------------
-
-
-def _validator(doc: RequestDoc) -> tuple[int, int]:
-    from app.cli.forms_cmd import catalog_or_fail
-    from app.forms import UnknownForm, validate_document
-
-    try:
-        issues = validate_document(doc, catalog_or_fail())
-    except UnknownForm as exc:
-        raise CliError(str(exc), 2)
-    except RequestFormatError as exc:
-        raise CliError(str(exc), 2)
-    errors = sum(1 for issue in issues if issue.is_error)
-    return errors, len(issues) - errors
-
-
-def cmd_add(args: argparse.Namespace) -> int:
-    try:
-        doc = RequestDoc.from_json(read_text(args.file))
-    except RequestFormatError as exc:
-        raise CliError(f"{args.file}: {exc}", 2)
-    errors, warnings = _validator(doc)
-    with open_store(args) as store, store_errors():
-        store.save(doc, error_count=errors, warning_count=warnings)
-    print(doc.id)
-    print(f"saved ({doc.state.label}: {errors} error(s), {warnings} warning(s))", file=sys.stderr)
-    return 0
-
-
-def _row(s: RequestSummary) -> tuple[str, ...]:
-    return (
-        s.id[:8],
-        s.state.label,
-        s.agreement,
-        s.kind,
-        s.worker_name or "(no name yet)",
-        s.start_date or "-",
-        s.end_date or "-",
-        str(s.error_count),
-        s.updated,
-    )
-
-
-def cmd_list(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store_errors():
-        rows = store.list(
-            state=args.state,
-            agreement=args.agreement,
-            text=args.search,
-            ending_within_days=args.ending_within,
-            order_by=args.order,
-            limit=args.limit,
-        )
-    if args.json:
-        print_json([r.to_dict() for r in rows])
-        return 0
-    if not rows:
-        print("no requests")
-        return 0
-    table = [("ID", "STATE", "AGR", "KIND", "WORKER", "START", "END", "ERRORS", "UPDATED"), *map(_row, rows)]
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
-    for r in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
-    return 0
-
-
-def _resolve(store: Store, text: str) -> str:
-    with store_errors():
-        return store.resolve_id(text)
-
-
-def cmd_show(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store_errors():
-        doc = store.get(_resolve(store, args.id))
-    print(doc.to_json())
-    return 0
-
-
-def _write_private(path: Path, text: str, force: bool) -> None:
-    """Write a file readable only by its owner, atomically (temporary file, then rename)."""
-    if path.exists() and not force:
-        raise CliError(f"{path} already exists; use --force to replace it", 2)
-    if not path.parent.is_dir():
-        raise CliError(f"{path.parent}: no such folder", 2)
-    try:
-        write_private(path, text.encode("utf-8"))
-    except OSError as exc:
-        raise CliError(f"{path}: cannot be written ({exc.strerror})", 2)
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    with open_store(args) as store, store_errors():
-        request_id = _resolve(store, args.id)
-        text = store.get(request_id).to_json() + "\n"
-        if args.output:
-            _write_private(Path(args.output), text, args.force)
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        store.log_event(
-            request_id, AuditEvent.EXPORTED, {"format": "json", "to": "file" if args.output else "stdout"}
-        )
-    if args.output:
-        print(f"exported to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -313,32 +224,3 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_remember)
     p = sub.add_parser("forget", help="forget a remembered passphrase")
     p.set_defaults(handler=cmd_forget)
-
-    drafts = subparsers.add_parser("drafts", help="requests in the encrypted store")
-    sub = drafts.add_subparsers(dest="drafts_command", metavar="ACTION", required=True)
-    p = sub.add_parser(
-        "add", help="store a request document (JSON file, or - for standard input); prints its id"
-    )
-    p.add_argument("file")
-    p.set_defaults(handler=cmd_add)
-    p = sub.add_parser("list", help="list the requests")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
-    p.add_argument("--state", choices=[s.value for s in State])
-    p.add_argument("--agreement", help="agreement id, e.g. de")
-    p.add_argument("--search", help="words in the worker's names")
-    p.add_argument(
-        "--ending-within", type=int, metavar="DAYS", help="assignments ending within DAYS from today"
-    )
-    p.add_argument("--order", choices=[o.value for o in ListOrder], default=ListOrder.RECENT.value)
-    p.add_argument("--limit", type=int)
-    p.set_defaults(handler=cmd_list)
-    p = sub.add_parser("show", help="print a request document (JSON)")
-    p.add_argument("id", help="request id (or its first characters)")
-    p.set_defaults(handler=cmd_show)
-    p = sub.add_parser("export", help="export a request document (JSON); recorded in the audit log")
-    p.add_argument("id", help="request id (or its first characters)")
-    p.add_argument(
-        "-o", "--output", help="write to this file (readable only by you) instead of standard output"
-    )
-    p.add_argument("--force", action="store_true", help="replace an existing output file")
-    p.set_defaults(handler=cmd_export)

@@ -10,26 +10,16 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli.common import CliError, print_json
 from app.cli.store_cmd import open_store
 from app.request import State
-from app.store import Store, StoreError
-from app.transmit import (
-    NotReady,
-    Outbox,
-    SendResult,
-    TokenPlace,
-    TransmitError,
-    describe,
-    queue,
-    set_ca_bundle,
-    set_endpoint,
-    set_token,
-)
-from app.transmit.settings import clear_token
-from app.transmit.text import clean
+from app.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from app.store import Store
+    from app.transmit import SendResult
 
 ENV_TOKEN = "COC_TOKEN"
 SHOWN_ERRORS = 3
@@ -38,6 +28,8 @@ SHOWN_ERRORS = 3
 @contextmanager
 def transmit_errors() -> Iterator[None]:
     """Turn store and transmission errors into the CLI's one-line errors."""
+    from app.transmit import NotReady, TransmitError
+
     try:
         yield
     except NotReady as exc:
@@ -70,6 +62,8 @@ def _read_token() -> str:
 
 
 def cmd_settings_set(args: argparse.Namespace) -> int:
+    from app.transmit import TokenPlace, set_ca_bundle, set_endpoint, set_token
+
     name = args.name
     if name in ("endpoint", "ca-bundle", "forms-root") and not args.value:
         raise CliError(
@@ -108,6 +102,9 @@ def _set_forms_root(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_unset(args: argparse.Namespace) -> int:
+    from app.transmit import set_ca_bundle
+    from app.transmit.settings import clear_token
+
     with open_store(args) as store, transmit_errors():
         if args.name == "forms-root":
             from app.updates.trust import clear_forms_root
@@ -126,6 +123,7 @@ def cmd_settings_unset(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_show(args: argparse.Namespace) -> int:
+    from app.transmit import describe
     from app.updates.trust import FORMS_ROOT
 
     with open_store(args) as store, transmit_errors():
@@ -150,6 +148,8 @@ def cmd_settings_show(args: argparse.Namespace) -> int:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
+    from app.transmit import queue
+
     with open_store(args) as store, transmit_errors():
         request_id = _resolve(store, args.id)
         item = queue(store, request_id)
@@ -168,6 +168,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from app.transmit.text import clean
+
     with open_store(args) as store, transmit_errors():
         items = store.outbox()
     rows = [
@@ -195,6 +197,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _progress(n: int, m: int, result: SendResult) -> None:
+    from app.transmit.text import clean
+
     print(
         f"[{n}/{m}] {result.request_id}: {result.outcome.value}: {clean(result.message)}",
         file=sys.stderr,
@@ -203,6 +207,8 @@ def _progress(n: int, m: int, result: SendResult) -> None:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    from app.transmit import Outbox
+
     with open_store(args) as store, transmit_errors(), Outbox.from_store(store) as outbox:
         report = outbox.send_due(progress=_progress, force=not args.due)
         left = len(store.outbox())
@@ -215,6 +221,8 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 def cmd_editions(args: argparse.Namespace) -> int:
     """Exit 0 when every form here is the receiver's current edition, 1 when some are not."""
+    from app.transmit import Outbox
+
     with open_store(args) as store, transmit_errors(), Outbox.from_store(store) as outbox:
         newer = outbox.newer_editions()
     if args.json:
@@ -229,6 +237,9 @@ def cmd_editions(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from app.transmit import Outbox
+    from app.transmit.text import clean
+
     with open_store(args) as store, transmit_errors():
         request_id = _resolve(store, args.id)
         local = store.get(request_id).state
@@ -264,6 +275,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
+
     settings = subparsers.add_parser("settings", help="where requests are sent: endpoint, CA bundle, token")
     sub = settings.add_subparsers(dest="settings_command", metavar="ACTION", required=True)
     p = sub.add_parser(

@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -305,16 +306,22 @@ class Store:
         return revision
 
     def save_many(self, items: Iterable[tuple[RequestDoc, int, int]]) -> builtins.list[int]:
-        """Save many `(doc, error_count, warning_count)` in ONE transaction (a roster import): all or none."""
+        """Save many `(doc, error_count, warning_count)` in ONE transaction (a roster import, `coc drafts add`):
+        all or none. `items` may be a generator: each document is saved as it comes and not kept (a stream of
+        100,000 never sits in memory at once); those the caller still holds get their state after the commit."""
         now = self._now()
-        saved: builtins.list[tuple[RequestDoc, int, State]] = []
+        saved: builtins.list[tuple[weakref.ref[RequestDoc], State]] = []
+        revisions: builtins.list[int] = []
         with self._writing() as conn:
             for doc, errors, warnings in items:
                 revision, state = drafts.save(conn, doc, errors, warnings, now)
-                saved.append((doc, revision, state))
-        for doc, _revision, state in saved:
-            doc.state, doc.updated = state, now
-        return [revision for _doc, revision, _state in saved]
+                saved.append((weakref.ref(doc), state))
+                revisions.append(revision)
+        for ref, state in saved:
+            kept = ref()
+            if kept is not None:
+                kept.state, kept.updated = state, now
+        return revisions
 
     # --- batches (roster imports) ---------------------------------------------------------------------------------
 

@@ -1,0 +1,248 @@
+"""`coc drafts ...`: the requests in the encrypted store (add, list, show, export).
+
+`coc drafts add` takes one or more request documents, from files or standard input (`-`), or JSON Lines (one
+document a line) with `--jsonl`, and saves them all in ONE store transaction: all of them or, at the first
+document that cannot be read, none. Each gets its error and warning counts from the form engine. The documents
+are read, checked and saved as a stream (a JSON Lines file of 100,000 requests is never held in memory at once).
+The ids are printed on standard output, one a line, in input order, once everything is saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from app.cli.common import CliError, print_json, read_text
+from app.cli.store_cmd import open_store, store_errors
+from app.request import RequestDoc, RequestFormatError, State
+from app.store.models import ListOrder  # light: the store's records, not its database library
+
+if TYPE_CHECKING:
+    from app.forms import Catalog
+    from app.store import RequestSummary, Store
+
+
+# --- coc drafts add -------------------------------------------------------------------------------------------------
+
+
+def _lines(stream: IO[bytes], name: str) -> Iterator[tuple[str, str]]:
+    """(where, text) of each non-blank line of a JSON Lines stream."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CliError(f"{name}, line {number}: not UTF-8 text")
+        if line.strip():
+            yield f"{name}, line {number}", line
+
+
+def _jsonl(path: str) -> Iterator[tuple[str, str]]:
+    if path == "-":
+        yield from _lines(sys.stdin.buffer, "standard input")
+        return
+    try:
+        with open(path, "rb") as stream:
+            yield from _lines(stream, path)
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file")
+    except IsADirectoryError:
+        raise CliError(f"{path}: is a folder, not a file")
+    except PermissionError:
+        raise CliError(f"{path}: permission denied")
+
+
+def _texts(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    """(where, JSON text) of every document given, in order."""
+    files = args.files or ["-"]
+    for path in files:
+        if args.jsonl:
+            yield from _jsonl(path)
+        else:
+            yield ("standard input" if path == "-" else path), read_text(path)
+
+
+def _checked(
+    args: argparse.Namespace, catalog: Catalog, out: list[tuple[str, State]]
+) -> Iterator[tuple[RequestDoc, int, int]]:
+    """Each document read and checked, as `Store.save_many` takes it; `out` gets (id, state) of each."""
+    from app.forms import UnknownForm, validate_document
+
+    texts = _texts(args)
+    while True:
+        try:
+            where, text = next(texts)
+        except StopIteration:
+            return
+        except CliError as exc:  # a file or a line that cannot be read
+            raise CliError(f"{exc.message}; nothing was saved", exc.exit_code) from None
+        try:
+            doc = RequestDoc.from_json(text)
+            issues = validate_document(doc, catalog)  # verdict: the one verdict, once it lands
+        except (RequestFormatError, UnknownForm) as exc:
+            raise CliError(f"{where}: {exc}; nothing was saved", 2)
+        errors = sum(1 for issue in issues if issue.is_error)
+        out.append((doc.id, State.READY if errors == 0 else State.DRAFT))
+        yield doc, errors, len(issues) - errors
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from app.cli.forms_cmd import catalog_or_fail
+
+    for path in args.files:  # before asking for the passphrase
+        if path != "-" and not Path(path).exists():
+            raise CliError(f"{path}: no such file; nothing was saved")
+    catalog = catalog_or_fail()
+    saved: list[tuple[str, State]] = []
+    counts = [0, 0]  # errors, warnings
+
+    def counted() -> Iterator[tuple[RequestDoc, int, int]]:
+        for doc, errors, warnings in _checked(args, catalog, saved):
+            counts[0] += errors
+            counts[1] += warnings
+            yield doc, errors, warnings
+
+    with open_store(args) as store, store_errors():
+        store.save_many(counted())
+    sys.stdout.write("".join(f"{request_id}\n" for request_id, _state in saved))
+    ready = sum(1 for _id, state in saved if state is State.READY)
+    errors, warnings = counts
+    if len(saved) == 1:
+        label = saved[0][1].label
+        print(f"saved ({label}: {errors} error(s), {warnings} warning(s))", file=sys.stderr)
+    else:
+        print(
+            f"saved {len(saved)} requests in one transaction: {ready} ready, {len(saved) - ready} draft(s) "
+            f"({errors} error(s), {warnings} warning(s) in all)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+# --- list, show, export ---------------------------------------------------------------------------------------------
+
+
+def _row(s: RequestSummary) -> tuple[str, ...]:
+    return (
+        s.id[:8],
+        s.state.label,
+        s.agreement,
+        s.kind,
+        s.worker_name or "(no name yet)",
+        s.start_date or "-",
+        s.end_date or "-",
+        str(s.error_count),
+        s.updated,
+    )
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_store(args) as store, store_errors():
+        rows = store.list(
+            state=args.state,
+            agreement=args.agreement,
+            text=args.search,
+            ending_within_days=args.ending_within,
+            order_by=args.order,
+            limit=args.limit,
+        )
+    if args.json:
+        print_json([r.to_dict() for r in rows])
+        return 0
+    if not rows:
+        print("no requests")
+        return 0
+    table = [("ID", "STATE", "AGR", "KIND", "WORKER", "START", "END", "ERRORS", "UPDATED"), *map(_row, rows)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for r in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    return 0
+
+
+def _resolve(store: Store, text: str) -> str:
+    with store_errors():
+        return store.resolve_id(text)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_store(args) as store, store_errors():
+        doc = store.get(_resolve(store, args.id))
+    print(doc.to_json())
+    return 0
+
+
+def _write_private(path: Path, text: str, force: bool) -> None:
+    """Write a file readable only by its owner, atomically (temporary file, then rename)."""
+    from app.fileio import write_private
+
+    if path.exists() and not force:
+        raise CliError(f"{path} already exists; use --force to replace it", 2)
+    if not path.parent.is_dir():
+        raise CliError(f"{path.parent}: no such folder", 2)
+    try:
+        write_private(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise CliError(f"{path}: cannot be written ({exc.strerror})", 2)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.store import AuditEvent
+
+    with open_store(args) as store, store_errors():
+        request_id = _resolve(store, args.id)
+        text = store.get(request_id).to_json() + "\n"
+        if args.output:
+            _write_private(Path(args.output), text, args.force)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        store.log_event(
+            request_id, AuditEvent.EXPORTED, {"format": "json", "to": "file" if args.output else "stdout"}
+        )
+    if args.output:
+        print(f"exported to {args.output}", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    drafts = subparsers.add_parser("drafts", help="requests in the encrypted store")
+    sub = drafts.add_subparsers(dest="drafts_command", metavar="ACTION", required=True)
+    p = sub.add_parser(
+        "add",
+        help="store request documents (JSON files, - for standard input, or JSON Lines with --jsonl) in one "
+        "transaction; prints their ids",
+        description="Store request documents in ONE transaction: all of them, or none when one cannot be read. "
+        "Each is checked by the form engine (its errors make it a Draft, none a Ready request).",
+    )
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="request documents (JSON); - or none: standard input"
+    )
+    p.add_argument(
+        "--jsonl", action="store_true", help="the input is JSON Lines: one request document a line"
+    )
+    p.set_defaults(handler=cmd_add)
+    p = sub.add_parser("list", help="list the requests")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--state", choices=[s.value for s in State])
+    p.add_argument("--agreement", help="agreement id, e.g. de")
+    p.add_argument(
+        "--search", help="words in the worker's name, a confirmation number or a request id (its start)"
+    )
+    p.add_argument(
+        "--ending-within", type=int, metavar="DAYS", help="assignments ending within DAYS from today"
+    )
+    p.add_argument("--order", choices=[o.value for o in ListOrder], default=ListOrder.RECENT.value)
+    p.add_argument("--limit", type=int)
+    p.set_defaults(handler=cmd_list)
+    p = sub.add_parser("show", help="print a request document (JSON)")
+    p.add_argument("id", help="request id (or its first characters)")
+    p.set_defaults(handler=cmd_show)
+    p = sub.add_parser("export", help="export a request document (JSON); recorded in the audit log")
+    p.add_argument("id", help="request id (or its first characters)")
+    p.add_argument(
+        "-o", "--output", help="write to this file (readable only by you) instead of standard output"
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.set_defaults(handler=cmd_export)
