@@ -370,8 +370,15 @@ class RosterDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         from app.errors import UserError
+        from app.roster.errors import MappingError
 
-        if isinstance(exc, UserError):
+        if (
+            isinstance(exc, MappingError) and "--" in exc.hint
+        ):  # the command line's way forward; here, the combos
+            self._show_problem(
+                f"{exc.message} Choose the form above, or the column that gives the host country."
+            )
+        elif isinstance(exc, UserError):
             self._show_problem(exc.user_text)
         else:
             self.ctx.tasks.report(exc)

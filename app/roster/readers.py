@@ -267,7 +267,7 @@ def _decode(name: str, data: bytes, encoding: str | None) -> tuple[str, str]:
             continue
     raise RosterError(
         f"{name} is neither UTF-8 nor Windows-1252 text.",
-        "Save it from Excel as 'CSV UTF-8 (Comma delimited)', or give its encoding with --encoding.",
+        "Save it from Excel as 'CSV UTF-8 (Comma delimited)' and import that file.",
     )
 
 

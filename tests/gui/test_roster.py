@@ -214,3 +214,17 @@ def test_skipped_rows_stay_listed_in_the_dialog(app: Any, qtbot: Any, tmp_path: 
     assert app.window.model.rowCount() == 1 and app.ctx.store.count() == 1
     dialog.cancel_button.click()
     assert not dialog.isVisible()
+
+
+def test_a_roster_without_a_country_asks_for_the_form(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    from tests.roster.helpers import write_csv
+
+    dialog = import_through_dialog(
+        app, write_csv(tmp_path / "r.csv", [["First name", "Last name"], ["Ann", "Lee"]])
+    )
+    text = dialog.problem_label.text()
+    assert "No column gives the host country" in text and "Choose the form above" in text and "--" not in text
+    assert not dialog.import_button.isEnabled()
+    dialog.form_combo.setCurrentIndex(dialog.form_combo.findData("se-employee"))
+    assert dialog.problem_label.text() == "" and dialog.import_button.isEnabled()
+    assert dialog.preview_table.item(0, 1).text() == "Lee, Ann"
