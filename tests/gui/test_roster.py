@@ -228,3 +228,25 @@ def test_a_roster_without_a_country_asks_for_the_form(app: Any, qtbot: Any, tmp_
     dialog.form_combo.setCurrentIndex(dialog.form_combo.findData("se-employee"))
     assert dialog.problem_label.text() == "" and dialog.import_button.isEnabled()
     assert dialog.preview_table.item(0, 1).text() == "Lee, Ann"
+
+
+def test_the_idle_lock_empties_the_dialog(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    dialog = import_through_dialog(app, roster(tmp_path, rows=3))
+    assert dialog.preview_table.rowCount() == 3
+    app.lock()
+    assert not dialog.isVisible() or dialog.preview_table.rowCount() == 0
+    assert dialog.preview_table.rowCount() == 0 and dialog.mapping_table.rowCount() == 0
+
+
+def test_transmit_all_without_a_receiver_set_up_says_so(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    dialog = import_through_dialog(app, roster(tmp_path, rows=2))
+    dialog.import_button.click()
+    window = app.window
+    window.table.selectAll()
+    window.transmit_all_action.trigger()
+    (confirm,) = boxes()
+    next(b for b in confirm.buttons() if b.text() == "&Transmit").click()
+    (problem,) = boxes()
+    assert problem.windowTitle() == "Not transmitted" and app.bulk.progress is None
+    assert {s.state for s in app.ctx.store.list()} == {State.READY, State.DRAFT}
+    problem.close()
