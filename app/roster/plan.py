@@ -191,9 +191,24 @@ class _Context:
     matches: dict[str, RefMatch]
     store: Store | None
     constants: dict[str, Any]
-    absent: dict[tuple[str, str], set[str]] = field(
-        default_factory=dict
-    )  # (column, field) -> forms without it
+    # (column, field) -> the forms without that field; (form, target) -> its field; cells read, per field object
+    absent: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    fields: dict[tuple[str, str], FieldSpec | None] = field(default_factory=dict)
+    parsed: dict[tuple[int, type, Any], values.Parsed] = field(default_factory=dict)
+
+    def field_of(self, spec: FormSpec, target: str) -> FieldSpec | None:
+        key = (spec.id, target)
+        if key not in self.fields:
+            self.fields[key] = _field(spec, target)
+        return self.fields[key]
+
+    def parse(self, f: FieldSpec, cell: Any) -> values.Parsed:
+        """`values.parse`, remembered for this import (rosters repeat countries, dates, yes/no...)."""
+        key = (id(f), type(cell), cell)
+        hit = self.parsed.get(key)
+        if hit is None:
+            hit = self.parsed[key] = values.parse(f, cell, date_order=self.mapping.date_order)
+        return hit
 
 
 def _form_for(ctx: _Context, cells: list[Any]) -> tuple[FormSpec | None, str]:
@@ -240,11 +255,10 @@ def _field(spec: FormSpec, target: str) -> FieldSpec | None:
 def _answers(ctx: _Context, spec: FormSpec, cells: list[Any], problems: list[CellProblem]) -> dict[str, Any]:
     """The roster's answers for one row (constants, then non-empty cells), each read for its field."""
     answers: dict[str, Any] = {}
-    order = ctx.mapping.date_order
     for target, constant in ctx.constants.items():
-        f = _field(spec, target) if target not in (AGREEMENT, KIND) else None
+        f = ctx.field_of(spec, target) if target not in (AGREEMENT, KIND) else None
         if f is not None:
-            parsed = values.parse(f, constant, date_order=order)
+            parsed = ctx.parse(f, constant)
             if parsed.value is not None:
                 answers[f.id] = parsed.value
     for column, target in ctx.mapping.columns.items():
@@ -253,14 +267,13 @@ def _answers(ctx: _Context, spec: FormSpec, cells: list[Any], problems: list[Cel
         cell = cells[column]
         if cell is None:
             continue
-        name = ctx.table.column_name(column)
-        f = _field(spec, target)
+        f = ctx.field_of(spec, target)
         if f is None:  # a column for some forms only (Germany's previous postings): noted once, not per row
-            ctx.absent.setdefault((name, target), set()).add(spec.id)
+            ctx.absent.setdefault((ctx.table.column_name(column), target), set()).add(spec.id)
             continue
-        parsed = values.parse(f, cell, date_order=order)
+        parsed = ctx.parse(f, cell)
         if parsed.problem:
-            problems.append(CellProblem(name, f.id, parsed.problem))
+            problems.append(CellProblem(ctx.table.column_name(column), f.id, parsed.problem))
         if parsed.value is not None and parsed.value != "":
             answers[f.id] = parsed.value
     return answers
