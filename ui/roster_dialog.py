@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui import style
+from ui import style, windows
 from ui.context import AppContext
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class RosterDialog(QDialog):
         self.combos: list[QComboBox] = []
         self._build()
         self.progressed.connect(self._progress)
-        self.resize(940, 580)
+        windows.fit(self, 940, 580)
 
     # --- building ------------------------------------------------------------------------------------------------
 
@@ -265,7 +265,7 @@ class RosterDialog(QDialog):
                 verdict = "Ready" + (f" ({row.warnings} warning(s))" if row.warnings else "")
             problems = (
                 "; ".join(p.text() for p in row.problems)
-                or ("; ".join(issue.message for issue in row.issues if issue.is_error)[:200])
+                or (" ".join(issue.message for issue in row.issues if issue.is_error)[:200])
             )
             cells = [str(row.row), name, ACTION_WORDS[row.action.value], verdict, problems]
             for j, text in enumerate(cells):
@@ -437,5 +437,5 @@ class ImportedBar(QWidget):
 def open_roster_dialog(ctx: AppContext, parent: QWidget | None) -> RosterDialog:
     dialog = RosterDialog(ctx, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.open()
+    windows.present(dialog, modal=True)
     return dialog

@@ -267,6 +267,24 @@ def _walk(data_dir: Path, shoot: Shooter) -> None:
     settings.reject()
     settle()
 
+    # The Import roster dialog: rows that become drafts with errors, and one skipped (no such agreement).
+    roster = data_dir / "roster.csv"
+    roster.write_text(
+        "Assignment ID,First name,Last name,DOB,Host Country\n"
+        "A-1,Jane,Example,6/15/1985,Germany\nA-2,Ken,Example,31/12/1980,Japan\nA-3,Ann,Example,1/2/1990,Narnia\n",
+        encoding="utf-8",
+    )
+    window.import_action.trigger()
+    importer = controller.bulk.dialog
+    if importer is None:
+        raise SmokeFailed("the Import roster dialog did not open")
+    importer.load(str(roster))
+    ctx.tasks.wait()
+    wait_for(lambda: importer.preview_table.rowCount() == 3, "the roster's preview")
+    shoot(importer, "import-roster")
+    importer.reject()
+    settle()
+
     # A message box: transmission not set up.
     window.table.selectRow(0)
     controller._transmit_problem(_not_configured())
