@@ -107,7 +107,7 @@ def fill(
             answers.pop(key, None)
         doc = store.new_request(spec.id, spec.edition)
         doc.answers = answers
-        save_validated(store, doc)
+        save_validated(store, doc, catalog)
         if item.state in (State.QUEUED, State.SENT, State.APPROVED, State.REJECTED):
             queue(store, doc.id)
         if item.state in (State.SENT, State.APPROVED, State.REJECTED):

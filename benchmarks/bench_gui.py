@@ -179,7 +179,7 @@ def _launch_results() -> list[Result]:
         data = Path(tmp)
         with Store.create(data, PASSPHRASE) as store:
             for spec in list(catalog.forms.values())[:50]:
-                save_validated(store, RequestDoc(spec.id, spec.edition, example_answers(spec)))
+                save_validated(store, RequestDoc(spec.id, spec.edition, example_answers(spec)), catalog)
             raw_key = store.raw_key.to_hex()
         remembered_code = OURS_REMEMBERED.format(repo=str(REPO), data=str(data), key=raw_key)
         salt = (data / "store.db").read_bytes()[:16]

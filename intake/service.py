@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.forms import Catalog, UnknownForm, validate_document
+from app.forms import Catalog, Issue, verdict
 from app.forms.edition_policy import OUTDATED
 from app.forms.loader import shipped_catalog
-from app.request import RequestDoc, RequestFormatError
+from app.forms.verdict import read_json
 from app.updates.catalog import installed_catalog
 from intake.db import IntakeDB, Received
 from intake.mail import write_confirmation
@@ -115,6 +115,10 @@ def wire_errors(data: Any) -> list[dict[str, str]]:
     return errors
 
 
+def _wire(issue: Issue) -> dict[str, str]:
+    return {"field": issue.field, "code": issue.code, "message": issue.message}
+
+
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in pairs:
@@ -172,20 +176,26 @@ class IntakeService:
 
     def submit(self, client: str, key: str, body: bytes) -> Answer:
         """A request document received with its Idempotency-Key (`key`, already parsed: see `parse_key`)."""
-        try:
-            data = json.loads(body.decode("utf-8"), object_pairs_hook=_reject_duplicates)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            return problem(400, "not_json", "The body is not JSON (UTF-8, no member twice in an object).")
+        data, refusal = read_json(body)  # the verdict's size, depth and JSON limits before anything else
+        if refusal is not None:
+            code = "not_json" if refusal.code == "not_json" else "not_a_request"
+            return problem(
+                400, code, f"The body is not a request document: {refusal.message}", [_wire(refusal)]
+            )
         errors = wire_errors(data)
         if errors:
             return problem(
                 400, "not_a_request", f"The body is not a request document: {errors[0]['message']}", errors
             )
         data.pop("state", None)  # the sender's local state: ignored (and not part of the fingerprint)
-        try:
-            doc = RequestDoc.from_dict(data)
-        except RequestFormatError as exc:
-            return problem(400, "not_a_request", f"The body is not a request document: {exc}.")
+        judged = verdict(data, self.catalog)
+        doc = judged.doc
+        if doc is None:
+            first = judged.first_refusal()
+            errors = [_wire(first)] if first is not None else []
+            return problem(
+                400, "not_a_request", f"The body is not a request document: {judged.summary()}", errors
+            )
         print_ = fingerprint(data)
         with self.db.lock:
             known = self.db.by_key(client, key)
@@ -218,7 +228,7 @@ class IntakeService:
                         }
                     ],
                 )
-            errors = self._validate(doc)
+            errors = [_wire(i) for i in judged.errors]
             if errors:
                 if any(e["code"] == OUTDATED for e in errors):  # the application offers the update
                     return problem(
@@ -229,15 +239,6 @@ class IntakeService:
             with self.db.transaction() as conn:
                 row = self.db.insert(conn, client, key, doc.id, print_, payload, doc.form)
         return Answer(201, row.receipt(), {"Location": f"/v1/requests/{row.request_id}"})
-
-    def _validate(self, doc: RequestDoc) -> list[dict[str, str]]:
-        try:
-            issues = validate_document(doc, self.catalog)
-        except UnknownForm as exc:
-            return [{"field": "form", "code": "unknown_form", "message": str(exc)}]
-        except RequestFormatError as exc:
-            return [{"field": "answers", "code": "wrong_type", "message": str(exc)}]
-        return [{"field": i.field, "code": i.code, "message": i.message} for i in issues if i.is_error]
 
     # --- GET -----------------------------------------------------------------------------------------------------
 

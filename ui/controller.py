@@ -239,16 +239,14 @@ class AppController(QObject):
         )  # carried over to a new edition first, or read-only with the reason
 
     def _show_wizard(self, doc: RequestDoc, *, stored: bool, page: str | None = None) -> RequestWizard | None:
-        from app.forms import UnknownForm
+        from app.forms import verdict
         from ui.wizard import RequestWizard
 
-        try:
-            wizard = RequestWizard(
-                self.ctx, doc, stored=stored, can_transmit=actions.transmission_available()
-            )
-        except UnknownForm as exc:
-            messages.notice(self.window, "Form not offered", str(exc).capitalize() + ".")
+        judged = verdict(doc, self.ctx.catalog)
+        if judged.spec is None:  # its form is not offered (any more): say why
+            messages.notice(self.window, "Form not offered", judged.summary())
             return None
+        wizard = RequestWizard(self.ctx, doc, stored=stored, can_transmit=actions.transmission_available())
         wizard.saved.connect(self._wizard_saved)
         wizard.closed.connect(self._wizard_closed)
         wizard.transmit_requested.connect(self.outbox.transmit)
@@ -287,7 +285,9 @@ class AppController(QObject):
         parent: QWidget | None = self.wizards.get(request_id) or self.window
 
         def show(doc: Any) -> None:
-            if doc.form not in ctx.catalog.forms:  # a form withdrawn since the request was written
+            from app.forms import verdict
+
+            if verdict(doc, ctx.catalog).spec is None:  # a form withdrawn since the request was written
                 messages.notice(
                     parent,
                     "Print fax copy",

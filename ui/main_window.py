@@ -503,7 +503,9 @@ class MainWindow(QMainWindow):
             self.refresh()
             self.open_requested.emit(doc.id)
 
-        ctx.tasks.run_db(lambda: ops.duplicate_request(ctx.require_store(), request_id, mode), done)
+        ctx.tasks.run_db(
+            lambda: ops.duplicate_request(ctx.require_store(), request_id, mode, ctx.catalog), done
+        )
 
     def ask_delete(self) -> None:
         summary = self.selected()
@@ -563,7 +565,7 @@ class MainWindow(QMainWindow):
             self._selection_changed()
             ctx.tasks.report(exc)
 
-        ctx.tasks.run_db(lambda: ops.restore_request(ctx.require_store(), doc), done, failed)
+        ctx.tasks.run_db(lambda: ops.restore_request(ctx.require_store(), doc, ctx.catalog), done, failed)
 
     # --- lock, settings, closing ---------------------------------------------------------------------------------
 

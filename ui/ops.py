@@ -9,10 +9,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from app.forms.loader import Catalog
 from app.request import RequestDoc
 from app.store import DuplicateMode, ListOrder, RequestSummary, Store
+from app.store.service import counter, issue_counts
 from app.store.service import duplicate as duplicate_saved
-from app.store.service import issue_counts
 
 PAGE_SETTING = "ui.page."
 
@@ -72,11 +73,11 @@ def _summary_or_none(store: Store, request_id: str) -> RequestSummary | None:
         return None
 
 
-def save_request(store: Store, doc: RequestDoc) -> RequestDoc:
-    """Validate and save a copy of `doc` (a new revision); returns the copy with its stored state and time."""
+def save_request(store: Store, doc: RequestDoc, catalog: Catalog) -> RequestDoc:
+    """Judge and save a copy of `doc` (a new revision); returns the copy with its stored state and time."""
     snapshot = RequestDoc(doc.form, doc.edition, copy.deepcopy(doc.answers), doc.id, doc.created, doc.updated)
     snapshot.state = doc.state
-    errors, warnings = issue_counts(snapshot)
+    errors, warnings = issue_counts(snapshot, catalog)
     store.save(snapshot, error_count=errors, warning_count=warnings)
     return snapshot
 
@@ -98,13 +99,13 @@ def delete_request(store: Store, request_id: str) -> RequestDoc:
     return doc
 
 
-def restore_request(store: Store, doc: RequestDoc) -> RequestDoc:
+def restore_request(store: Store, doc: RequestDoc, catalog: Catalog) -> RequestDoc:
     """Undo a deletion: save the kept document again under its id (its history starts anew)."""
-    return save_request(store, doc)
+    return save_request(store, doc, catalog)
 
 
-def duplicate_request(store: Store, request_id: str, mode: DuplicateMode) -> RequestDoc:
-    return duplicate_saved(store, request_id, mode)
+def duplicate_request(store: Store, request_id: str, mode: DuplicateMode, catalog: Catalog) -> RequestDoc:
+    return duplicate_saved(store, request_id, mode, validator=counter(catalog))
 
 
 def new_request(store: Store, form: str, edition: str) -> RequestDoc:

@@ -110,7 +110,7 @@ def seed(store: Store) -> int:
                 answers.pop(key, None)
             else:
                 answers[key] = value
-        save_validated(store, RequestDoc(spec.id, spec.edition, answers))
+        save_validated(store, RequestDoc(spec.id, spec.edition, answers), catalog)
         count += 1
     return count
 

@@ -35,5 +35,23 @@ def read_text(path: str) -> str:
         raise CliError(f"{path}: cannot be read ({exc.strerror})")
 
 
+def read_limited(path: str, limit: int) -> bytes:
+    """The bytes of a file (or of standard input for `-`), at most `limit + 1` of them: a larger input is read
+    no further than needed to say that it is too large."""
+    if path == "-":
+        return sys.stdin.buffer.read(limit + 1)
+    try:
+        with Path(path).open("rb") as f:
+            return f.read(limit + 1)
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file")
+    except IsADirectoryError:
+        raise CliError(f"{path}: is a folder, not a file")
+    except PermissionError:
+        raise CliError(f"{path}: permission denied")
+    except OSError as exc:
+        raise CliError(f"{path}: cannot be read ({exc.strerror})")
+
+
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from app.cli.common import CliError, print_json, read_text
+from app.cli.common import CliError, print_json, read_limited
 from app.cli.store_cmd import open_store, store_errors
-from app.request import RequestDoc, RequestFormatError, State
+from app.request import RequestDoc, State
 from app.store.models import ListOrder  # light: the store's records, not its database library
 
 if TYPE_CHECKING:
@@ -54,21 +54,23 @@ def _jsonl(path: str) -> Iterator[tuple[str, str]]:
         raise CliError(f"{path}: permission denied")
 
 
-def _texts(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
-    """(where, JSON text) of every document given, in order."""
+def _texts(args: argparse.Namespace) -> Iterator[tuple[str, str | bytes]]:
+    """(where, JSON text) of every document given, in order (a file read no further than the verdict's limit)."""
+    from app.forms.limits import MAX_TEXT_BYTES
+
     files = args.files or ["-"]
     for path in files:
         if args.jsonl:
             yield from _jsonl(path)
         else:
-            yield ("standard input" if path == "-" else path), read_text(path)
+            yield ("standard input" if path == "-" else path), read_limited(path, MAX_TEXT_BYTES)
 
 
 def _checked(
     args: argparse.Namespace, catalog: Catalog, out: list[tuple[str, State]]
 ) -> Iterator[tuple[RequestDoc, int, int]]:
     """Each document read and checked, as `Store.save_many` takes it; `out` gets (id, state) of each."""
-    from app.forms import UnknownForm, validate_document
+    from app.forms import verdict
 
     texts = _texts(args)
     while True:
@@ -78,14 +80,11 @@ def _checked(
             return
         except CliError as exc:  # a file or a line that cannot be read
             raise CliError(f"{exc.message}; nothing was saved", exc.exit_code) from None
-        try:
-            doc = RequestDoc.from_json(text)
-            issues = validate_document(doc, catalog)  # verdict: the one verdict, once it lands
-        except (RequestFormatError, UnknownForm) as exc:
-            raise CliError(f"{where}: {exc}; nothing was saved", 2)
-        errors = sum(1 for issue in issues if issue.is_error)
-        out.append((doc.id, State.READY if errors == 0 else State.DRAFT))
-        yield doc, errors, len(issues) - errors
+        judged = verdict(text, catalog)
+        if judged.refused or judged.doc is None:
+            raise CliError(f"{where}: {judged.summary()}; nothing was saved", 2)
+        out.append((judged.doc.id, State.READY if judged.ready else State.DRAFT))
+        yield judged.doc, judged.error_count, judged.warning_count
 
 
 def cmd_add(args: argparse.Namespace) -> int:

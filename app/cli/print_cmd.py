@@ -46,7 +46,7 @@ def cmd_print(args: argparse.Namespace) -> int:
     out = _output(args.output, args.force)
     source: str = args.source
     if source == "-" or Path(source).is_file():
-        rendered = _render(load_document(source), args.mask_ssn)
+        rendered = _render(load_document(source, catalog_or_fail())[0], args.mask_ssn)
         _write(out, rendered)
     elif _ID_LIKE.fullmatch(source):
         rendered = _print_stored(args, source, out)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.cli.common import CliError, print_json, read_text
+from app.cli.common import CliError, print_json, read_limited
 from app.cli.forms_cmd import catalog_or_fail, spec_or_fail
-from app.request import RequestDoc, RequestFormatError
+from app.request import RequestDoc
+
+if TYPE_CHECKING:
+    from app.forms import Catalog, Verdict
 
 
 def register(subparsers: Any) -> None:
@@ -18,7 +21,9 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("validate", help="check a request document; exit 1 when it has errors")
     p.add_argument("file", help="request document (JSON), or - for standard input")
     p.add_argument(
-        "--json", action="store_true", help="print a JSON list of {field, code, severity, message}"
+        "--json",
+        action="store_true",
+        help="print the verdict as JSON: {form, ready, refused, errors, warnings, issues: [{field, code, ...}]}",
     )
     p.set_defaults(handler=cmd_validate)
 
@@ -33,32 +38,31 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_document(path: str) -> RequestDoc:
-    try:
-        return RequestDoc.from_json(read_text(path))
-    except RequestFormatError as exc:
-        raise CliError(f"{path}: {exc}", 2)
+def judge_file(path: str, catalog: Catalog) -> Verdict:
+    """The verdict on a request document file (or standard input for `-`), read no further than its size limit."""
+    from app.forms import verdict
+    from app.forms.limits import MAX_TEXT_BYTES
+
+    return verdict(read_limited(path, MAX_TEXT_BYTES), catalog)
+
+
+def load_document(path: str, catalog: Catalog) -> tuple[RequestDoc, Verdict]:
+    """A request document file and its verdict; a document refused as a whole is one line, exit 2."""
+    result = judge_file(path, catalog)
+    refusal = result.first_refusal()
+    if refusal is not None or result.doc is None:
+        raise CliError(f"{path}: {result.summary()}", 2)
+    return result.doc, result
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from app.forms import UnknownForm, validate_document
-
-    doc = load_document(args.file)
-    catalog = catalog_or_fail()
-    try:
-        issues = validate_document(doc, catalog)
-    except UnknownForm as exc:
-        raise CliError(f"{args.file}: {exc}", 2)
-    except RequestFormatError as exc:
-        raise CliError(f"{args.file}: {exc}", 2)
-    errors = [i for i in issues if i.is_error]
+    result = judge_file(args.file, catalog_or_fail())
+    if result.refused and not args.json:
+        raise CliError(f"{args.file}: {result.summary()}", 2)
     if args.json:
-        print_json([i.to_dict() for i in issues])
+        print_json(result.to_dict())
     else:
-        for i in issues:
+        for i in result.issues:
             print(f"{i.severity.value:7}  {i.field}  {i.code}: {i.message}")
-        warnings = len(issues) - len(errors)
-        print(
-            f"{len(errors)} error(s), {warnings} warning(s): " + ("not ready to send" if errors else "ready")
-        )
-    return 1 if errors else 0
+        print(result.summary())
+    return 2 if result.refused else 1 if result.errors else 0

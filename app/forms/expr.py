@@ -75,11 +75,17 @@ def _fn_months_between(start: Value, end: Value) -> float | None:
     if a is None or b is None:
         return None
     months = (b.year - a.year) * 12 + (b.month - a.month)
-    anchor = _add_months(a, months)
-    if anchor > b:
-        months -= 1
+    try:
         anchor = _add_months(a, months)
-    following = _add_months(a, months + 1)
+        if anchor > b:
+            months -= 1
+            anchor = _add_months(a, months)
+        following = _add_months(a, months + 1)
+    except (
+        ValueError,
+        OverflowError,
+    ):  # the month after lies beyond year 9999: no answer, as for a missing date
+        return None
     span = (following - anchor).days or 1
     return months + (b - anchor).days / span
 

@@ -22,6 +22,7 @@ from typing import Any
 from app.forms.errors import DefCode, DefinitionError, DefinitionsInvalid, did_you_mean
 from app.forms.expr import Expr
 from app.forms.migration import ordered, read_steps
+from app.forms.limits import MAX_KEY_LENGTH
 from app.forms.model import (
     Agreement,
     Fact,
@@ -109,7 +110,15 @@ _FACT_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class UnknownForm(LookupError):
-    """A form id that is not offered; the message says why in a coordinator's words."""
+    """A form id that is not offered; the message says why in a coordinator's words.
+
+    `code` is the verdict's issue code: `unknown_form`, or `form_not_offered` for an agreement signed but not in
+    force.
+    """
+
+    def __init__(self, message: str, code: str = "unknown_form") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 ORIGIN_BUNDLED = "bundled"  # shipped with the application
@@ -148,7 +157,12 @@ class Catalog:
         if agreement is not None and not agreement.in_force_now:
             raise UnknownForm(
                 f"the agreement with {agreement.name} is signed but not in force, so SSA issues no "
-                f"certificate under it ({form_id!r} is not offered)"
+                f"certificate under it ({form_id!r} is not offered)",
+                "form_not_offered",
+            )
+        if len(form_id) > MAX_KEY_LENGTH:
+            raise UnknownForm(
+                f"unknown form {form_id[:MAX_KEY_LENGTH]!r}… (a form id is short, like 'de-employee')"
             )
         hint = did_you_mean(form_id, self.forms)
         raise UnknownForm(f"unknown form {form_id!r}" + (f"; {hint}" if hint else ""))

@@ -14,11 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from app.forms.limits import MAX_YEAR, MIN_YEAR, describe, forbidden_char, row_limit, text_limit
 from app.forms.model import FieldSpec, FieldType, Severity
-
-MIN_YEAR, MAX_YEAR = 1900, 2100
-DEFAULT_MAX_LENGTH = 200
-TEXTAREA_MAX_LENGTH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,15 +171,19 @@ FOREIGN_FORMATS: dict[str, IdFormat] = {
 
 
 def _text_ok(value: Any, field: FieldSpec) -> Problem | None:
+    """The size and character policy of every text answer (see app.forms.limits), checked before anything else."""
     if not isinstance(value, str):
-        return _err("invalid_type", f"{field.label} must be text.")
-    limit = field.max_length or (
-        TEXTAREA_MAX_LENGTH if field.type is FieldType.TEXTAREA else DEFAULT_MAX_LENGTH
-    )
+        return _err("wrong_type", f"{field.label} must be text.")
+    multiline = field.type is FieldType.TEXTAREA
+    limit = text_limit(field.max_length, multiline)
     if len(value) > limit:
         return _err("too_long", f"{field.label} is {len(value)} characters long; at most {limit} fit.")
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
-        return _err("invalid_characters", f"{field.label} contains control characters; retype it.")
+    bad = forbidden_char(value, multiline)
+    if bad is not None:
+        return _err(
+            "invalid_characters",
+            f"{field.label} contains the invisible or control character {describe(bad)}; retype it without it.",
+        )
     return None
 
 
@@ -357,12 +358,13 @@ def is_empty(value: Any) -> bool:
 def check_value(field: FieldSpec, value: Any) -> Problem | None:
     """The problem with one non-empty answer, or None. Never raises."""
     if field.type is FieldType.YESNO:
-        return None if isinstance(value, bool) else _err("invalid_type", f"{field.label} must be yes or no.")
+        return None if isinstance(value, bool) else _err("wrong_type", f"{field.label} must be yes or no.")
     if field.type is FieldType.GROUP:
         if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
-            return _err("invalid_type", f"{field.label} must be a list of rows.")
-        if field.max_rows is not None and len(value) > field.max_rows:
-            return _err("too_many_rows", f"{field.label} holds at most {field.max_rows} rows.")
+            return _err("wrong_type", f"{field.label} must be a list of rows.")
+        limit = row_limit(field.max_rows)
+        if len(value) > limit:
+            return _err("too_many_rows", f"{field.label} has {len(value)} rows; at most {limit} fit.")
         return None
     if not isinstance(value, str):
         return _text_ok(value, field)

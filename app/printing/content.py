@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.forms.document import validate_document
 from app.forms.loader import Catalog
 from app.forms.migration import migrate
-from app.forms.model import Agreement, FieldSpec, FieldType, FormSpec, Kind, Severity
-from app.forms.session import FormSession, Issue
+from app.forms.model import Agreement, FieldSpec, FieldType, FormSpec, Kind
+from app.forms.session import FormSession
+from app.forms.verdict import OVERSIZE, REFUSALS, Verdict, verdict
 from app.printing.errors import PrintError
 from app.printing.fonts import check, scrub
 from app.printing.values import display, format_time, mask_ssn, ssn_masker, where
-from app.request import RequestDoc, RequestFormatError
+from app.request import RequestDoc
 
 WIDE_AFTER = 60  # characters; a longer answer gets a full-width box that may run over pages
 _QUARTER = frozenset({FieldType.DATE, FieldType.SSN, FieldType.EIN, FieldType.US_STATE, FieldType.PHONE})
@@ -141,9 +141,14 @@ class FaxCopy:
 def build(
     doc: RequestDoc, spec: FormSpec, *, mask: bool = False, printed_at: dt.datetime | None = None
 ) -> FaxCopy:
-    """The fax copy of `doc`, or `GlyphMissing` for an answer with a character that cannot be printed."""
+    """The fax copy of `doc`, or `GlyphMissing` for an answer with a character that cannot be printed.
+
+    The verdict comes first: a document it refuses, or with an answer over its size limit, is refused here with
+    `PrintError` before anything is laid out (a fax copy is not the place to find out that a name is 1 MB long).
+    """
     if doc.form != spec.id:
         raise PrintError(f"The request is written on form {doc.form!r}, not on {spec.id!r}.")
+    judged = _judge(doc, spec)
     doc = migrate(spec, doc)
     answers = _Answers(spec, FormSession(spec, doc.answers), mask)
     parts = tuple(p for p in (answers.part(s.id) for s in spec.sections) if p.items)
@@ -171,7 +176,7 @@ def build(
         facts=_facts(spec) if mask else (),
         errors=tuple(
             Problem(scrub(answers.masker(where(spec, i.field))), scrub(answers.masker(i.message)))
-            for i in _errors(doc, spec)
+            for i in judged.errors
         ),
         signer=_own(_kind(spec).signer),
         certification=_own(_kind(spec).certification),
@@ -190,14 +195,13 @@ def _own(text: str) -> str:
     return check(text, "The form definition", "")
 
 
-def _errors(doc: RequestDoc, spec: FormSpec) -> list[Issue]:
+def _judge(doc: RequestDoc, spec: FormSpec) -> Verdict:
     catalog = Catalog(agreements={spec.agreement.id: spec.agreement}, forms={spec.id: spec}, root=Path())
-    try:
-        issues = validate_document(doc, catalog)
-    except RequestFormatError as exc:
-        malformed = Issue("request", "malformed", Severity.ERROR, f"The request document is malformed: {exc}")
-        issues = [malformed, *FormSession(spec, doc.answers).issues()]
-    return [i for i in issues if i.is_error]
+    judged = verdict(doc, catalog)
+    if judged.oversize:
+        first = next(i for i in judged.errors if i.code in OVERSIZE or i.code in REFUSALS)
+        raise PrintError(f"This request cannot be laid out: {first.message} Correct it, then print again.")
+    return judged
 
 
 class _Answers:

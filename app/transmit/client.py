@@ -28,8 +28,8 @@ import requests
 import requests.auth
 
 from app import __version__
-from app.forms import Catalog, Issue, Severity, UnknownForm, default_catalog, validate_document
-from app.request import RequestDoc, RequestFormatError
+from app.forms import Catalog, Issue, Severity, default_catalog, verdict
+from app.request import RequestDoc
 from app.transmit.errors import NotAtReceiver, NotReady, ReceiverRefused, ReceiverUnavailable
 from app.transmit.retry import parse_retry_after
 from app.transmit.settings import TransmitSettings
@@ -131,28 +131,19 @@ class BearerAuth(requests.auth.AuthBase):
 
 
 def gate(payload_json: str, key: str, catalog: Catalog | None = None) -> RequestDoc:
-    """The request document in `payload_json`, after the full validation against the current definitions.
+    """The request document in `payload_json`, once the verdict against the current definitions finds it ready.
 
     Raises `NotReady` (with every issue) when it is not a valid request, or when `key` is not its id.
     """
-
-    def refuse(field_id: str, code: str, message: str) -> NotReady:
-        return NotReady([Issue(field_id, code, Severity.ERROR, message)], doing="sent")
-
-    try:
-        doc = RequestDoc.from_json(payload_json)
-    except RequestFormatError as exc:
-        raise refuse("request", "not_a_request", f"The queued payload is not a request document: {exc}.")
-    if doc.id != key:
-        raise refuse("id", "key_mismatch", "The idempotency key is not the request's id.")
-    try:
-        issues = validate_document(doc, catalog or default_catalog())
-    except UnknownForm as exc:
-        raise refuse("form", "unknown_form", str(exc).capitalize() + ".")
-    except RequestFormatError as exc:
-        raise refuse("answers", "wrong_type", str(exc).capitalize() + ".")
-    if any(i.is_error for i in issues):
-        raise NotReady(issues, doing="sent")
+    judged = verdict(payload_json, catalog or default_catalog())
+    doc = judged.doc
+    if doc is not None and doc.id != key:
+        raise NotReady(
+            [Issue("id", "key_mismatch", Severity.ERROR, "The idempotency key is not the request's id.")],
+            doing="sent",
+        )
+    if doc is None or not judged.ready:
+        raise NotReady(list(judged.issues), doing="sent")
     return doc
 
 

@@ -26,10 +26,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from app.forms import Catalog, UnknownForm, default_catalog, validate_document
-from app.forms.model import Severity
-from app.forms.session import Issue
-from app.request import RequestFormatError, State
+from app.forms import Catalog, default_catalog, verdict
+from app.request import State
 from app.store import InvalidTransition, OutboxItem, RequestNotFound, Store
 from app.transmit.client import Answer, AnswerKind, Client, ReceiverStatus, payload_json
 from app.transmit.errors import AlreadySent, NotQueued, NotReady
@@ -75,17 +73,11 @@ def queue(store: Store, request_id: str, *, catalog: Catalog | None = None) -> O
         raise AlreadySent(
             f"The request was already sent (confirmation {receipt.get('confirmation', 'unknown')})."
         )
-    try:
-        issues = validate_document(doc, catalog or default_catalog())
-    except UnknownForm as exc:
-        raise NotReady([Issue("form", "unknown_form", Severity.ERROR, str(exc))])
-    except RequestFormatError as exc:
-        raise NotReady([Issue("answers", "wrong_type", Severity.ERROR, str(exc))])
-    errors = [i for i in issues if i.is_error]
-    if errors:
-        raise NotReady(issues)
+    judged = verdict(doc, catalog or default_catalog())
+    if not judged.ready:
+        raise NotReady(list(judged.issues))
     if doc.state is not State.READY:
-        store.save(doc, error_count=0, warning_count=len(issues))
+        store.save(doc, error_count=0, warning_count=judged.warning_count)
     return store.enqueue(request_id, payload_json(doc), doc.id)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from app.cli import main
-from app.forms import UnknownForm, default_catalog, validate_document
+from app.forms import UnknownForm, default_catalog, verdict
 from app.forms.doc_table import agreements_markdown
 from app.request import RequestDoc
 from tests.conftest import REPO
@@ -133,8 +133,9 @@ def test_mexico_is_listed_as_signed_but_never_offered() -> None:
 def test_mexico_form_is_refused_with_a_clear_message(form: str) -> None:
     with pytest.raises(UnknownForm, match="Mexico is signed but not in force"):
         default_catalog().form(form)
-    with pytest.raises(UnknownForm, match="signed but not in force"):
-        validate_document(RequestDoc(form=form, edition="2026-11-29", answers={}))
+    judged = verdict(RequestDoc(form=form, edition="2026-11-29", answers={}), default_catalog())
+    assert [(i.field, i.code) for i in judged.issues] == [("form", "form_not_offered")]
+    assert "signed but not in force" in judged.summary() and judged.refused
 
 
 def test_coc_new_refuses_mexico(capsys: pytest.CaptureFixture[str]) -> None:

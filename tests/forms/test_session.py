@@ -125,13 +125,13 @@ def test_group_rows_are_checked_cell_by_cell(spec: FormSpec) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "code"),
     [
-        ("person.name", 12, "invalid_type"),
+        ("person.name", 12, "wrong_type"),
         ("person.name", "x" * 201, "too_long"),
         ("person.name", "Ana\x00", "invalid_characters"),
         ("person.citizenship", "XX", "invalid_country"),
         ("person.start", "2020-02-30", "invalid_date"),
         ("person.start", "1800-01-01", "date_out_of_range"),
-        ("person.has_kids", "yes", "invalid_type"),
+        ("person.has_kids", "yes", "wrong_type"),
         ("person.has_kids", None, None),
     ],
 )

@@ -49,7 +49,7 @@ def spec(ftype: FieldType, **kw: Any) -> FieldSpec:
         (FieldType.NAME, "R2-D2", "invalid_name"),
         (FieldType.NAME, "--", "invalid_name"),
         (FieldType.YESNO, True, None),
-        (FieldType.YESNO, "true", "invalid_type"),
+        (FieldType.YESNO, "true", "wrong_type"),
         (FieldType.TEXT, "x" * 200, None),
         (FieldType.TEXT, "x" * 201, "too_long"),
         (FieldType.TEXTAREA, "line\nline", None),

@@ -75,5 +75,5 @@ def add_example(store: Store, catalog: Catalog, form_id: str, **changes: object)
         else:
             answers[field_id] = value
     doc = RequestDoc(spec.id, spec.edition, answers)
-    save_validated(store, doc)
+    save_validated(store, doc, catalog)
     return doc

@@ -70,8 +70,8 @@ def test_replacing_needs_force(tmp_path: Path, capsys: pytest.CaptureFixture[str
     ("case", "expected"),
     [
         ("missing", "no such file, and not a request id"),
-        ("not json", "not JSON"),
-        ("unknown form", "unknown form 'zz-employee'"),
+        ("not json", "Not JSON"),
+        ("unknown form", "Unknown form 'zz-employee'"),
         ("glyph", "cannot print request"),
         ("no folder", "no such folder"),
         ("folder", "is a folder"),

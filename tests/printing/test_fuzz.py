@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from app.forms import FormSpec, default_catalog, new_document
+from app.forms.limits import text_limit
 from app.forms.model import FieldSpec, FieldType, Section
 from app.forms.validate import is_empty
-from app.printing import GlyphMissing, Rendered, render
+from app.printing import GlyphMissing, PrintError, Rendered, render
 from app.printing.fonts import clean, face_for
 from app.request import RequestDoc
 
@@ -113,6 +114,10 @@ def _render_or_glyph_missing(field: str, text: str) -> Rendered | None:
     except GlyphMissing as exc:
         assert exc.char in printable and face_for(exc.char) is None
         assert exc.where.startswith(("Field ", "Rows, row 1: "))
+        return None
+    except PrintError as exc:  # over the field's size limit: refused before anything is laid out
+        assert len(text) > text_limit(None, field == "fuzz.textarea"), exc
+        assert "cannot be laid out" in exc.user_text
         return None
     assert rendered.pdf.startswith(b"%PDF-") and rendered.pdf.rstrip().endswith(b"%%EOF")
     assert rendered.pages >= 2

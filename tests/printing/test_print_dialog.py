@@ -159,7 +159,7 @@ def test_open_print_dialog_renders_in_the_background_and_audits_in_the_store(
     store = Store.create(data, key=random_key())
     try:
         doc, _ = example("dk-employee")
-        save_validated(store, doc)
+        save_validated(store, doc, default_catalog())
         ctx = AppContext(data, default_catalog(), TaskManager(inline=True), open_settings(data), store)
         dialog = open_print_dialog(None, ctx, doc)
         qtbot.addWidget(dialog)

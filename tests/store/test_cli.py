@@ -88,7 +88,7 @@ def test_add_counts_errors_from_validation_and_updates(
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        ("not json", "not JSON"),
+        ("not json", "Not JSON"),
         ("[]", "JSON object"),
         ('{"form": "xx-employee", "answers": {}}', "xx-employee"),
         ('{"form": "de-employee", "answers": {"worker.first_name": 5}}', "must be text"),

@@ -281,13 +281,14 @@ def test_service_duplicate_validates_saves_and_logs(store: Store) -> None:
 
 
 def test_save_validated_uses_the_form_engine(store: Store) -> None:
+    from app.forms import default_catalog
     from app.store.service import save_validated
 
     good = make_doc()
-    save_validated(store, good)
+    save_validated(store, good, default_catalog())
     assert store.summary(good.id).error_count == 0
     bad = make_doc(**{"worker.ssn": "000-00-0000", "assignment.end_date": "2020-01-01"})
-    save_validated(store, bad)
+    save_validated(store, bad, default_catalog())
     assert store.summary(bad.id).error_count >= 2
     assert store.summary(bad.id).state is State.DRAFT
 

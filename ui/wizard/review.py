@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.forms.model import FieldSpec, FieldType, FormSpec
 from app.forms.session import FormSession, Issue
 from app.forms.validate import country_name
+from app.forms.verdict import Verdict
 from ui import style
 from ui.wizard import splitters
 from ui.wizard.group import cell_text
@@ -162,10 +163,12 @@ class ReviewPage(QWizardPage):
         layout.addWidget(body)
         return box
 
-    def refresh(self, spec: FormSpec, session: FormSession, can_transmit: bool, read_only: bool) -> None:
-        self.issues = session.issues()
-        errors = sum(1 for i in self.issues if i.is_error)
-        warnings = len(self.issues) - errors
+    def refresh(
+        self, spec: FormSpec, session: FormSession, judged: Verdict, can_transmit: bool, read_only: bool
+    ) -> None:
+        """Show the verdict (`judged`, the one verdict on the request) and the request as the session has it."""
+        self.issues = list(judged.issues)
+        errors, warnings = judged.error_count, judged.warning_count
         if errors:
             also = f" and {count(warnings, 'warning')}" if warnings else ""
             self.summary.setText(
@@ -179,7 +182,7 @@ class ReviewPage(QWizardPage):
             style.text_color(self.summary, "ok")
         self.problems.setHtml(issues_html(self.issues))
         self.document.setHtml(request_html(spec, session))
-        self.transmit_button.setEnabled(errors == 0 and can_transmit and not read_only)
+        self.transmit_button.setEnabled(judged.ready and can_transmit and not read_only)
         if read_only:
             self.gate.setText("This request can no longer be changed or transmitted.")
         elif errors:

@@ -18,8 +18,10 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QApplication, QSplitter, QWidget, QWizard
 
+from app.forms.migration import migrate
 from app.forms.model import FormSpec
 from app.forms.session import FormSession
+from app.forms.verdict import Verdict, verdict
 from app.request import RequestDoc, State
 from app.store import StoreError, StoreLocked
 from ui import gui_settings, messages, ops, windows
@@ -66,7 +68,7 @@ class RequestWizard(QWizard):
         self.can_transmit = can_transmit
         self.read_only = doc.state not in EDITABLE
         self.spec: FormSpec = ctx.catalog.form(doc.form)
-        self.session = FormSession(self.spec, doc.answers)
+        self.session = FormSession(self.spec, migrate(self.spec, doc).answers)
         self.rows: dict[str, tuple[SectionPage, FieldRow]] = {}
         self.section_ids: dict[str, int] = {}
         self._dirty = False
@@ -237,12 +239,24 @@ class RequestWizard(QWizard):
                 row.editor.refresh()
         self._mark_steps()
 
+    def judge(self) -> Verdict:
+        """The one verdict on the request as it stands (what saving would store): the step list, the review page
+        and its Transmit button show this, never a count of their own."""
+        return verdict(self._current(self.session.answers), self.ctx.catalog)
+
     def _mark_steps(self) -> None:
-        for section in self.spec.sections:
-            errors = sum(1 for f in section.fields for i in self.session.issues_for(f.id) if i.is_error)
-            self.steps.mark(self.section_ids[section.id], errors == 0, errors)
+        per_section = dict.fromkeys(self.section_ids, 0)
+        elsewhere = 0  # errors of the request as a whole (an unknown field, the edition): shown on the review
+        for issue in self.judge().errors:
+            base = issue.base_field
+            if self.spec.has_field(base):
+                per_section[self.spec.section_of(base).id] += 1
+            else:
+                elsewhere += 1
+        for section_id, errors in per_section.items():
+            self.steps.mark(self.section_ids[section_id], errors == 0, errors)
         self.steps.mark(START_ID, None)
-        self.steps.mark(REVIEW_ID, None)
+        self.steps.mark(REVIEW_ID, None if not elsewhere else False, elsewhere)
 
     # --- navigation ----------------------------------------------------------------------------------------------
 
@@ -308,7 +322,7 @@ class RequestWizard(QWizard):
                 first.editor.focus()
                 page.help.show_field(first.spec)
         elif page is self.review_page and self.review_page is not None:
-            self.review_page.refresh(self.spec, self.session, self.can_transmit, self.read_only)
+            self.review_page.refresh(self.spec, self.session, self.judge(), self.can_transmit, self.read_only)
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if new is None or self._cleared or new.window() is not self:
@@ -326,6 +340,7 @@ class RequestWizard(QWizard):
     # --- saving --------------------------------------------------------------------------------------------------
 
     def _touch(self) -> None:
+        self.doc.edition = self.spec.edition  # a change carries the request over to the edition on screen
         self._dirty = True
         self.steps.set_status("Changed: saving in a moment…")
         self.autosave.start()
@@ -338,18 +353,14 @@ class RequestWizard(QWizard):
     def saving(self) -> bool:
         return self._saving > 0
 
+    def _current(self, answers: dict[str, Any]) -> RequestDoc:
+        doc = self.doc
+        return RequestDoc(self.spec.id, doc.edition, answers, doc.id, doc.created, doc.updated, doc.state)
+
     def snapshot(self) -> RequestDoc:
-        """The request as it stands, for saving (the answers copied, the current edition of the form)."""
-        doc = RequestDoc(
-            self.spec.id,
-            self.spec.edition,
-            copy.deepcopy(self.session.answers),
-            self.doc.id,
-            self.doc.created,
-            self.doc.updated,
-            self.doc.state,
-        )
-        return doc
+        """The request as it stands, for saving (the answers copied; the edition it was written in until the
+        first change, which carries it over to the current one)."""
+        return self._current(copy.deepcopy(self.session.answers))
 
     def save_now(self) -> None:
         """Save the changes now (the Save button, a page change, closing, the idle lock)."""
@@ -362,7 +373,9 @@ class RequestWizard(QWizard):
         self.steps.set_status("Saving…")
         ctx = self.ctx
         ctx.tasks.run_db(
-            lambda: ops.save_request(ctx.require_store(), snapshot), self._saved, self._save_failed
+            lambda: ops.save_request(ctx.require_store(), snapshot, ctx.catalog),
+            self._saved,
+            self._save_failed,
         )
 
     def _saved(self, doc: RequestDoc) -> None:
@@ -410,7 +423,7 @@ class RequestWizard(QWizard):
 
     def refresh_review(self) -> None:
         if self.review_page is not None and self.currentId() == REVIEW_ID:
-            self.review_page.refresh(self.spec, self.session, self.can_transmit, self.read_only)
+            self.review_page.refresh(self.spec, self.session, self.judge(), self.can_transmit, self.read_only)
 
     # --- closing and locking -------------------------------------------------------------------------------------
 
