@@ -21,8 +21,8 @@ from typing import Any
 
 from app.forms.errors import DefCode, DefinitionError, DefinitionsInvalid, did_you_mean
 from app.forms.expr import Expr
-from app.forms.migration import ordered, read_steps
 from app.forms.limits import MAX_KEY_LENGTH
+from app.forms.migration import ordered, read_steps
 from app.forms.model import (
     Agreement,
     Fact,

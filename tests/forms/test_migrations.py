@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.forms import DefinitionsInvalid, check, load, validate_document
+from app.forms import DefinitionsInvalid, check, load, verdict
 from app.forms.edition_policy import check_edition
 from app.forms.errors import DefCode
 from app.forms.loader import Catalog
@@ -158,7 +158,7 @@ def test_before_the_cutoff_an_old_request_is_checked_in_the_new_edition_with_a_w
     check_ = check_edition(catalog, doc, today=dt.date(2030, 2, 28))
     assert [i.code for i in check_.issues] == ["old_edition"]
     assert "accepted until 2030-02-28" in check_.issues[0].message
-    issues = validate_document(doc, catalog)
+    issues = list(verdict(doc, catalog).issues)
     codes = {(i.field, i.code) for i in issues}
     assert ("person.phone", "required") in codes  # the new required field is missing
     assert ("person.full_name", "required") not in codes  # the renamed one kept its answer
@@ -172,7 +172,7 @@ def test_from_the_cutoff_on_an_old_request_is_refused(tmp_path: Path) -> None:
     assert issue.code == "edition_outdated" and issue.is_error
     assert "2030-03-01" in issue.message and "coc forms update" in issue.message
     past = load(new_defs(tmp_path / "past", cutoff="2001-01-01"))
-    assert "edition_outdated" in {i.code for i in validate_document(doc, past)}
+    assert "edition_outdated" in {i.code for i in list(verdict(doc, past).issues)}
 
 
 def test_an_old_edition_still_known_is_checked_as_it_was(tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_an_old_edition_still_known_is_checked_as_it_was(tmp_path: Path) -> None
         new.root,
         previous=lambda form, edition: old.forms[form] if edition == old.forms[form].edition else None,
     )
-    issues = validate_document(doc, both)
+    issues = list(verdict(doc, both).issues)
     assert [i.code for i in issues if i.is_error] == []  # its own edition asks no phone
     assert [i.code for i in issues] == ["old_edition"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.forms import Catalog, validate_document
+from app.forms import Catalog, verdict
 from app.request import State
 from app.roster.errors import MappingError
 from app.roster.mapping import load_file
@@ -44,7 +44,7 @@ def test_complete_rows_become_ready_drafts(
     assert doc.answers["worker.citizenship"] == "US" and doc.answers["host.country"] == "DE"
     assert doc.answers["employer.ein"] == "12-3456789"  # the employer profile fills the employer
     assert doc.answers["request.external_ref"] == "A-1001"
-    assert validate_document(doc, catalog) == []  # the store's counts are the verdict's
+    assert verdict(doc, catalog).issues == ()  # the store's counts are the verdict's
 
 
 def test_sap_headers_and_text_dates_in_a_csv(store: Store, catalog: Catalog, tmp_path: Path) -> None:
