@@ -28,7 +28,7 @@ def cli_verdict(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, li
 
 
 def wizard_verdict(qtbot: Any, ctx: Any, doc: RequestDoc) -> tuple[bool, list[tuple[str, str]], int]:
-    wizard = RequestWizard(ctx, doc, stored=False)
+    wizard = RequestWizard(ctx, doc, stored=True)  # as opened from the list: no change made yet
     wizard.show()
     wizard.build_all()
     wizard.go_to(REVIEW_ID)
@@ -88,7 +88,7 @@ def agree(qtbot: Any, ctx: Any, docs: list[tuple[str, RequestDoc]], tmp_path: Pa
         elif name == "outdated edition":
             assert ("request", "old_edition") in shown and transmit
         elif name == "newer edition":
-            assert ("request", "unknown_edition") in shown and not transmit
+            assert ("request", "edition_unknown") in shown and not transmit
         elif name == "wrong type":
             assert shown == [("worker.ssn", "wrong_type")] and code == 2 and not transmit
         elif name == "too long":
