@@ -15,13 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.forms.limits import row_limit, text_limit
 from app.forms.model import FieldSpec, FieldType, FormSpec
-from app.forms.validate import (
-    DEFAULT_MAX_LENGTH,
-    TEXTAREA_MAX_LENGTH,
-    country_codes,
-    us_state_codes,
-)
+from app.forms.validate import country_codes, us_state_codes
 from app.request import State
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -59,9 +55,7 @@ def _envelope(form: dict[str, Any], edition: dict[str, Any], answers: dict[str, 
 
 
 def _max_length(field: FieldSpec) -> int:
-    return field.max_length or (
-        TEXTAREA_MAX_LENGTH if field.type is FieldType.TEXTAREA else DEFAULT_MAX_LENGTH
-    )
+    return text_limit(field.max_length, field.type is FieldType.TEXTAREA)
 
 
 def value_schema(field: FieldSpec, *, required: bool = False) -> dict[str, Any]:
@@ -83,8 +77,7 @@ def value_schema(field: FieldSpec, *, required: bool = False) -> dict[str, Any]:
         out.update({"type": "array", "items": row})
         if required:
             out["minItems"] = 1  # an empty list is no answer
-        if field.max_rows is not None:
-            out["maxItems"] = field.max_rows
+        out["maxItems"] = row_limit(field.max_rows)
         return out
     out.update({"type": "string", "maxLength": _max_length(field)})
     if required:

@@ -184,22 +184,25 @@ class _Bad(ValueError):
         self.message = message
 
 
-def _number(text: str) -> int | float:
+@dataclass(frozen=True)
+class _Odd:
+    """What the JSON text held where plain data cannot: found by the walk of the parsed value like any other
+    problem, so that text and parsed data get the same answer whatever the order of their problems."""
+
+    code: str
+    message: str
+
+
+def _number(text: str) -> int | float | _Odd:
     if len(text) > _MAX_NUMBER_DIGITS:
-        raise _Bad(
+        return _Odd(
             "not_a_request", f"The document holds a number of {len(text)} digits; no answer is a number."
         )
-    value = float(text) if any(c in text for c in ".eE") else int(text)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _Bad(
-            "not_a_request",
-            f"The document holds the number {text}, too large for JSON; no answer is a number.",
-        )
-    return value
+    return float(text) if any(c in text for c in ".eE") else int(text)
 
 
-def _constant(name: str) -> Any:
-    raise _Bad("not_json", f"Not JSON: {name} is not a JSON value.")
+def _constant(name: str) -> _Odd:
+    return _Odd("not_json", f"Not JSON: {name} is not a JSON value.")
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -276,59 +279,72 @@ _KINDS = {
 }
 
 
+_PRIORITY = ("too_deep", "not_json", "not_a_request", "too_large")  # which refusal a document gets first
+_MAX_NODES = MAX_TEXT_BYTES // 2  # more values than the largest JSON text read can hold
+
+
 def _plain(data: Any) -> Issue | None:
     """Refuse data that is not plain JSON, deeper than a request, or larger than the limit (its compact JSON).
 
-    The walk stops as soon as it has seen too much, so that no work is spent on a document beyond its limits."""
-    budget = MAX_DOCUMENT_BYTES
+    The walk goes no deeper than MAX_DEPTH and no further than _MAX_NODES values; of several problems, the first
+    in `_PRIORITY` is the answer (never the first met, which would depend on the order of the keys)."""
+    found: dict[str, Issue] = {}
+    size = 0  # a lower bound of the compact JSON's size in bytes
+    nodes = 0
     stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
+    while stack and nodes < _MAX_NODES:
         value, depth = stack.pop()
+        nodes += 1
         if isinstance(value, str):
-            budget -= len(value) + 2
+            size += len(value) + 2
         elif isinstance(value, bool) or value is None:
-            budget -= 4
+            size += 4
         elif isinstance(value, int):
             if abs(value) >= 10**_MAX_NUMBER_DIGITS:
-                return _refuse(
-                    "not_a_request", "The document holds a number too large for JSON; no answer is a number."
-                )
-            budget -= 1
+                found.setdefault("not_a_request", _refuse("not_a_request", _BIG_NUMBER))
+            size += 1
         elif isinstance(value, float):
             if math.isnan(value):
-                return _refuse("not_json", "Not JSON: NaN is not a JSON value.")
-            if math.isinf(value):
-                return _refuse(
-                    "not_a_request", "The document holds a number too large for JSON; no answer is a number."
-                )
-            budget -= 1
+                found.setdefault("not_json", _refuse("not_json", "Not JSON: NaN is not a JSON value."))
+            elif math.isinf(value):
+                found.setdefault("not_a_request", _refuse("not_a_request", _BIG_NUMBER))
+            size += 1
+        elif isinstance(value, _Odd):
+            found.setdefault(value.code, _refuse(value.code, value.message))
         elif isinstance(value, dict | list):
             if depth > MAX_DEPTH:
-                return _too_deep()
-            budget -= 2 + len(value)
+                found.setdefault("too_deep", _too_deep())
+                continue
+            size += 2 + len(value)
             if isinstance(value, dict):
                 for key, item in value.items():
                     if not isinstance(key, str):
-                        return _refuse("not_a_request", "The document holds an object key that is not text.")
-                    budget -= len(key) + 3
+                        message = "The document holds an object key that is not text."
+                        found.setdefault("not_a_request", _refuse("not_a_request", message))
+                        continue
+                    size += len(key) + 3
                     stack.append((item, depth + 1))
             else:
                 stack.extend((item, depth + 1) for item in value)
         else:
-            return _refuse(
-                "not_a_request", f"The document holds a {type(value).__name__}, which is not JSON data."
-            )
-        if budget < 0:
-            return _too_large(over=MAX_DOCUMENT_BYTES)
+            message = f"The document holds a {type(value).__name__}, which is not JSON data."
+            found.setdefault("not_a_request", _refuse("not_a_request", message))
+    if stack or size > MAX_DOCUMENT_BYTES:
+        found.setdefault("too_large", _too_large(over=MAX_DOCUMENT_BYTES))
+    if found:
+        return next(found[code] for code in _PRIORITY if code in found)
     try:
-        size = len(
+        exact = len(
             json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
                 "utf-8", "surrogatepass"
             )
         )
     except (TypeError, ValueError) as exc:
         return _refuse("not_a_request", f"The document is not plain JSON data ({str(exc)[:100]}).")
-    return _too_large(size) if size > MAX_DOCUMENT_BYTES else None
+    return _too_large(exact) if exact > MAX_DOCUMENT_BYTES else None
+
+
+_BIG_NUMBER = "The document holds a number too large for JSON; no answer is a number."
 
 
 # ---------------------------------------------------------------------------------------------- answers

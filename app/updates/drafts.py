@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from app.forms import Catalog, validate_document
+from app.forms import Catalog, verdict
 from app.forms.editions import is_older
 from app.forms.migration import MigrationReport, labels, migrate_report
 from app.request import RequestDoc, State
@@ -67,15 +67,15 @@ def convert(
         return None
     written_in = (previous or catalog).edition(doc.form, doc.edition)
     migrated, report = migrate_report(catalog.forms[doc.form], doc, written_in)
-    issues = validate_document(migrated, catalog)  # verdict: the re-check of the carried-over request
-    errors = [i for i in issues if i.is_error]
+    judged = verdict(migrated, catalog)  # the re-check of the carried-over request
+    errors = judged.errors
     missing = tuple(dict.fromkeys(i.field for i in errors if i.code == "required"))
     notes = report.notes + ((QUEUED_NOTE,) if doc.state is State.QUEUED else ())
     names = labels(missing, catalog.forms[doc.form])
     report = replace(
         report, missing=missing, notes=notes, labels=MappingProxyType({**names, **report.labels})
     )
-    return migrated, len(errors), len(issues) - len(errors), report
+    return migrated, judged.error_count, judged.warning_count, report
 
 
 def carry_over(

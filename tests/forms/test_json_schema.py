@@ -14,9 +14,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from app.cli import main
-from app.forms import FieldType, FormSpec, default_catalog, validate_document
+from app.forms import FieldType, FormSpec, default_catalog, verdict
 from app.forms.json_schema import FORM_ID, form_schema, generic_schema
-from app.request import RequestDoc, RequestFormatError
 from tests.conftest import REPO
 
 CATALOG = default_catalog()
@@ -35,12 +34,7 @@ def example(capsys: pytest.CaptureFixture[str], form: str) -> dict[str, Any]:
 
 
 def verdict_refuses(data: dict[str, Any]) -> bool:
-    try:
-        doc = RequestDoc.from_dict(data)
-        issues = validate_document(doc, CATALOG)  # verdict: the one verdict, once it lands
-    except (RequestFormatError, ValueError, LookupError):
-        return True
-    return any(i.is_error for i in issues)
+    return not verdict(data, CATALOG).ready
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -160,7 +154,7 @@ def test_a_broken_document_is_refused_by_the_schema_and_by_the_verdict(
 
 
 def test_what_the_schema_says_comes_from_the_definitions() -> None:
-    from app.forms.validate import DEFAULT_MAX_LENGTH, TEXTAREA_MAX_LENGTH
+    from app.forms.limits import row_limit, text_limit
 
     for form in FORMS:
         spec = CATALOG.form(form)
@@ -172,10 +166,9 @@ def test_what_the_schema_says_comes_from_the_definitions() -> None:
                 assert p["enum"] == [c.value for c in f.choices]
             if f.type is FieldType.GROUP:
                 assert p["type"] == "array" and set(p["items"]["properties"]) == {c.id for c in f.columns}
-                assert p.get("maxItems") == f.max_rows
+                assert p.get("maxItems") == row_limit(f.max_rows)
             elif f.type is not FieldType.YESNO:
-                default = TEXTAREA_MAX_LENGTH if f.type is FieldType.TEXTAREA else DEFAULT_MAX_LENGTH
-                assert p["maxLength"] == (f.max_length or default)
+                assert p["maxLength"] == text_limit(f.max_length, f.type is FieldType.TEXTAREA)
         assert "left to the application's verdict" in form_schema(spec)["description"]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.forms import default_catalog, load, validate_document
+from app.forms import default_catalog, load, verdict
 from app.forms.example import example_answers
 from app.request import RequestDoc, State
 from app.store import Store
@@ -32,9 +32,8 @@ def install(root: Path) -> None:
 
 
 def save(store: Store, doc: RequestDoc) -> str:
-    issues = validate_document(doc, default_catalog())
-    errors = sum(1 for i in issues if i.is_error)
-    store.save(doc, error_count=errors, warning_count=len(issues) - errors)
+    judged = verdict(doc, default_catalog())
+    store.save(doc, error_count=judged.error_count, warning_count=judged.warning_count)
     return doc.id
 
 
