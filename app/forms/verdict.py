@@ -15,8 +15,9 @@ Checks that need more than the document go in through `Context`, each in its own
 verdict (never as a second gate beside it):
 
 - other requests of the same worker (overlapping periods, extensions, running certificates): the store looks them
-  up and passes them as `Context.others`; `app.forms.others.issues` turns them into issues such as
-  `overlapping_request`;
+  up (`Store.worker_requests`) and the caller passes them as `Context.others`; the definitions' rules that read
+  `others` turn them into issues such as `overlapping_request` (`app.forms.across`); without them those rules stay
+  quiet;
 - the edition policy (`old_edition`; `edition_outdated` once an edition's cutoff has passed; `edition_unknown`):
   `app.forms.edition_policy.check_edition`, judged on `Context.today`; it also says which definition the answers
   are checked against (an earlier edition still known here, or the current one after migrating in memory).
@@ -31,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.forms import others
+from app.forms import across
 from app.forms.edition_policy import check_edition
 from app.forms.limits import MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_KEY_LENGTH, MAX_TEXT_BYTES
 from app.forms.loader import Catalog, UnknownForm
@@ -154,7 +155,8 @@ def verdict(document: object, catalog: Catalog, context: Context | None = None) 
     issues = list(_unknown_keys(spec, answers))
     issues.extend(FormSession(spec, answers).issues())
     issues.extend(edition.issues)
-    issues.extend(others.issues(doc, spec, context))
+    if context.others is not None:
+        issues.extend(across.issues(edition.doc, spec, context.others, catalog))
     return Verdict(tuple(issues), doc, spec)
 
 

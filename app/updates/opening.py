@@ -14,8 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.forms import Catalog, UnknownForm
-from app.forms.editions import is_newer
+from app.forms import Catalog, verdict
 from app.forms.migration import MigrationReport
 from app.request import RequestDoc
 from app.store import Store
@@ -31,20 +30,20 @@ class Opening:
 
 
 def read_only_reason(doc: RequestDoc, catalog: Catalog) -> str:
-    try:
-        current = catalog.form(doc.form)
-    except UnknownForm as exc:
-        why = str(exc).split("; did you mean", 1)[
-            0
-        ]  # a suggestion helps someone typing, not a stored request
+    judged = verdict(doc, catalog)
+    if judged.spec is None:
+        first = judged.first_refusal()
+        why = first.message.split("; did you mean", 1)[0].rstrip(".") if first else "it cannot be read"
+        # a suggestion helps someone typing, not a stored request
         return (
-            f"This request's form is not offered here: {why}. It opens read-only, with its answers as they are; "
-            "start a new request on a current form to send them."
+            f"This request's form is not offered here: {why[:1].lower() + why[1:]}. It opens read-only, with its "
+            "answers as they are; start a new request on a current form to send them."
         )
-    if is_newer(doc.edition, current.edition):
+    if any(i.code == "edition_unknown" for i in judged.issues):
         return (
             f"This request was written in edition {doc.edition} of its form, newer than the one installed here "
-            f"({current.edition}). Update the forms (Tools, Update forms) to edit it; until then it opens read-only."
+            f"({judged.spec.edition}). Update the forms (Tools, Update forms) to edit it; until then it opens "
+            "read-only."
         )
     return ""
 

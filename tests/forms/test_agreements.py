@@ -741,25 +741,27 @@ def test_every_limit_of_a_shipped_form_has_a_boundary_case() -> None:
 
 def test_limit_messages_say_the_last_day_and_what_to_do() -> None:
     """Issue 11: the message says until when, under which agreement, and the way out."""
-    issues = validate_document(
+    issues = verdict(
         RequestDoc(
             form="de-employee",
             edition=spec("de-employee").edition,
             answers=answers_with("de-employee", {"assignment.end_date": FIVE_YEARS_OVER}),
-        )
-    )
+        ),
+        CATALOG,
+    ).issues
     (issue,) = [i for i in issues if i.code == "detachment_limit_exceeded"]
     assert issue.message == (
         "The assignment may end on 2032-01-03 at the latest (5 years under the agreement with Germany); for a "
         "longer one both countries must agree to an exception."
     )
-    gb = validate_document(
+    gb = verdict(
         RequestDoc(
             form="gb-employee",
             edition=spec("gb-employee").edition,
             answers=answers_with("gb-employee", {"assignment.end_date": FIVE_YEARS_OVER}),
-        )
-    )
+        ),
+        CATALOG,
+    ).issues
     assert "under the agreement with the United Kingdom" in next(i.message for i in gb if i.is_error)
     fr = found_messages("fr-self_employed", {"self.end_date": "2029-01-04"})
     assert "may end on 2029-01-03 at the latest" in fr["se_transfer_limit_exceeded"]
@@ -772,7 +774,7 @@ def test_limit_messages_say_the_last_day_and_what_to_do() -> None:
 
 def found_messages(form_id: str, patch: dict[str, Any]) -> dict[str, str]:
     doc = RequestDoc(form=form_id, edition=spec(form_id).edition, answers=answers_with(form_id, patch))
-    return {i.code: i.message for i in validate_document(doc)}
+    return {i.code: i.message for i in verdict(doc, CATALOG).issues}
 
 
 @pytest.mark.parametrize("form_id", FORMS)

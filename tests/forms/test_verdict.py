@@ -197,7 +197,10 @@ def test_editions_follow_the_edition_policy_and_stay_short() -> None:
         assert "\u202e" not in hostile.summary() and len(hostile.summary()) < 200
 
 
-def test_context_checks_run_only_with_what_they_need() -> None:
-    doc = example_doc()
-    assert verdict(doc, CATALOG, Context()).ready
-    assert verdict(doc, CATALOG, Context(others=[example_doc()])).ready
+def test_checks_across_requests_run_only_when_the_other_requests_are_given() -> None:
+    doc, other = example_doc(), example_doc()  # the same worker, the same period
+    assert verdict(doc, CATALOG).issues == verdict(doc, CATALOG, Context()).issues == ()
+    assert verdict(doc, CATALOG, Context(others=[])).issues == ()
+    assert ("assignment.start_date", "overlapping_request") in codes(
+        verdict(doc, CATALOG, Context(others=[other]))
+    )

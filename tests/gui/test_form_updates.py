@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.cli import main
-from app.forms import Catalog, validate_document
+from app.forms import Catalog, verdict
 from app.forms.example import example_answers
 from app.request import RequestDoc, State
 from app.store import Store
@@ -52,9 +52,8 @@ def close_boxes() -> str:
 
 
 def save(store: Store, catalog: Catalog, doc: RequestDoc) -> str:
-    issues = validate_document(doc, catalog)
-    errors = sum(1 for i in issues if i.is_error)
-    store.save(doc, error_count=errors, warning_count=len(issues) - errors)
+    judged = verdict(doc, catalog)
+    store.save(doc, error_count=judged.error_count, warning_count=judged.warning_count)
     return doc.id
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from app.forms import default_catalog, validate_document
+from app.forms import default_catalog, verdict
 from app.forms.example import example_answers
 from app.request import RequestDoc, State
 from app.store import Store
@@ -80,7 +80,7 @@ def test_the_application_keeps_an_outdated_request_as_a_draft_and_says_to_update
     install(edition_one(tmp_path / "one-here"))  # this workstation has edition one, not two
     receiver.publish(edition_two(tmp_path / "two", cutoff="2001-01-01"))
     doc = edition_one_request(receiver)
-    issues = validate_document(doc, default_catalog())
+    issues = verdict(doc, default_catalog()).issues
     assert not [i for i in issues if i.is_error]  # ready here: this workstation does not know edition two yet
     store.save(doc, error_count=0, warning_count=len(issues))
     queue(store, doc.id)
