@@ -57,15 +57,16 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> Path:
 
 def tighten_dir(path: Path) -> str | None:
     """Make an existing folder private (0700) when other users may read or enter it. Returns a sentence saying what
-    was done (for the caller to show), or None when the folder was private already, is missing, or the platform has
-    no such permissions (Windows)."""
+    was done (for the caller to show), or None when it was private already, is missing or not a folder, or the
+    platform has no such permissions (Windows)."""
     if os.name == "nt":
         return None
     try:
-        before = stat.S_IMODE(path.stat().st_mode)
+        st = path.stat()
     except OSError:
         return None
-    if not before & 0o077:
+    before = stat.S_IMODE(st.st_mode)
+    if not stat.S_ISDIR(st.st_mode) or not before & 0o077:
         return None
     try:
         os.chmod(path, PRIVATE_DIR_MODE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from app import __version__
 from app.fileio import private_dir
 from ui.crash import CrashHandler
+from ui.messages import notice
 from ui.scrub import ScrubFilter
 
 APP_NAME = "coc-request"
@@ -50,8 +52,11 @@ def setup_logging(data_dir: Path) -> logging.Handler:
     return handler
 
 
-def run(data_dir: Path, *, smoke: bool = False, screenshots: Path | None = None) -> int:
-    """The event loop of the application (or the smoke run); returns the exit code."""
+def run(
+    data_dir: Path, *, smoke: bool = False, screenshots: Path | None = None, notes: Sequence[str] = ()
+) -> int:
+    """The event loop of the application (or the smoke run); returns the exit code. `notes` are what `coc` found at
+    start and said on standard error (a data folder made private, an interrupted restore tidied): shown here too."""
     if smoke:
         from ui.smoke import run_smoke
 
@@ -72,6 +77,8 @@ def run(data_dir: Path, *, smoke: bool = False, screenshots: Path | None = None)
     controller = AppController(data_dir)
     app.aboutToQuit.connect(controller.shutdown)
     controller.start()
+    for note in notes:
+        notice(None, "Found at start", note)
     try:
         return app.exec()
     finally:

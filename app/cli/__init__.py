@@ -71,9 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     data = data_dir(args.data_dir)
-    for note in (tighten_dir(data), interrupted_restore(data)):
-        if note:
-            print(f"coc: {note}", file=sys.stderr)
+    args.startup_notes = [note for note in (tighten_dir(data), interrupted_restore(data)) if note]
+    for note in args.startup_notes:  # the desktop application shows them too (app.cli.gui_cmd)
+        print(f"coc: {note}", file=sys.stderr)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
         default = getattr(parser, "default_handler", None)

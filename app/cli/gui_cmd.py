@@ -52,5 +52,6 @@ def cmd_gui(args: argparse.Namespace) -> int:
         data_dir(getattr(args, "data_dir", None)),
         smoke=smoke,
         screenshots=Path(screenshots) if screenshots else None,
+        notes=getattr(args, "startup_notes", ()),
     )
     return code

@@ -17,6 +17,17 @@ CANARY = {
     "worker.birth_date": "1967-03-29",
 }
 
+# The real command line with a bug inside a real command: `coc new` raises, quoting personal data in its message.
+BUGGY_CLI = f"""
+import sys
+import app.cli.request_cmd as commands
+def broken(args):
+    raise ValueError("bad answer {CANARY["worker.ssn"]} for {CANARY["worker.last_name"]}")
+commands.cmd_new = broken
+from app.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
 
 def needles(values: Iterable[str] = CANARY.values()) -> list[bytes]:
     """Each value as UTF-8 and UTF-16, with and without its dashes (an SSN stored as digits is still an SSN)."""

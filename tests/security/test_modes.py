@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -14,20 +15,9 @@ import pytest
 
 from app.logfile import LOG_FILE, log_handler
 from tests.conftest import REPO
-from tests.security.helpers import CANARY, loose_modes, umask, umask_022
+from tests.security.helpers import BUGGY_CLI, CANARY, loose_modes, umask, umask_022
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
-
-# The real command line with a bug inside a real command (`coc new` raises, quoting personal data).
-BUGGY_CLI = f"""
-import sys
-import app.cli.request_cmd as commands
-def broken(args):
-    raise ValueError("bad value {CANARY["worker.ssn"]}")
-commands.cmd_new = broken
-from app.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
 
 
 def _coc(*args: str, data: Path, code: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -94,3 +84,14 @@ def test_the_log_file_and_its_rotated_copies_are_private(tmp_path: Path) -> None
     names = sorted(p.name for p in (data / "logs").iterdir())
     assert names == [LOG_FILE, f"{LOG_FILE}.1", f"{LOG_FILE}.2"]
     assert loose_modes(data / "logs") == []
+
+
+def test_only_folders_are_tightened(tmp_path: Path) -> None:
+    """`--data-dir` may name a store file: it is never given a folder's mode (0700 would make it executable)."""
+    from app.fileio import tighten_dir
+
+    store_file = tmp_path / "elsewhere.db"
+    store_file.write_bytes(b"")
+    store_file.chmod(0o640)
+    assert tighten_dir(store_file) is None
+    assert stat.S_IMODE(store_file.stat().st_mode) == 0o640

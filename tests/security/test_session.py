@@ -27,7 +27,7 @@ from PySide6.QtCore import Qt
 from app.forms import Catalog, default_catalog
 from app.store.keychain import KeychainStatus
 from tests.conftest import REPO
-from tests.security.helpers import CANARY, canary_hits, loose_modes, umask, umask_022
+from tests.security.helpers import BUGGY_CLI, CANARY, canary_hits, loose_modes, umask, umask_022
 from tests.store.helpers import make_doc
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui, pytest.mark.skipif(os.name == "nt", reason="POSIX modes")]
@@ -35,16 +35,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.gui, pytest.mark.skipif(os.name == "
 PASSPHRASE = "session canary passphrase 61"
 BACKUP_PASSPHRASE = "blue spruce 88 canyon"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.MULTILINE)
-
-BUGGY_CLI = f"""
-import sys
-import app.cli.request_cmd as commands
-def broken(args):
-    raise ValueError("bad answer {CANARY["worker.ssn"]} for {CANARY["worker.last_name"]}")
-commands.cmd_new = broken
-from app.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
 
 
 class Session:
