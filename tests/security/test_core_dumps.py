@@ -21,19 +21,18 @@ from tests.store.helpers import make_doc
 PASSPHRASE = "coredump canary passphrase 93"
 TOKEN = "coredump-canary-token-5Wq"
 
-# The real command line, with one change: right after a save (the store open, the request in memory), the process
-# is killed by SIGSEGV. With `--control` it first undoes the protection, as a CLI without it would be.
+# The real command line, with one change: when the command has done its work and the store is about to close (still
+# open, the request just added in memory), the process is killed by SIGSEGV. With `--control` it first undoes the
+# protection, as a CLI without it would be.
 CRASHING_CLI = """
 import ctypes, os, resource, signal, sys
 from app.store.store import Store
-original = Store.save
-def save_then_crash(self, *args, **kwargs):
-    original(self, *args, **kwargs)
+def crash_before_closing(self, *args, **kwargs):
     if control:
         resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)
     os.kill(os.getpid(), signal.SIGSEGV)
-Store.save = save_then_crash
+Store.close = crash_before_closing
 control = sys.argv[1] == "--control"
 from app.cli import main
 sys.exit(main(sys.argv[2:]))
