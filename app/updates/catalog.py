@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 CACHED_SETS = 4  # the application's, and a receiver's running in the same process (tests, `make run`)
 _LOCK = threading.Lock()
-_CACHE: dict[tuple[str, tuple[int, int, int], int], Catalog] = {}
+# (folder, its stamp, id of the bundled catalog) -> (that bundled catalog, kept alive so its id stays its own; the
+# merged catalog)
+_CACHE: dict[tuple[str, tuple[int, int, int], int], tuple[Catalog, Catalog]] = {}
 
 
 def updates_dir(data: Path | None = None) -> Path:
@@ -44,11 +46,11 @@ def installed_catalog(bundled: Catalog, editions: Editions | None = None) -> Cat
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is None:
-            cached = merge(bundled, editions)
+            cached = (bundled, merge(bundled, editions))
             while len(_CACHE) >= CACHED_SETS:  # the oldest installed sets go first
                 del _CACHE[next(iter(_CACHE))]
             _CACHE[key] = cached
-    return cached
+    return cached[1]
 
 
 @lru_cache(maxsize=128)
