@@ -136,3 +136,20 @@ def test_carrying_over_is_one_transaction(
     assert {k: store.summary(v) for k, v in ids.items()} == before
     assert all(store.edition_reports(v) == [] for v in ids.values())
     assert store.outbox_item(ids["queued"]) is not None
+
+
+def test_a_request_found_behind_is_carried_over_when_opened(
+    tmp_path: Path, store: Store, requests_in_one: dict[str, str]
+) -> None:
+    from app.updates.opening import prepare
+
+    ids = requests_in_one
+    install(edition_two(tmp_path / "two"))  # installed while the request was not opened (no update run)
+    opening = prepare(store, default_catalog(), ids["ready"])
+    assert opening.doc.edition == TWO and opening.read_only == ""
+    assert [r.to_edition for r in opening.reports] == [TWO]
+    assert store.edition_reports(ids["ready"], unseen_only=True) == []  # shown now, not again
+    again = prepare(store, default_catalog(), ids["ready"])
+    assert again.reports == [] and again.doc.edition == TWO
+    sent = prepare(store, default_catalog(), ids["sent"])
+    assert sent.doc.edition == ONE and sent.reports == []  # a sent request is never carried over
