@@ -230,7 +230,7 @@ def cmd_editions(args: argparse.Namespace) -> int:
     elif newer:
         for form, edition in sorted(newer.items()):
             print(f"{form}: the receiver has edition {edition}")
-        print(f"{len(newer)} form(s) differ from the receiver's edition: update the application")
+        print(f"{len(newer)} form(s) differ from the receiver's edition: update them with: coc forms update")
     else:
         print("every form is the receiver's current edition")
     return 1 if newer else 0
