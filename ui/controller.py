@@ -25,6 +25,7 @@ from ui.form_updates import FormUpdates
 from ui.gui_settings import open_settings
 from ui.lock import ClipboardGuard, IdleWatcher
 from ui.outbox_runner import OutboxRunner
+from ui.store_check import StoreChecker
 from ui.tasks import TaskManager
 from ui.unlock import CreatePassphraseDialog, UnlockDialog
 
@@ -82,6 +83,7 @@ class AppController(QObject):
         self.outbox.progress.connect(self._outbox_progress)
         self.outbox.editions.connect(lambda text: self._status(text, 0))
         self.form_updates = FormUpdates(self)
+        self.store_check = StoreChecker(self.ctx, self.watcher, self)
         self.outbox.editions.connect(lambda _text: self.form_updates.offer())
         self.outbox.finished.connect(self._outbox_finished)
         self.outbox.changed.connect(self._refresh_list)
@@ -181,6 +183,7 @@ class AppController(QObject):
         window.show_unlocked()
         self.watcher.start()
         self.outbox.start()
+        self.store_check.start()
         reopen, self.reopen = self.reopen, []
         for request_id, _page in reopen:
             self.open_request(request_id)
@@ -198,6 +201,10 @@ class AppController(QObject):
         window.open_requested.connect(self.open_request)
         window.settings_requested.connect(self.show_settings)
         window.update_forms_action.triggered.connect(self.form_updates.run)
+        window.check_store_action.triggered.connect(self.store_check.run_now)
+        self.store_check.window = window
+        self.store_check.started.connect(lambda: window.check_store_action.setEnabled(False))
+        self.store_check.finished.connect(lambda _outcome: window.check_store_action.setEnabled(True))
         window.lock_requested.connect(self.lock)
         window.transmit_requested.connect(self.outbox.transmit)
         window.send_now_requested.connect(self.outbox.send_now)
@@ -362,6 +369,7 @@ class AppController(QObject):
         known = self.personal_values()
         self.outbox.stop()
         self.watcher.stop()
+        self.store_check.stop()
         self.reopen = []
         for request_id, wizard in list(self.wizards.items()):
             wizard.save_now()
@@ -396,6 +404,7 @@ class AppController(QObject):
     def shutdown(self) -> None:
         """Save what is pending, let the database thread finish, close the store."""
         self.watcher.stop()
+        self.store_check.stop()
         self.outbox.stop()
         for wizard in list(self.wizards.values()):
             wizard.close()

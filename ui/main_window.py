@@ -153,6 +153,10 @@ class MainWindow(QMainWindow):
             "&Update forms",
             "Install the receiving service's newer form editions (signed) and carry the requests over to them",
         )
+        self.check_store_action = self._action(
+            "&Check the store",
+            "Read the whole encrypted store and check every page (it carries on meanwhile)",
+        )
         self.lock_action = self._action("&Lock", "Lock now: close the encrypted store", "Ctrl+L")
         self.quit_action = self._action("&Quit", "Close the application", QKeySequence(k.Quit))
         self.new_action.triggered.connect(self.new_requested.emit)
@@ -208,6 +212,7 @@ class MainWindow(QMainWindow):
         tools = bar.addMenu("&Tools")
         tools.addAction(self.settings_action)
         tools.addAction(self.update_forms_action)
+        tools.addAction(self.check_store_action)
         help_menu = bar.addMenu("&Help")
         self.about_action = help_menu.addAction("&About Certificates of Coverage")
         self.about_action.setStatusTip("Version, licence and the third-party software this program includes")

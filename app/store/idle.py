@@ -67,6 +67,10 @@ class IdleLock:
     def remaining(self) -> float:
         return max(0.0, self._timeout - (self._clock() - self._last))
 
+    def idle_seconds(self) -> float:
+        """How long since the last activity (the GUI runs the store's whole-file check after a quiet minute)."""
+        return self._clock() - self._last
+
     def poll(self) -> bool:
         """Lock if the time is up; True when the store is (now or already) locked."""
         with self._mutex:
