@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.forms import expr
 
@@ -63,8 +64,12 @@ class Template:
         )
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str) -> Template:
-    """Split `text` into literal pieces and parsed expressions; `expr.ExprError` with the offset in `text`."""
+    """Split `text` into literal pieces and parsed expressions; `expr.ExprError` with the offset in `text`.
+
+    Remembered by text (a `Template` is immutable): the 62 forms repeat the same few dozen messages, so loading
+    them parses each message once instead of about 900 times."""
     parts: list[str | expr.Expr] = []
     literal: list[str] = []
     pos = 0

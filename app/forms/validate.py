@@ -11,9 +11,9 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from app.forms import iso3166
 from app.forms.limits import MAX_YEAR, MIN_YEAR, describe, forbidden_char, row_limit, text_limit
 from app.forms.model import FieldSpec, FieldType, Severity
 
@@ -222,19 +222,12 @@ def _check_date(value: str, field: FieldSpec) -> Problem | None:
     return None
 
 
-@lru_cache(maxsize=1)
 def _countries() -> dict[str, str]:
-    import pycountry
-
-    return {c.alpha_2: c.name for c in pycountry.countries}
+    return iso3166.COUNTRIES  # pycountry's, copied (it would read its whole database first)
 
 
-@lru_cache(maxsize=1)
 def _us_states() -> dict[str, str]:
-    import pycountry
-
-    subdivisions: Any = pycountry.subdivisions
-    return {s.code.removeprefix("US-"): s.name for s in subdivisions.get(country_code="US") or []}
+    return iso3166.US_STATES
 
 
 def country_name(code: str) -> str:
