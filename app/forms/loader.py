@@ -10,9 +10,10 @@ definitions becomes a `Catalog`. Layout of the folder (see docs/definitions.md):
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -180,6 +181,46 @@ class Catalog:
         return text
 
 
+class LazyForms(Mapping[str, FormSpec]):
+    """A catalog's forms, each built the first time it is asked for, once (thread-safe: the GUI loads the catalog
+    on one thread and opens forms on another). The ids are known from the start; a form whose definition turns
+    out to be broken raises `DefinitionsInvalid` when asked for (the shipped definitions are checked whole in CI
+    and by `coc forms check`, which builds every form at once)."""
+
+    def __init__(
+        self, makers: Mapping[str, Callable[[], FormSpec | None]], errors: list[DefinitionError]
+    ) -> None:
+        self._makers = dict(makers)
+        self._built: dict[str, FormSpec] = {}
+        self._errors = errors
+        self._lock = threading.RLock()
+
+    def __getitem__(self, form_id: str) -> FormSpec:
+        spec = self._built.get(form_id)
+        if spec is not None:
+            return spec
+        make = self._makers[form_id]  # KeyError for a form that is not offered, as for a dict
+        with self._lock:
+            spec = self._built.get(form_id)
+            if spec is None:
+                before = len(self._errors)
+                spec = make()
+                found = list(dict.fromkeys(self._errors[before:]))
+                if spec is None or found:
+                    raise DefinitionsInvalid(found)
+                self._built[form_id] = spec
+        return spec
+
+    def __contains__(self, form_id: object) -> bool:
+        return form_id in self._makers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
 @dataclass
 class _KindDef:
     id: str
@@ -206,7 +247,12 @@ def check(root: Path | None = None) -> list[DefinitionError]:
 
 @cache
 def _shipped() -> Catalog:
-    return load()
+    """The shipped definitions (checked whole by `coc forms check` in CI), with each form built on first use: the
+    list of agreements is ready in a few milliseconds, and `coc validate` builds the one form it needs."""
+    catalog, errors = _load(None, lazy=True)
+    if errors or catalog is None:
+        raise DefinitionsInvalid(errors)
+    return catalog
 
 
 _SHIPPED_LOCK = threading.Lock()
@@ -227,7 +273,7 @@ def shipped_catalog() -> Catalog:
         return _shipped()
 
 
-def _load(root: Path | None) -> tuple[Catalog | None, list[DefinitionError]]:
+def _load(root: Path | None, *, lazy: bool = False) -> tuple[Catalog | None, list[DefinitionError]]:
     from app.paths import forms_dir
 
     root = Path(root) if root is not None else forms_dir()
@@ -241,7 +287,7 @@ def _load(root: Path | None) -> tuple[Catalog | None, list[DefinitionError]]:
     # Forms are built only from sound shared files: otherwise every form would repeat their problems.
     shared_ok = not errors
     agreements: dict[str, Agreement] = {}
-    forms: dict[str, FormSpec] = {}
+    makers: dict[str, Callable[[], FormSpec | None]] = {}
     for path in sorted((root / "agreements").glob("*.toml")):
         r = FileReader(path, root, errors)
         if r.data is None:
@@ -254,14 +300,19 @@ def _load(root: Path | None) -> tuple[Catalog | None, list[DefinitionError]]:
             r.error(DefCode.DUPLICATE_ID, "id", f"agreement {agreement.id!r} is defined twice")
             continue
         agreements[agreement.id] = agreement
-        for spec in agreement_forms:
-            forms[spec.id] = spec
+        makers.update(agreement_forms)
     if not agreements and not errors:
         errors.append(
             DefinitionError(DefCode.MISSING_KEY, "agreements/", "", "no agreement definitions found")
         )
+    forms: Mapping[str, FormSpec]
+    if lazy and not errors:
+        forms = LazyForms(makers, errors)
+    else:
+        built = {form_id: make() for form_id, make in makers.items()}
+        forms = MappingProxyType({k: v for k, v in built.items() if v is not None})
     kind_infos = MappingProxyType({k: d.info for k, d in kinds.items()})
-    catalog = Catalog(MappingProxyType(agreements), MappingProxyType(forms), root, kinds=kind_infos)
+    catalog = Catalog(MappingProxyType(agreements), forms, root, kinds=kind_infos)
     # A shared file's problem is found once per form built from it: report it once.
     return catalog, list(dict.fromkeys(errors))
 
@@ -444,7 +495,9 @@ def _read_agreement(
     sections: Mapping[str, tuple[Table, FileReader]],
     kinds: Mapping[str, _KindDef],
     default_paper: PaperChannel | None,
-) -> tuple[Agreement, list[FormSpec]] | None:
+) -> tuple[Agreement, dict[str, Callable[[], FormSpec | None]]] | None:
+    """The agreement, and for each of its forms the call that builds it (`_load` builds them at once, or on first
+    use for the shipped catalog)."""
     data = r.data or {}
     if not r.keys(data, "", AGREEMENT_KEYS, ("id", "name", "country", "status", "edition", "kinds")):
         return None
@@ -516,9 +569,9 @@ def _read_agreement(
     for key in form_tables:
         if key not in kind_ids and key in kinds:
             r.error(DefCode.UNKNOWN_KIND, join("forms", key), f"{key!r} is not in this agreement's kinds")
-    specs: list[FormSpec] = []
+    makers: dict[str, Callable[[], FormSpec | None]] = {}
     if status != "in_force":
-        return agreement, specs
+        return agreement, makers
     for kind_id in kind_ids:
         kind = kinds.get(kind_id)
         if kind is None:
@@ -527,10 +580,10 @@ def _read_agreement(
         if not isinstance(table, Mapping):
             r.error(DefCode.BAD_VALUE, join("forms", kind_id), "must be a table")
             table = {}
-        spec = _build_form(r, agreement, kind, table, join("forms", kind_id), sections)
-        if spec is not None:
-            specs.append(spec)
-    return agreement, specs
+        makers[f"{aid}-{kind_id}"] = functools.partial(
+            _build_form, r, agreement, kind, table, join("forms", kind_id), sections
+        )
+    return agreement, makers
 
 
 def _read_facts(r: FileReader, table: Table) -> list[Fact]:
