@@ -22,6 +22,7 @@ import sqlcipher3
 from app.store import search
 from app.store.batches import MIGRATION_SQL as BATCHES_SQL
 from app.store.connection import translated
+from app.store.drafts import ORDER_INDEXES_SQL
 from app.store.errors import NewerSchema, NotAStoreFile, UnexpectedSchema
 from app.store.reports import MIGRATION_SQL as REPORTS_SQL
 
@@ -140,6 +141,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "external references and batches (roster imports)", _script(BATCHES_SQL)),
     Migration(3, "reports of requests carried over to a new edition of their form", _script(REPORTS_SQL)),
     Migration(4, "the search index (FTS5) over names, confirmation numbers and request ids", search.create),
+    Migration(5, "an index for each sort order of the request list", _script(ORDER_INDEXES_SQL)),
 )
 LATEST = MIGRATIONS[-1].version
 

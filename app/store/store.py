@@ -412,13 +412,15 @@ class Store:
         limit: int | None = None,
         offset: int = 0,
         *,
+        reverse: bool = False,
         today: dt.date | None = None,
     ) -> builtins.list[RequestSummary]:
-        """The request list: filter by state(s), agreement, words in the worker's names, assignments ending
-        within N days of `today`; sorted; paged with `limit` and `offset`."""
+        """The request list: filter by state(s), agreement, words in the worker's names, confirmation numbers and
+        ids (see `app.store.search`), assignments ending within N days of `today`; sorted (`reverse`: the exact
+        opposite order, as fast); paged with `limit` and `offset`."""
         filters = drafts.make_filters(state, agreement, text, ending_within_days, today)
         with self._reading() as conn:
-            return drafts.list_requests(conn, filters, order_by, limit, offset)
+            return drafts.list_requests(conn, filters, order_by, limit, offset, reverse)
 
     def count(
         self,

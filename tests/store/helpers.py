@@ -45,6 +45,14 @@ def snapshot(folder: Path) -> dict[str, str]:
 # What each migration added, taken away again: `as_schema_version` turns a store written by this version into the
 # file an older version wrote (with the same requests in it), to test the migrations from it.
 DOWNGRADES: dict[int, tuple[str, ...]] = {
+    5: (
+        *(
+            f"DROP INDEX requests_in_{order}_order"
+            for order in ("end", "start", "worker", "created", "state", "kind", "errors")
+        ),
+        "CREATE INDEX requests_by_name ON requests (name_search, seq)",
+        "CREATE INDEX requests_by_state ON requests (state, seq)",
+    ),
     4: (
         "DROP TRIGGER requests_search_insert",
         "DROP TRIGGER requests_search_delete",

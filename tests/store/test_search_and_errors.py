@@ -109,3 +109,38 @@ def test_orders_by_kind_and_by_errors(tmp_path: Path) -> None:
             "employee",
             "self_employed",
         ]
+
+
+def test_every_order_reversed_is_its_exact_opposite_and_walks_an_index(tmp_path: Path) -> None:
+    """The list's column sorts in both directions: the reversed list is the mirror image, and neither direction
+    sorts the requests (an index walked forwards or backwards), so the first page costs the same at any size."""
+    from app.store import ListOrder
+    from app.store.drafts import ORDER_SQL, SUMMARY_COLUMNS, reversed_order
+
+    with Store.create(tmp_path / "s", key=random_key()) as store:
+        for i, (first, end, errors, form) in enumerate(
+            [
+                ("Ann", "2029-01-01", 0, "de-employee"),
+                ("Bob", None, 2, "fr-self_employed"),
+                ("Cy", "2028-05-05", 1, "de-employee"),
+                ("Ann", "2029-01-01", 0, "jp-employee"),
+                ("Di", None, 0, "de-employee"),
+            ]
+        ):
+            doc = make_doc(
+                form=form,
+                **{"worker.first_name": first, "assignment.end_date": end, "worker.last_name": f"L{i % 2}"},
+            )
+            store.save(doc, error_count=errors)
+        for order in ListOrder:
+            forward = [r.id for r in store.list(order_by=order)]
+            assert [r.id for r in store.list(order_by=order, reverse=True)] == forward[::-1], order
+            assert [r.id for r in store.list(order_by=order, reverse=True, limit=2, offset=1)] == forward[
+                ::-1
+            ][1:3]
+            with store.connection() as conn:
+                for sql in (ORDER_SQL[order], reversed_order(ORDER_SQL[order])):
+                    plan = conn.execute(
+                        f"EXPLAIN QUERY PLAN SELECT {SUMMARY_COLUMNS} FROM requests ORDER BY {sql} LIMIT 200"
+                    ).fetchall()
+                    assert not any("TEMP B-TREE" in str(row) for row in plan), (order, sql, plan)
