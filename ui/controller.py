@@ -91,6 +91,7 @@ class AppController(QObject):
         self.ctx.tasks.known_error.connect(self._known_error)
         scrub.add_provider(self.personal_values)
         self.is_locked = False
+        self._quitting = False
 
     # --- starting and unlocking ----------------------------------------------------------------------------------
 
@@ -122,16 +123,27 @@ class AppController(QObject):
     def show_create(self) -> None:
         dialog = CreatePassphraseDialog(self.store_path, self.keychain)
         dialog.submitted.connect(self._create)
-        dialog.rejected.connect(self._dialog_rejected)
+        dialog.quit_requested.connect(self._quit_from_dialog)
+        dialog.rejected.connect(
+            self._quit_from_dialog
+        )  # no window behind it: closing it ends the application
         self.dialog = dialog
         windows.present(dialog)
 
     def show_unlock(self, *, locked: bool = False) -> None:
+        if isinstance(self.dialog, UnlockDialog) and self.dialog.isVisible():
+            windows.present(self.dialog, modal=locked)
+            return
         dialog = UnlockDialog(
             self.store_path, self.keychain, locked=locked, parent=self.window if locked else None
         )
         dialog.submitted.connect(self._unlock)
-        dialog.rejected.connect(self._dialog_rejected)
+        dialog.quit_requested.connect(self._quit_from_dialog)
+        # At start nothing is behind the dialog: closing it ends the application. After the idle lock, Esc only
+        # closes it: the locked window stays, with its Unlock button.
+        dialog.rejected.connect(
+            lambda: self._unlock_dismissed(dialog) if locked else self._quit_from_dialog()
+        )
         self.dialog = dialog
         windows.present(dialog, modal=locked)
 
@@ -160,10 +172,19 @@ class AppController(QObject):
             )
             self.ctx.tasks.report(exc)
 
-    def _dialog_rejected(self) -> None:
+    def _quit_from_dialog(self) -> None:
         """Quit from the passphrase dialog: nothing is open, the application ends."""
+        if self._quitting:
+            return
+        self._quitting = True
         self.shutdown()
         QApplication.quit()
+
+    def _unlock_dismissed(self, dialog: UnlockDialog) -> None:
+        if self.dialog is dialog and self.is_locked:
+            self.dialog = None
+            dialog.clear()
+            dialog.deleteLater()
 
     def _opened(self, store: Store, remember: bool = False) -> None:
         self.ctx.store = store
@@ -231,7 +252,7 @@ class AppController(QObject):
         def made(doc: RequestDoc) -> None:
             if spec.has_field("host.country") and not doc.answers.get("host.country"):
                 doc.answers["host.country"] = spec.agreement.country
-            self._show_wizard(doc, stored=False)
+            self._show_wizard(doc, stored=False, new=True)
 
         ctx.tasks.run_db(lambda: ops.new_request(ctx.require_store(), spec.id, spec.edition), made)
 
@@ -245,7 +266,10 @@ class AppController(QObject):
             request_id
         )  # carried over to a new edition first, or read-only with the reason
 
-    def _show_wizard(self, doc: RequestDoc, *, stored: bool, page: str | None = None) -> RequestWizard | None:
+    def _show_wizard(
+        self, doc: RequestDoc, *, stored: bool, page: str | None = None, new: bool = False
+    ) -> RequestWizard | None:
+        """Open a request in its wizard (`new`: a new request, which starts by choosing the agreement)."""
         from app.forms import verdict
         from ui.wizard import RequestWizard
 
@@ -253,7 +277,13 @@ class AppController(QObject):
         if judged.spec is None:  # its form is not offered (any more): say why
             messages.notice(self.window, "Form not offered", judged.summary())
             return None
-        wizard = RequestWizard(self.ctx, doc, stored=stored, can_transmit=actions.transmission_available())
+        wizard = RequestWizard(
+            self.ctx,
+            doc,
+            stored=stored,
+            can_transmit=actions.transmission_available(),
+            choose_agreement=new,
+        )
         wizard.saved.connect(self._wizard_saved)
         wizard.closed.connect(self._wizard_closed)
         wizard.transmit_requested.connect(self.outbox.transmit)

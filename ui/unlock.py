@@ -68,9 +68,11 @@ class _PassphraseDialog(QDialog):
 
     Signals:
         submitted(str, bool): the passphrase and whether to remember it.
+        quit_requested(): the Quit button (Esc or closing the dialog only closes it: `rejected`).
     """
 
     submitted = Signal(str, bool)
+    quit_requested = Signal()
 
     def __init__(self, parent: QWidget | None) -> None:
         super().__init__(parent)
@@ -83,6 +85,7 @@ class _PassphraseDialog(QDialog):
         self.quit_button = self.buttons.addButton("&Quit", QDialogButtonBox.ButtonRole.RejectRole)
         self.quit_button.setAccessibleName("Quit")
         self.quit_button.setAutoDefault(False)  # Enter means the main button, never Quit
+        self.quit_button.clicked.connect(self.quit_requested.emit)
         self.ok_button: QPushButton | None = None
         self.buttons.rejected.connect(self.reject)
 

@@ -244,13 +244,19 @@ def us_state_codes() -> dict[str, str]:
 
 def _check_country(value: str, field: FieldSpec) -> Problem | None:
     if value not in _countries():
-        return _err("invalid_country", f"{field.label} must be a country's two-letter ISO code (e.g. DE).")
+        return _err(
+            "invalid_country",
+            f"{field.label}: choose a country from the list (in a file: its code, such as DE).",
+        )
     return None
 
 
 def _check_state(value: str, field: FieldSpec) -> Problem | None:
     if value not in _us_states():
-        return _err("invalid_state", f"{field.label} must be a U.S. state's two-letter code (e.g. NY).")
+        return _err(
+            "invalid_state",
+            f"{field.label}: choose a U.S. state from the list (in a file: its code, such as NY).",
+        )
     return None
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QWidget
 
-from ui.wizard.editors import CodeEditor, Editor, LineEditor, ListEditor, TextAreaEditor
+from ui.wizard.editors import Editor, LineEditor, ListEditor, TextAreaEditor
 from ui.wizard.group import GroupEditor
+from ui.wizard.picker import CodeEditor
 from ui.wizard.wizard import RequestWizard
 
 CTRL = Qt.KeyboardModifier.ControlModifier

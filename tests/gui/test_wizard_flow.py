@@ -87,7 +87,7 @@ def fill_worker_with_mistakes(qtbot: Any, wizard: RequestWizard, answers: dict[s
     birth = wizard.rows["worker.birth_date"][1].editor
     enter(qtbot, birth, "1985-13-45")
     assert "real date" in message(wizard, "worker.birth_date")
-    assert wizard.steps.list.item(1).text().startswith("•")  # the page is not complete yet: no ✓
+    assert wizard.steps.list.item(1).text() == "✖ The worker (2)"  # the two errors shown, no ✓
     fill_page(qtbot, wizard, answers)
     assert message(wizard, "worker.ssn") == "" and message(wizard, "worker.birth_date") == ""
     assert wizard.session.answers["worker.ssn"] == answers["worker.ssn"]

@@ -8,14 +8,12 @@ editor allows "not answered": an empty line, or a "Not answered" entry in a list
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from PySide6.QtCore import QObject, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator, QStandardItemModel
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
-    QCompleter,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
@@ -27,7 +25,6 @@ from PySide6.QtWidgets import (
 from app.forms.model import FieldSpec, FieldType
 from app.forms.validate import normalise
 from ui import style
-from ui.wizard import codes
 
 FIELD_PROPERTY = "coc_field"
 NOT_ANSWERED = "Not answered"
@@ -38,7 +35,6 @@ PLACEHOLDERS = {
     FieldType.EMAIL: "name@example.com",
     FieldType.PHONE: "(212) 555-0100",
 }
-_TWO_LETTERS = re.compile(r"[A-Za-z]{2}")
 
 
 class Editor(QObject):
@@ -49,6 +45,9 @@ class Editor(QObject):
     """
 
     changed = Signal(object)
+    # Is each change a whole answer (a choice from a list, a table cell finished with Enter), whose problems may
+    # show at once? Typed text is checked once the field is left.
+    whole_answers = False
 
     def __init__(self, spec: FieldSpec, widget: QWidget) -> None:
         super().__init__(widget)
@@ -63,6 +62,11 @@ class Editor(QObject):
     def focus_widget(self) -> QWidget:
         """The widget that takes the keyboard focus (the label's buddy)."""
         return self.widget
+
+    def owns_focus(self, widget: QWidget) -> bool:
+        """Is `widget` (which has the keyboard) where this field's answer is typed? A button beside it is not."""
+        target = self.focus_widget
+        return widget is target or target.isAncestorOf(widget)
 
     def value(self) -> Any:
         raise NotImplementedError
@@ -201,6 +205,8 @@ class TextAreaEditor(Editor):
 class ListEditor(Editor):
     """A fixed list with "Not answered" first: choices, and yes/no (a tri-state: yes, no, not answered)."""
 
+    whole_answers = True
+
     def __init__(self, spec: FieldSpec, entries: list[tuple[str, Any]]) -> None:
         self.combo = QComboBox()
         super().__init__(spec, self.combo)
@@ -228,72 +234,6 @@ class ListEditor(Editor):
             self.combo.blockSignals(False)
 
 
-class CodeEditor(Editor):
-    """A searchable list of countries or U.S. states: type part of the name or the code, or pick from the list."""
-
-    def __init__(self, spec: FieldSpec, model: QStandardItemModel) -> None:
-        self.combo = QComboBox()
-        super().__init__(spec, self.combo)
-        self.combo.setEditable(True)
-        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.combo.setModel(model)
-        self.combo.setMaxVisibleItems(15)
-        self.combo.setMinimumContentsLength(22)
-        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        completer = QCompleter(model, self.combo)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.combo.setCompleter(completer)
-        line = self.combo.lineEdit()
-        line.setPlaceholderText("Type a name or a two-letter code")
-        line.setProperty(FIELD_PROPERTY, spec.id)
-        line.setAccessibleName(spec.label)
-        self._setting = False
-        self.combo.editTextChanged.connect(self._edited)
-        line.editingFinished.connect(self._finished)
-
-    def _edited(self, _text: str) -> None:
-        if not self._setting:
-            self.changed.emit(self.value())
-
-    def value(self) -> Any:
-        text = self.combo.currentText().strip()
-        if not text:
-            return None
-        index = self.combo.findText(text, Qt.MatchFlag.MatchFixedString)
-        if index >= 0:
-            return self.combo.itemData(index, codes.CODE_ROLE)
-        if _TWO_LETTERS.fullmatch(text):
-            return text.upper()
-        return text  # the core explains what is wrong with it
-
-    def _finished(self) -> None:
-        value = self.value()
-        if isinstance(value, str):
-            index = self.combo.findData(value, codes.CODE_ROLE)
-            if index >= 0 and self.combo.currentText() != self.combo.itemText(index):
-                self._show(index, self.combo.itemText(index))
-
-    def _show(self, index: int, text: str) -> None:
-        self._setting = True
-        try:
-            self.combo.setCurrentIndex(index)
-            self.combo.setEditText(text)
-        finally:
-            self._setting = False
-
-    def set_value(self, value: Any) -> None:
-        if not isinstance(value, str) or not value:
-            self._show(0, "")
-            return
-        index = self.combo.findData(value, codes.CODE_ROLE)
-        self._show(max(index, 0), self.combo.itemText(index) if index >= 0 else value)
-
-    def set_read_only(self, read_only: bool) -> None:
-        self.combo.setEnabled(not read_only)
-
-
 def make_editor(spec: FieldSpec) -> Editor:
     """The editor for one (non-group) field."""
     kind = spec.type
@@ -303,10 +243,10 @@ def make_editor(spec: FieldSpec) -> Editor:
         return ListEditor(spec, [("Yes", True), ("No", False)])
     if kind is FieldType.CHOICE:
         return ListEditor(spec, [(c.label, c.value) for c in spec.choices])
-    if kind is FieldType.COUNTRY:
-        return CodeEditor(spec, codes.countries())
-    if kind is FieldType.US_STATE:
-        return CodeEditor(spec, codes.us_states())
+    if kind in (FieldType.COUNTRY, FieldType.US_STATE):
+        from ui.wizard.picker import country_picker, state_picker
+
+        return country_picker(spec) if kind is FieldType.COUNTRY else state_picker(spec)
     if kind is FieldType.GROUP:
         raise ValueError("a group has its own editor (ui.wizard.group)")
     return LineEditor(spec)

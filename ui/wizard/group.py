@@ -222,6 +222,7 @@ class GroupEditor(Editor):
     (a FieldSpec) of the current cell, for the help panel."""
 
     column_focused = Signal(object)
+    whole_answers = True
 
     def __init__(self, spec: FieldSpec, applies: ColumnRule, add_text: str, remove_text: str) -> None:
         self.box = QWidget()

@@ -11,16 +11,22 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLay
 
 from app.forms.model import FieldSpec
 from ui import style
+from ui.wizard import glossary
 
 IDLE_TEXT = "Move to a field to see what to enter there, and why SSA asks for it."
 
 
-def source_link(url: str) -> str:
-    """A short link text for a source URL: 'Source: secure.ssa.gov/…/0302002115'."""
+def short_link(url: str) -> str:
+    """A link to a source, shortened: 'secure.ssa.gov/…/0302002115'."""
     parsed = urlparse(url)
     tail = parsed.path.rstrip("/").rsplit("/", 1)[-1]
     shown = f"{parsed.netloc}/…/{tail}" if tail else parsed.netloc or url
-    return f'Source: <a href="{html.escape(url, quote=True)}">{html.escape(shown)}</a>'
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(shown)}</a>'
+
+
+def source_link(url: str) -> str:
+    """'Source: secure.ssa.gov/…/0302002115', linked."""
+    return f"Source: {short_link(url)}"
 
 
 def _label(name: str, *, bold: bool = False) -> QLabel:
@@ -54,7 +60,10 @@ class HelpPanel(QScrollArea):
         self.help = _label("Help: what to enter")
         self.flag = _label("Help: unconfirmed fact")
         style.flag_box(self.flag)
-        self.flag.setMargin(6)
+        self.flag.setMargin(4)
+        small = self.flag.font()
+        small.setPointSizeF(small.pointSizeF() * 0.92)
+        self.flag.setFont(small)
         self.source = QLabel()
         self.source.setWordWrap(True)
         self.source.setTextFormat(Qt.TextFormat.RichText)
@@ -68,7 +77,8 @@ class HelpPanel(QScrollArea):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(8)
-        for widget in (self.title, self.help, self.flag, self.source, rule, self.page_title, self.page_help):
+        # What to enter first; where it comes from, and how sure that is, after it.
+        for widget in (self.title, self.help, self.source, self.flag, rule, self.page_title, self.page_help):
             layout.addWidget(widget)
         layout.addStretch(1)
         self.setWidget(body)
@@ -79,7 +89,7 @@ class HelpPanel(QScrollArea):
         """The help of `spec` (a column of `group` when given)."""
         self.field_id = f"{group.id}.{spec.id}" if group is not None else spec.id
         self.title.setText(f"{group.label}: {spec.label}" if group is not None else spec.label)
-        self.help.setText(spec.help)
+        self.help.setText(glossary.explain(spec.help, set()))
         flag = spec.flag or (group.flag if group is not None else "")
         self.flag.setText(f"⚠ {flag}")
         self.flag.setVisible(bool(flag))
@@ -96,7 +106,7 @@ class HelpPanel(QScrollArea):
 
     def show_page(self, title: str, text: str) -> None:
         self.page_title.setText(f"About this page: {title}" if title else "About this page")
-        self.page_help.setText(text)
+        self.page_help.setText(glossary.explain(text, set()))
         self.page_title.setVisible(bool(text))
         self.page_help.setVisible(bool(text))
 

@@ -33,10 +33,10 @@ from app.forms import Catalog
 from app.forms.model import Agreement, FieldSpec, FormSpec, Section
 from app.forms.session import Issue
 from ui import style
-from ui.wizard import mnemonics, splitters
+from ui.wizard import glossary, mnemonics, splitters
 from ui.wizard.editors import Editor, make_editor
 from ui.wizard.group import ColumnRule, GroupEditor
-from ui.wizard.help_panel import HelpPanel
+from ui.wizard.help_panel import HelpPanel, short_link
 
 ERROR_MARK, WARNING_MARK = "✖", "⚠"
 
@@ -206,8 +206,14 @@ class SectionPage(QWizardPage):
 
 
 def facts_html(agreement: Agreement) -> str:
-    """The agreement's key facts, flagged ones marked, for the first page."""
+    """The agreement's key facts, what a coordinator needs first; then, under "Sources", where each comes from and
+    how sure it is (the flag of an unconfirmed or conflicting fact). Abbreviations are explained once."""
     e = html.escape
+    said: set[str] = set()
+
+    def text(value: str) -> str:
+        return e(glossary.explain(value, said))
+
     parts = [f"<h3 style='margin-top:0'>{e(agreement.name)}</h3>", "<table cellspacing='0' cellpadding='3'>"]
     if agreement.in_force is not None:
         parts.append(f"<tr><td><b>In force</b></td><td>since {agreement.in_force.isoformat()}</td></tr>")
@@ -218,24 +224,36 @@ def facts_html(agreement: Agreement) -> str:
             f"<tr><td><b>Limit</b></td><td>{months} months{years} for a worker sent abroad</td></tr>"
         )
     parts.append("</table>")
+    sources: list[str] = []
     for fact in agreement.facts:
         if fact.key == "in_force":
             continue
-        block = f"<p><b>{e(fact.title)}.</b> {e(fact.text)}"
-        if fact.flagged:
-            block += (
-                "<br><span style='background:#fff1cc; color:#5c3d00'>&nbsp;⚠ "
-                f"{e(fact.status.flag)}&nbsp;</span>"
+        mark = " <small style='color:#6b4500'>(⚠ not confirmed: see Sources)</small>" if fact.flagged else ""
+        parts.append(f"<p><b>{e(fact.title)}.</b> {text(fact.text)}{mark}</p>")
+        if fact.sources or fact.flagged:
+            links = ", ".join(short_link(url) for url in fact.sources) or "no source found"
+            flag = (
+                f"<br><span style='color:#6b4500'>⚠ {text(fact.status.flag)}</span>" if fact.flagged else ""
             )
-        if fact.sources:
-            links = ", ".join(
-                f"<a href='{e(url, quote=True)}'>{i}</a>" for i, url in enumerate(fact.sources, start=1)
-            )
-            block += f" <small>Sources: {links}</small>"
-        parts.append(block + "</p>")
+            sources.append(f"<li><b>{e(fact.title)}</b>: {links}{flag}</li>")
     if agreement.paper is not None:
-        parts.append(f"<p><b>On paper.</b> {e(agreement.paper.office)}; fax {e(agreement.paper.fax)}.</p>")
+        parts.append(f"<p><b>On paper.</b> {text(agreement.paper.office)}; fax {e(agreement.paper.fax)}.</p>")
+        if agreement.paper.sources:
+            links = ", ".join(short_link(url) for url in agreement.paper.sources)
+            sources.append(f"<li><b>On paper</b>: {links}</li>")
+    if sources:
+        parts.append(
+            "<h4 style='margin-bottom:2px'>Sources</h4><small><ul style='margin-left:-20px'>"
+            + "".join(sources)
+            + "</ul></small>"
+        )
     return "".join(parts)
+
+
+NO_AGREEMENT_YET = (
+    "<p>Choose the agreement first: the country the worker is sent to. Its key facts show here: how long a "
+    "worker may be sent, how to extend, who is covered, and where a fax copy goes.</p>"
+)
 
 
 class StartPage(QWizardPage):
@@ -247,10 +265,13 @@ class StartPage(QWizardPage):
 
     choice_changed = Signal(str)
 
-    def __init__(self, catalog: Catalog, spec: FormSpec, on_leave: Callable[[str], None]) -> None:
+    def __init__(
+        self, catalog: Catalog, spec: FormSpec, on_leave: Callable[[str], None], *, chosen: bool = True
+    ) -> None:
         super().__init__()
         self.catalog = catalog
         self._on_leave = on_leave
+        self.chosen = chosen  # a new request starts with no agreement chosen: the user picks it first
         self.setTitle("Agreement and kind of request")
         self.setSubTitle("Choose the country the worker goes to, and who the certificate is for.")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
@@ -259,6 +280,7 @@ class StartPage(QWizardPage):
         labels = mnemonics.assign(["Agreement", *(k.title for k in self.kind_list)])
         self.agreement = QComboBox()
         self.agreement.setAccessibleName("Agreement")
+        self.agreement.setPlaceholderText("Choose the country the worker goes to")
         self.agreement.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for agreement in catalog.in_force():
             if any(f.agreement.id == agreement.id for f in catalog.forms.values()):
@@ -303,13 +325,20 @@ class StartPage(QWizardPage):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
         self.wanted_kind = spec.kind  # what the user chose, kept while browsing agreements that lack it
-        self.select(spec.agreement.id, spec.kind)
+        if chosen:
+            self.select(spec.agreement.id, spec.kind)
+        else:
+            self.agreement.setCurrentIndex(-1)
+            self.kind_buttons[spec.kind].setChecked(True)
+            self.facts.setHtml(NO_AGREEMENT_YET)
         self.agreement.currentIndexChanged.connect(self._agreement_changed)
         for kind, button in self.kind_buttons.items():
             button.clicked.connect(lambda _checked=False, k=kind: self._kind_chosen(k))
         self.kinds.buttonToggled.connect(lambda _b, on: on and self._kind_toggled())
 
     def _kind_toggled(self) -> None:
+        if not self.chosen:
+            return
         self._show_kind_note()
         self.choice_changed.emit(self.form_id())
 
@@ -328,8 +357,17 @@ class StartPage(QWizardPage):
         self._update_kinds(kind)
 
     def _agreement_changed(self) -> None:
+        if self.agreement.currentIndex() < 0:
+            return
+        newly = not self.chosen
+        self.chosen = True
         self._update_kinds(self.wanted_kind)
         self.choice_changed.emit(self.form_id())
+        if newly:
+            self.completeChanged.emit()  # Next is on now
+
+    def isComplete(self) -> bool:
+        return self.chosen
 
     def _update_kinds(self, wanted: str) -> None:
         agreement_id = self.agreement.currentData()

@@ -15,12 +15,13 @@ import copy
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QApplication, QSplitter, QWidget, QWizard
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QPushButton, QSplitter, QWidget, QWizard
 
 from app.forms.migration import migrate
 from app.forms.model import FormSpec
 from app.forms.session import FormSession
+from app.forms.validate import is_empty
 from app.forms.verdict import Verdict, verdict
 from app.request import RequestDoc, State
 from app.store import StoreError, StoreLocked
@@ -31,7 +32,7 @@ from ui.wizard.editors import FIELD_PROPERTY
 from ui.wizard.group import GroupEditor, cell_of
 from ui.wizard.pages import FieldRow, SectionPage, StartPage
 from ui.wizard.review import ReviewPage
-from ui.wizard.steps import StepList
+from ui.wizard.steps import StepList, StepState
 
 START_ID = 0
 REVIEW_ID = 1000
@@ -59,6 +60,7 @@ class RequestWizard(QWizard):
         *,
         stored: bool,
         can_transmit: bool = True,
+        choose_agreement: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -71,6 +73,12 @@ class RequestWizard(QWizard):
         self.session = FormSession(self.spec, migrate(self.spec, doc).answers)
         self.rows: dict[str, tuple[SectionPage, FieldRow]] = {}
         self.section_ids: dict[str, int] = {}
+        # A field's problems show once it was visited and left, or once the review page was seen; answers that
+        # were there when the request opened (saved ones, the employer profile) count as seen.
+        self.seen: set[str] = {fid for fid, value in doc.answers.items() if not is_empty(value)}
+        self.show_all = False
+        self.visited: set[int] = set()
+        self._auto_focused: str | None = None  # the field the page put the cursor in, not the user
         self._dirty = False
         self._saving = 0
         self._cleared = False
@@ -99,8 +107,11 @@ class RequestWizard(QWizard):
         self.steps = StepList()
         self.steps.chosen.connect(self.go_to)
         self.setSideWidget(self.steps)
-        self.start_page = StartPage(ctx.catalog, self.spec, self._leave_start)
+        self.start_page = StartPage(ctx.catalog, self.spec, self._leave_start, chosen=not choose_agreement)
+        self.start_page.choice_changed.connect(self._choice_changed)
         self.setPage(START_ID, self.start_page)
+        # QWizard sets its buttons' default state whenever the page may be left or not; ours comes after.
+        self.start_page.completeChanged.connect(self._set_default_button)
         self.review_page: ReviewPage | None = None
         self._build_pages()
         self.autosave = QTimer(self)
@@ -149,6 +160,7 @@ class RequestWizard(QWizard):
         self._restore_splitter("wizard/review", self.review_page.splitter)
         steps.append((REVIEW_ID, "Review"))
         self.steps.set_steps(steps)
+        self.steps.set_enabled_beyond_start(self.start_page.chosen)
         self._mark_steps()
 
     def _adopt(self, page: SectionPage) -> None:
@@ -183,8 +195,18 @@ class RequestWizard(QWizard):
         assert isinstance(page, SectionPage)
         return page
 
-    def _set_title(self) -> None:
-        self.setWindowTitle(f"Request: {self.spec.agreement.name}, {self.spec.kind_label.lower()}")
+    def _set_title(self, spec: FormSpec | None = None) -> None:
+        if not self.start_page.chosen:
+            self.setWindowTitle("New request: choose the agreement")
+            return
+        spec = spec or self.spec
+        self.setWindowTitle(f"Request: {spec.agreement.name}, {spec.kind_label.lower()}")
+
+    def _choice_changed(self, form_id: str) -> None:
+        """The agreement or kind chosen on the first page: the title follows at once (the pages when moving on)."""
+        if form_id in self.ctx.catalog.forms:
+            self._set_title(self.ctx.catalog.form(form_id))
+        self.steps.set_enabled_beyond_start(self.start_page.chosen)
 
     def switch_form(self, form_id: str) -> None:
         """The user chose another agreement or kind: rebuild the pages, keeping the answers the new form has."""
@@ -197,6 +219,8 @@ class RequestWizard(QWizard):
             self.spec.agreement.country,
         ):
             answers["host.country"] = new.agreement.country
+            self.seen.add("host.country")
+        self.visited &= {START_ID}  # the section pages are new
         for page_id in self.pageIds():
             if page_id != START_ID:
                 page = self.page(page_id)
@@ -222,6 +246,11 @@ class RequestWizard(QWizard):
         if self.read_only:
             return
         affected = self.session.answer(field_id, value)
+        if field_id == self._auto_focused:
+            self._auto_focused = None  # typed in: leaving it now is a visit
+        entry = self.rows.get(field_id)
+        if entry is not None and entry[1].editor.whole_answers:
+            self.seen.add(field_id)
         self._show(affected)
         self._touch()
 
@@ -234,7 +263,7 @@ class RequestWizard(QWizard):
             page, row = entry
             page.set_row_visible(row, session.visible(field_id))
             row.set_required(session.required(field_id))
-            row.show_issues(session.issues_for(field_id))
+            row.show_issues(session.issues_for(field_id) if self.flagged(field_id) else [])
             if isinstance(row.editor, GroupEditor):
                 row.editor.refresh()
         self._mark_steps()
@@ -244,25 +273,46 @@ class RequestWizard(QWizard):
         and its Transmit button show this, never a count of their own."""
         return verdict(self._current(self.session.answers), self.ctx.catalog)
 
+    def flagged(self, field_id: str) -> bool:
+        """Are the field's problems shown (it was visited and left, or the review page was seen)?"""
+        return self.show_all or field_id in self.seen
+
     def _mark_steps(self) -> None:
-        per_section = dict.fromkeys(self.section_ids, 0)
+        """Each page's state from the verdict's errors: those shown (at fields visited and left, or all once the
+        review was seen) make it "has errors"; a page begun (visited, or with answers) is "complete" or "in
+        progress"; else "not started"."""
+        per_section: dict[str, list[str]] = {section_id: [] for section_id in self.section_ids}
         elsewhere = 0  # errors of the request as a whole (an unknown field, the edition): shown on the review
         for issue in self.judge().errors:
             base = issue.base_field
             if self.spec.has_field(base):
-                per_section[self.spec.section_of(base).id] += 1
+                per_section[self.spec.section_of(base).id].append(base)
             else:
                 elsewhere += 1
-        for section_id, errors in per_section.items():
-            self.steps.mark(self.section_ids[section_id], errors == 0, errors)
+        answers = self.session.answers
+        for section in self.spec.sections:
+            page_id = self.section_ids[section.id]
+            errors = per_section[section.id]
+            shown = sum(1 for fid in errors if self.flagged(fid))
+            started = page_id in self.visited or any(not is_empty(answers.get(f.id)) for f in section.fields)
+            if shown:
+                state = StepState.ERRORS
+            elif started:
+                state = StepState.COMPLETE if not errors else StepState.IN_PROGRESS
+            else:
+                state = StepState.NOT_STARTED
+            self.steps.mark(page_id, state, shown)
         self.steps.mark(START_ID, None)
-        self.steps.mark(REVIEW_ID, None if not elsewhere else False, elsewhere)
+        self.steps.mark(REVIEW_ID, StepState.ERRORS if elsewhere else None, elsewhere)
 
     # --- navigation ----------------------------------------------------------------------------------------------
 
     def go_to(self, page_id: int) -> None:
         """Walk to a page with Back and Next, so that the history (and the Back button) stays right."""
         if page_id not in self.pageIds():
+            return
+        if page_id != START_ID and not self.start_page.chosen:
+            self.start_page.agreement.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         guard = len(self.pageIds()) + 2
         if page_id in self.visitedIds():
@@ -312,6 +362,7 @@ class RequestWizard(QWizard):
     def _page_changed(self, page_id: int) -> None:
         if page_id < 0 or self._cleared:
             return
+        self.visited.add(page_id)
         self.steps.set_current(page_id)
         self.save_now()
         self._remember_page()
@@ -320,22 +371,60 @@ class RequestWizard(QWizard):
             first = page.first_visible_row()
             if first is not None:
                 first.editor.focus()
+                self._auto_focused = first.spec.id
                 page.help.show_field(first.spec)
         elif page is self.review_page and self.review_page is not None:
+            if not self.show_all:  # from now on every problem shows at its field too
+                self.show_all = True
+                self._show(set(self.rows))
             self.review_page.refresh(self.spec, self.session, self.judge(), self.can_transmit, self.read_only)
+        elif page is self.start_page:
+            self.start_page.agreement.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._mark_steps()
+        self._set_default_button()
 
-    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is None or self._cleared or new.window() is not self:
-            return
-        widget: QWidget | None = new
-        while widget is not None and widget is not self:
-            field_id = widget.property(FIELD_PROPERTY)
+    def _set_default_button(self) -> None:
+        """What Enter does, always a button in sight: Transmit on the review page when it may be used (else
+        nothing), Next everywhere else."""
+        review = self.review_page
+        on_review = self.currentId() == REVIEW_ID and review is not None
+        target: QPushButton | None = None
+        if on_review and review is not None:
+            target = review.transmit_button if review.transmit_button.isEnabled() else None
+        elif self.currentId() >= 0:
+            next_button = self.button(QWizard.WizardButton.NextButton)
+            target = next_button if isinstance(next_button, QPushButton) else None
+        for button in self.findChildren(QPushButton):
+            if button is not target and button.isDefault():
+                button.setDefault(False)
+        if target is not None:
+            target.setDefault(True)
+
+    def _field_of(self, widget: QWidget | None) -> str | None:
+        """The field whose answer is typed in `widget` (None for anything else, a Show button beside it too)."""
+        holder = widget
+        while holder is not None and holder is not self:
+            field_id = holder.property(FIELD_PROPERTY)
             if isinstance(field_id, str) and field_id in self.rows:
-                page, row = self.rows[field_id]
-                if page.help.field_id != field_id:
-                    page.help.show_field(row.spec)
-                return
-            widget = widget.parentWidget()
+                owned = widget is not None and self.rows[field_id][1].editor.owns_focus(widget)
+                return field_id if owned else None
+            holder = holder.parentWidget()
+        return None
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        if self._cleared:
+            return
+        left = self._field_of(old) if old is not None and old.window() is self else None
+        entered = self._field_of(new) if new is not None and new.window() is self else None
+        if left is not None and left != entered and left == self._auto_focused:
+            self._auto_focused = None  # the page put the cursor there and nothing was typed: not visited yet
+        elif left is not None and left != entered and left not in self.seen:
+            self.seen.add(left)  # visited and left: its problems show from now on
+            self._show({left})
+        if entered is not None:
+            page, row = self.rows[entered]
+            if page.help.field_id != entered:
+                page.help.show_field(row.spec)
 
     # --- saving --------------------------------------------------------------------------------------------------
 
@@ -424,6 +513,7 @@ class RequestWizard(QWizard):
     def refresh_review(self) -> None:
         if self.review_page is not None and self.currentId() == REVIEW_ID:
             self.review_page.refresh(self.spec, self.session, self.judge(), self.can_transmit, self.read_only)
+            self._set_default_button()
 
     # --- closing and locking -------------------------------------------------------------------------------------
 
