@@ -16,6 +16,7 @@ from app.forms.example import example_answers
 from app.request import RequestDoc
 from tests.gui.helpers import flush_deletes
 from ui.wizard import REVIEW_ID, RequestWizard
+from ui.wizard.steps import StepState
 
 pytestmark = pytest.mark.gui
 
@@ -39,7 +40,7 @@ def wizard_verdict(qtbot: Any, ctx: Any, doc: RequestDoc) -> tuple[bool, list[tu
     marked = sum(
         int(text.rsplit("(", 1)[1].rstrip(")"))
         for row in range(wizard.steps.list.count())
-        if (text := wizard.steps.list.item(row).text()).startswith("•")
+        if (text := wizard.steps.list.item(row).text()).startswith(StepState.ERRORS.mark)
     )
     transmit = review.transmit_button.isEnabled()
     wizard.done(0)
