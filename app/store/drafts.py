@@ -393,6 +393,23 @@ def _same_worker(doc: RequestDoc) -> tuple[str, list[Any]]:
     return " OR ".join(who), params
 
 
+def sharing_a_worker(conn: Any, ids: Iterable[str]) -> set[str]:
+    """Those of `ids` whose worker has another request that is not rejected (the same SSN; or the same name and
+    birth date where one has no SSN): the only ones the checks across requests can say anything about."""
+    wanted = list(dict.fromkeys(ids))
+    found: set[str] = set()
+    for i in range(0, len(wanted), 500):  # SQLite's limit on parameters
+        chunk = wanted[i : i + 500]
+        sql = (
+            f"SELECT r.id FROM requests r WHERE r.id IN ({','.join('?' * len(chunk))}) AND EXISTS ("
+            "SELECT 1 FROM requests o WHERE o.id != r.id AND o.state != 'rejected' AND ("
+            "(r.ssn_key IS NOT NULL AND o.ssn_key = r.ssn_key) OR (r.namebirth_key IS NOT NULL AND "
+            "o.namebirth_key = r.namebirth_key AND (o.ssn_key IS NULL OR r.ssn_key IS NULL))))"
+        )
+        found.update(row[0] for row in conn.execute(sql, chunk))
+    return found
+
+
 def worker_requests(conn: Any, doc: RequestDoc, limit: int) -> list[RequestDoc]:
     """The other requests of `doc`'s worker, under any agreement (not those the agency rejected), latest first:
     what the verdict's checks across requests compare `doc` with."""

@@ -472,6 +472,11 @@ class Store:
         with self._reading() as conn:
             return drafts.worker_requests(conn, doc, limit)
 
+    def sharing_a_worker(self, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` whose worker has another request that is not rejected (see `worker_requests`)."""
+        with self._reading() as conn:
+            return drafts.sharing_a_worker(conn, ids)
+
     # --- outbox and receipts -------------------------------------------------------------------------------------
 
     def enqueue(self, request_id: str, payload_json: str, idempotency_key: str) -> OutboxItem:

@@ -412,3 +412,16 @@ def test_worker_requests_are_the_other_requests_of_the_same_worker_under_any_agr
     assert found[0].form == "fr-employee" and found[0].answers == france.answers
     assert store.worker_requests(_with(base, worker__ssn="", worker__first_name="")) == []  # no one named yet
     assert len(store.worker_requests(base, limit=1)) == 1
+
+
+def test_sharing_a_worker_picks_the_requests_whose_worker_has_another(store: Store) -> None:
+    alone = make_doc(worker__ssn="987-65-4321", worker__last_name="Otherperson")
+    first, second = make_doc(), make_doc(assignment__start_date="2031-01-05")
+    nameless = make_doc(worker__ssn="", worker__first_name="", worker__last_name="")
+    by_name = make_doc(worker__ssn="")  # no SSN: the same name and birth date as `first` and `second`
+    for doc in (alone, first, second, nameless, by_name):
+        store.save(doc, error_count=0)
+    ids = [alone.id, first.id, second.id, nameless.id, by_name.id]
+    assert store.sharing_a_worker(ids) == {first.id, second.id, by_name.id}
+    assert store.sharing_a_worker([]) == set()
+    assert store.sharing_a_worker([alone.id, "no-such-id"]) == set()
