@@ -67,7 +67,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Certificates of Coverage")
         self.setObjectName("mainWindow")
         self.deleted: list[RequestDoc] = []
-        self.model = RequestListModel(ctx.tasks, ctx.require_store, ctx.agreement_names, self, ctx.kind_names)
+        self.model = RequestListModel(
+            ctx.tasks,
+            ctx.require_store,
+            ctx.agreement_names,
+            self,
+            ctx.kind_names,
+            across=lambda store, ids: ops.across_warnings(store, ctx.catalog, ids),
+        )
         self.model.loaded.connect(self._loaded)
         self._build_actions()
         self._build_menus()
@@ -325,6 +332,7 @@ class MainWindow(QMainWindow):
             "end": 100,
             "state": 150,
             "errors": 70,
+            "across": 110,
             "updated": 140,
         }
         for i, (key, _title) in enumerate(COLUMNS):

@@ -104,6 +104,34 @@ def duplicate_request(store: Store, request_id: str, mode: DuplicateMode, catalo
     return duplicate_saved(store, request_id, mode, validator=counter(catalog))
 
 
+def across_warnings(store: Store, catalog: Catalog, ids: list[str]) -> dict[str, list[str]]:
+    """For the request list's indicator: the messages of the verdict's issues across requests (overlapping
+    periods, extensions, running certificates) of those of `ids` that have any. Only requests whose worker has
+    another request are judged (one query finds them)."""
+    from app.forms import Context, verdict
+    from app.forms.across import codes
+
+    out: dict[str, list[str]] = {}
+    from app.store import RequestNotFound
+
+    for request_id in sorted(store.sharing_a_worker(ids)):
+        try:
+            doc = store.get(request_id)
+        except RequestNotFound:  # deleted meanwhile
+            continue
+        judged = verdict(doc, catalog, Context(others=store.worker_requests(doc)))
+        across = codes(judged.spec) if judged.spec is not None else frozenset()
+        found = [i.message for i in judged.issues if i.code in across]
+        if found:
+            out[request_id] = found
+    return out
+
+
+def worker_requests(store: Store, doc: RequestDoc) -> list[RequestDoc]:
+    """The worker's other requests (any agreement, not rejected): what the verdict compares `doc` with."""
+    return store.worker_requests(doc)
+
+
 def new_request(store: Store, form: str, edition: str) -> RequestDoc:
     """A new, unsaved request pre-filled with the employer profile."""
     return store.new_request(form, edition)

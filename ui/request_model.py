@@ -30,8 +30,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("end", "End"),
     ("state", "State"),
     ("errors", "Errors"),
+    ("across", "Other requests"),  # ⚠ where the verdict warns about the worker's other requests
     ("updated", "Last change"),
 )
+WARNING_COLOR = QColor("#7a4f00")
 # Column -> (order when ascending, read backwards?) ; (order when descending, read backwards?)
 SORTS: dict[str, tuple[tuple[ListOrder, bool], tuple[ListOrder, bool]]] = {
     "worker": ((ListOrder.WORKER, False), (ListOrder.WORKER, True)),
@@ -70,12 +72,17 @@ class RequestListModel(QAbstractTableModel):
         agreement_names: Mapping[str, str],
         parent: Any = None,
         kind_names: Mapping[str, str] | None = None,
+        across: Callable[[Store, list[str]], dict[str, list[str]]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
         self._store = store
         self._names = agreement_names
         self._kind_names = kind_names or {}  # "employee" -> "Employee", from the kinds' definitions
+        # The verdict's warnings across requests of the loaded rows (request id -> messages), read in the
+        # background after each page and each save: `across(store, ids)` (ops.across_warnings with the catalog).
+        self._across_of = across
+        self._across: dict[str, list[str]] = {}
         self._rows: list[RequestSummary] = []
         self._total = 0
         self._query = ops.Query()
@@ -108,6 +115,7 @@ class RequestListModel(QAbstractTableModel):
         wanted = max(PAGE_SIZE, len(self._rows))
         self.beginResetModel()
         self._rows = []
+        self._across = {}
         self._total = 0
         self._fetching = True
         self.endResetModel()
@@ -124,6 +132,7 @@ class RequestListModel(QAbstractTableModel):
         self._generation += 1
         self.beginResetModel()
         self._rows = []
+        self._across = {}
         self._total = 0
         self._fetching = False
         self.endResetModel()
@@ -136,6 +145,9 @@ class RequestListModel(QAbstractTableModel):
             return
         self._rows[row] = summary
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        self._check_across(
+            [r.id for r in self._rows]
+        )  # a change to one request may change its worker's others
 
     def remove_id(self, request_id: str) -> None:
         row = self.row_of(request_id)
@@ -157,7 +169,30 @@ class RequestListModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
             self._rows.extend(fresh)
             self.endInsertRows()
+            self._check_across([r.id for r in fresh])
         self.loaded.emit(self._total)
+
+    def _check_across(self, ids: list[str]) -> None:
+        """Ask, in the background, which of `ids` have warnings across requests; show them when they come."""
+        if self._across_of is None or not ids:
+            return
+        generation, judge = self._generation, self._across_of
+
+        def arrived(found: dict[str, list[str]]) -> None:
+            if generation != self._generation:
+                return
+            for request_id in ids:
+                self._across.pop(request_id, None)
+            self._across.update(found)
+            column = next(i for i, (key, _t) in enumerate(COLUMNS) if key == "across")
+            if self._rows:
+                self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+
+        self._tasks.run_db(lambda: judge(self._store(), ids), arrived, self._tasks.report)
+
+    def across_warnings(self, request_id: str) -> list[str]:
+        """The verdict's warnings across requests of a loaded row (empty when none, or not known yet)."""
+        return list(self._across.get(request_id, ()))
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:
@@ -229,6 +264,8 @@ class RequestListModel(QAbstractTableModel):
                 return QBrush(ERROR_COLOR)
             if key == "worker" and not row.worker_name:
                 return QBrush(MUTED_COLOR)
+            if key == "across" and row.id in self._across:
+                return QBrush(WARNING_COLOR)
             return None
         if role == Qt.ItemDataRole.FontRole and key == "worker" and not row.worker_name:
             return self._italic
@@ -253,9 +290,15 @@ class RequestListModel(QAbstractTableModel):
             return row.state.label
         if key == "errors":
             return str(row.error_count) if row.error_count else ("—" if row.state is not State.DRAFT else "0")
+        if key == "across":
+            found = self._across.get(row.id, ())
+            return "" if not found else "⚠" if len(found) == 1 else f"⚠ {len(found)}"
         return local_time(row.updated)
 
     def _tooltip(self, row: RequestSummary, key: str) -> str | None:
+        if key == "across":
+            found = self._across.get(row.id)
+            return "\n\n".join(found) if found else "No warning about the worker's other requests."
         if key == "errors":
             parts = [f"{row.error_count} error(s)", f"{row.warning_count} warning(s)"]
             return ", ".join(parts)

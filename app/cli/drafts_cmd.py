@@ -166,10 +166,26 @@ def _resolve(store: Store, text: str) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    if args.json and not args.issues:
+        raise CliError("--json goes with --issues (the document itself is JSON already)", 2)
     with open_store(args) as store, store_errors():
         doc = store.get(_resolve(store, args.id))
-    print(doc.to_json())
-    return 0
+        others = store.worker_requests(doc) if args.issues else []
+    if not args.issues:
+        print(doc.to_json())
+        return 0
+    from app.cli.forms_cmd import catalog_or_fail
+    from app.forms import Context, verdict
+
+    # The one verdict, with the worker's other requests in the store: checks across requests included.
+    judged = verdict(doc, catalog_or_fail(), Context(others=others))
+    if args.json:
+        print_json(judged.to_dict())
+    else:
+        for i in judged.issues:
+            print(f"{i.severity.value:7}  {i.field}  {i.code}: {i.message}")
+        print(judged.summary())
+    return 2 if judged.refused else 1 if judged.errors else 0
 
 
 def _write_private(path: Path, text: str, force: bool) -> None:
@@ -235,8 +251,19 @@ def register(subparsers: Any) -> None:
     p.add_argument("--order", choices=[o.value for o in ListOrder], default=ListOrder.RECENT.value)
     p.add_argument("--limit", type=int)
     p.set_defaults(handler=cmd_list)
-    p = sub.add_parser("show", help="print a request document (JSON)")
+    p = sub.add_parser(
+        "show",
+        help="print a request document (JSON), or with --issues its verdict",
+        description="Print a stored request document. With --issues, print its issues instead, as coc validate "
+        "does, including those across the worker's other requests in the store (overlapping periods, an "
+        "extension that does not follow its certificate, a certificate still running); exit 1 when it has "
+        "errors.",
+    )
     p.add_argument("id", help="request id (or its first characters)")
+    p.add_argument(
+        "--issues", action="store_true", help="print the request's issues, across requests included"
+    )
+    p.add_argument("--json", action="store_true", help="with --issues: the fields of coc validate --json")
     p.set_defaults(handler=cmd_show)
     p = sub.add_parser("export", help="export a request document (JSON); recorded in the audit log")
     p.add_argument("id", help="request id (or its first characters)")

@@ -51,6 +51,11 @@ def records(docs: Sequence[RequestDoc], catalog: Catalog, exclude: str = "") -> 
     return out
 
 
+def codes(spec: FormSpec) -> frozenset[str]:
+    """The codes of `spec`'s rules across requests (`overlapping_request`, ...)."""
+    return frozenset(r.code for r in spec.rules if reads_others(r))
+
+
 def issues(doc: RequestDoc, spec: FormSpec, others: Sequence[RequestDoc], catalog: Catalog) -> list[Issue]:
     """The issues of `doc`'s rules across requests, against `others` (the worker's other requests)."""
     rules = [r for r in spec.rules if reads_others(r)]

@@ -218,3 +218,49 @@ def test_open_store_helper_for_other_commands(data: Path, capsys: pytest.Capture
     run(capsys, "store", "init")
     with store_cmd.open_store(args) as store:
         assert store.count() == 0
+
+
+def test_drafts_show_issues_across_requests(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`coc drafts show ID --issues [--json]`: the request's verdict with the worker's other requests in the store,
+    `overlapping_request` naming the other request on both, with the fields of `coc validate --json`."""
+    assert run(capsys, "store", "init")[0] == 0
+    from app.forms import default_catalog
+
+    germany = make_doc()
+    france = make_doc(form="fr-employee")  # the same worker (SSN) and the same days, under another agreement
+    other_worker = make_doc(worker__ssn="123-45-6780", worker__last_name="Otherperson")
+    files = []
+    for doc in (germany, france, other_worker):
+        doc.edition = default_catalog().form(doc.form).edition
+        path = tmp_path / f"{doc.id}.json"
+        path.write_text(doc.to_json(), encoding="utf-8")
+        files.append(str(path))
+    assert run(capsys, "drafts", "add", *files)[0] == 0
+
+    code, out, _ = run(capsys, "drafts", "show", germany.id[:8], "--issues", "--json")
+    shown = json.loads(out)
+    code_validate, validated, _ = run(capsys, "validate", files[0], "--json")
+    assert set(shown) == set(json.loads(validated)) and code == code_validate == 0  # warnings only: exit 0
+    overlaps = [i for i in shown["issues"] if i["code"] == "overlapping_request"]
+    assert len(overlaps) == 1 and france.id in overlaps[0]["message"]
+    assert overlaps[0]["field"] == "assignment.start_date" and overlaps[0]["severity"] == "warning"
+    assert (
+        set(overlaps[0]) == set(json.loads(validated)["issues"][0])
+        if json.loads(validated)["issues"]
+        else True
+    )
+    # The other request says the same about the first one; another worker's request says nothing.
+    _, out, _ = run(capsys, "drafts", "show", france.id, "--issues", "--json")
+    assert [i["message"] for i in json.loads(out)["issues"] if i["code"] == "overlapping_request"] == [
+        overlaps[0]["message"].replace(france.id, germany.id)
+    ]
+    _, out, _ = run(capsys, "drafts", "show", other_worker.id, "--issues", "--json")
+    assert json.loads(out)["issues"] == []
+    # The text form: one line an issue, then the summary.
+    code, out, _ = run(capsys, "drafts", "show", germany.id, "--issues")
+    assert code == 0 and "warning  assignment.start_date  overlapping_request: " in out and france.id in out
+    assert out.rstrip().endswith("0 error(s), 1 warning(s): ready")
+    code, _, err = run(capsys, "drafts", "show", germany.id, "--json")
+    assert code == 2 and "--json goes with --issues" in err

@@ -22,7 +22,7 @@ from app.forms.migration import migrate
 from app.forms.model import FormSpec
 from app.forms.session import FormSession
 from app.forms.validate import is_empty
-from app.forms.verdict import Verdict, verdict
+from app.forms.verdict import Context, Verdict, verdict
 from app.request import RequestDoc, State
 from app.store import StoreError, StoreLocked
 from ui import gui_settings, messages, ops, windows
@@ -71,6 +71,9 @@ class RequestWizard(QWizard):
         self.read_only = doc.state not in EDITABLE
         self.spec: FormSpec = ctx.catalog.form(doc.form)
         self.session = FormSession(self.spec, migrate(self.spec, doc).answers)
+        # The worker's other requests in the store, read when the review page shows (None until then): the
+        # review's verdict compares the request with them (overlapping periods, extensions, running certificates).
+        self.others: list[RequestDoc] | None = None
         self.rows: dict[str, tuple[SectionPage, FieldRow]] = {}
         self.section_ids: dict[str, int] = {}
         # A field's problems show once it was visited and left, or once the review page was seen; answers that
@@ -268,10 +271,12 @@ class RequestWizard(QWizard):
                 row.editor.refresh()
         self._mark_steps()
 
-    def judge(self) -> Verdict:
+    def judge(self, *, across: bool = False) -> Verdict:
         """The one verdict on the request as it stands (what saving would store): the step list, the review page
-        and its Transmit button show this, never a count of their own."""
-        return verdict(self._current(self.session.answers), self.ctx.catalog)
+        and its Transmit button show this, never a count of their own. `across`: with the worker's other
+        requests, as far as they are known (the review page; the step list counts errors, which those never are)."""
+        context = Context(others=self.others) if across and self.others is not None else None
+        return verdict(self._current(self.session.answers), self.ctx.catalog, context)
 
     def flagged(self, field_id: str) -> bool:
         """Are the field's problems shown (it was visited and left, or the review page was seen)?"""
@@ -377,11 +382,29 @@ class RequestWizard(QWizard):
             if not self.show_all:  # from now on every problem shows at its field too
                 self.show_all = True
                 self._show(set(self.rows))
-            self.review_page.refresh(self.spec, self.session, self.judge(), self.can_transmit, self.read_only)
+            self.review_page.refresh(
+                self.spec, self.session, self.judge(across=True), self.can_transmit, self.read_only
+            )
+            self._read_others()
         elif page is self.start_page:
             self.start_page.agreement.setFocus(Qt.FocusReason.OtherFocusReason)
         self._mark_steps()
         self._set_default_button()
+
+    def _read_others(self) -> None:
+        """Read the worker's other requests on the database thread; the review shows what they say once read."""
+        ctx, doc = self.ctx, self.snapshot()
+
+        def got(others: list[RequestDoc]) -> None:
+            if not self._cleared:
+                self.others = others
+                self.refresh_review()
+
+        def failed(exc: BaseException) -> None:  # the review then shows the request alone, as before
+            if not isinstance(exc, StoreError):
+                ctx.tasks.report(exc)
+
+        ctx.tasks.run_db(lambda: ops.worker_requests(ctx.require_store(), doc), got, failed)
 
     def _set_default_button(self) -> None:
         """What Enter does, always a button in sight: Transmit on the review page when it may be used (else
@@ -512,7 +535,9 @@ class RequestWizard(QWizard):
 
     def refresh_review(self) -> None:
         if self.review_page is not None and self.currentId() == REVIEW_ID:
-            self.review_page.refresh(self.spec, self.session, self.judge(), self.can_transmit, self.read_only)
+            self.review_page.refresh(
+                self.spec, self.session, self.judge(across=True), self.can_transmit, self.read_only
+            )
             self._set_default_button()
 
     # --- closing and locking -------------------------------------------------------------------------------------
@@ -536,6 +561,7 @@ class RequestWizard(QWizard):
         self._dirty = False
         self.session = FormSession(self.spec, {})
         self.doc.answers = {}
+        self.others = None  # the worker's other requests hold personal data too
         for _page, row in self.rows.values():
             row.clear()
         if self.review_page is not None:
