@@ -175,17 +175,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(doc.to_json())
         return 0
     from app.cli.forms_cmd import catalog_or_fail
+    from app.cli.request_cmd import print_verdict
     from app.forms import Context, verdict
 
     # The one verdict, with the worker's other requests in the store: checks across requests included.
-    judged = verdict(doc, catalog_or_fail(), Context(others=others))
-    if args.json:
-        print_json(judged.to_dict())
-    else:
-        for i in judged.issues:
-            print(f"{i.severity.value:7}  {i.field}  {i.code}: {i.message}")
-        print(judged.summary())
-    return 2 if judged.refused else 1 if judged.errors else 0
+    return print_verdict(verdict(doc, catalog_or_fail(), Context(others=others)), args.json)
 
 
 def _write_private(path: Path, text: str, force: bool) -> None:

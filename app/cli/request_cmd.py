@@ -59,7 +59,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     result = judge_file(args.file, catalog_or_fail())
     if result.refused and not args.json:
         raise CliError(f"{args.file}: {result.summary()}", 2)
-    if args.json:
+    return print_verdict(result, args.json)
+
+
+def print_verdict(result: Verdict, as_json: bool) -> int:
+    """A verdict as `coc validate` prints it (one line an issue and the summary, or JSON); the exit status."""
+    if as_json:
         print_json(result.to_dict())
     else:
         for i in result.issues:

@@ -24,26 +24,8 @@ def internal_cover(copy: FaxCopy) -> list[Flowable]:
     """The internal copy's first page: what it is, for whom, and that it is not to be faxed."""
     st = styles()
     sender = copy.sender
-    heading = Table(
-        [
-            [
-                Paragraph("INTERNAL COPY", st["fax"]),
-                Paragraph(
-                    markup(f"Internal copy: do not fax\n{copy.agreement_title} {copy.instrument}"),
-                    st["subtitle"],
-                ),
-            ]
-        ],
-        colWidths=["62%", "38%"],
-        style=TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                ("LINEBELOW", (0, 0), (-1, 0), 2.5, RULE),
-            ]
-        ),
+    heading = _heading(
+        "INTERNAL COPY", f"Internal copy: do not fax\n{copy.agreement_title} {copy.instrument}", 62
     )
     count = len(copy.errors)
     state = "Complete: no error" if copy.ready else f"{count} error{'s' if count != 1 else ''} to correct"
@@ -92,27 +74,7 @@ def _fax_cover(copy: FaxCopy) -> list[Flowable]:
     st = styles()
     to, sender = copy.recipient, copy.sender
     date = format_date(copy.printed_at)
-    heading = Table(
-        [
-            [
-                Paragraph("FAX", st["fax"]),
-                Paragraph(
-                    markup(f"Request for a {copy.product}\n{copy.agreement_title} {copy.instrument}"),
-                    st["subtitle"],
-                ),
-            ]
-        ],
-        colWidths=["28%", "72%"],
-        style=TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                ("LINEBELOW", (0, 0), (-1, 0), 2.5, RULE),
-            ]
-        ),
-    )
+    heading = _heading("FAX", f"Request for a {copy.product}\n{copy.agreement_title} {copy.instrument}", 28)
     sender_lines = "\n".join(_short(x) for x in (sender.name, sender.organisation, sender.address) if x)
     pages = Cell(Paragraph(markup("Pages, including this cover"), st["label"]), TotalPages(12.5, BOLD), 1)
     flow: list[Flowable] = [
@@ -159,6 +121,24 @@ def _fax_cover(copy: FaxCopy) -> list[Flowable]:
         PageBreak(),
     ]
     return flow
+
+
+def _heading(big: str, subtitle: str, big_share: int) -> Flowable:
+    """The first page's heading: a big word ("FAX") beside a two-line subtitle, ruled below."""
+    st = styles()
+    return Table(
+        [[Paragraph(big, st["fax"]), Paragraph(markup(subtitle), st["subtitle"])]],
+        colWidths=[f"{big_share}%", f"{100 - big_share}%"],
+        style=TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("LINEBELOW", (0, 0), (-1, 0), 2.5, RULE),
+            ]
+        ),
+    )
 
 
 def _short(text: str, limit: int = SHORT) -> str:
