@@ -10,7 +10,8 @@
 The kind of file is decided by its first bytes, not its name, so a workbook saved as `.csv` (or the reverse) is
 still read, and the old `.xls` format, a password-protected workbook or a web page saved as `.xls` each get one
 clear line. Limits (documented in docs/roster.md) keep a hostile file from exhausting memory: the file size, the
-uncompressed size of the sheet inside an `.xlsx`, the number of rows and columns, and the length of a cell.
+number of rows and columns, and the length of a cell; `app.roster.package` looks at an `.xlsx` before calamine
+does (unpacked size, the span of each sheet's cells, the declared number of texts).
 """
 
 from __future__ import annotations
@@ -20,17 +21,16 @@ import datetime as dt
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.roster import package
 from app.roster.errors import RosterError
 
 Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_SHEET_XML_BYTES = 200 * 1024 * 1024  # uncompressed, inside an .xlsx (a zip bomb stops here)
 MAX_ROWS = 10_000  # data rows, after the header
 MAX_COLUMNS = 200
 MAX_CELL_CHARS = 5_000
@@ -130,55 +130,51 @@ def read(
 
 
 def _compound_file_error(path: Path) -> RosterError:
-    """An OLE compound file is either the old binary .xls format or an encrypted (password-protected) .xlsx."""
-    import python_calamine
+    """An OLE compound file is either the old binary .xls format or an encrypted (password-protected) .xlsx.
 
+    Both are refused; which message fits is told by the streams an encrypted package always has (their names,
+    in UTF-16, in the compound file's directory), not by handing the file to a parser: calamine's compound-file
+    reader panics, or allocates what a crafted header says, on files that are neither."""
     try:
-        python_calamine.load_workbook(str(path))
-    except python_calamine.PasswordError:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    if all(name.encode("utf-16-le") in data for name in ("EncryptionInfo", "EncryptedPackage")):
         return RosterError(
             f"{path.name} is protected by a password, so it cannot be read.",
             "Open it in Excel, remove the password (File > Info > Protect Workbook > Encrypt with Password, "
             "clear it), save, and import it again.",
         )
-    except Exception:
-        pass
     return RosterError(
         f"{path.name} is in the old Excel 97-2003 format (.xls), which is not read here.",
         "Open it in Excel and save it as an Excel Workbook (.xlsx), or as CSV UTF-8, then import that file.",
     )
 
 
-def _check_zip(path: Path) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise RosterError(f"{path.name} is damaged: it is not a complete Excel workbook.")
-    names = {i.filename for i in infos}
-    if "xl/workbook.xml" not in names:
-        what = "an OpenDocument spreadsheet" if "content.xml" in names else "a zip archive"
-        raise RosterError(
-            f"{path.name} is {what}, not an Excel workbook.",
-            "Save it as an Excel Workbook (.xlsx) or as CSV.",
-        )
-    xml = sum(i.file_size for i in infos if i.filename.startswith(("xl/worksheets/", "xl/sharedStrings")))
-    if xml > MAX_SHEET_XML_BYTES:
-        raise RosterError(
-            f"{path.name} unpacks to {xml / 1e6:.0f} MB of sheet data, more than a roster can hold.",
-            f"A roster may have at most {MAX_ROWS:,} rows; split it into smaller files.",
-        )
+def _is_panic(exc: BaseException) -> bool:
+    """A Rust panic inside calamine reaches Python as `pyo3_runtime.PanicException`, a BaseException."""
+    return type(exc).__name__ == "PanicException"
 
 
 def _read_xlsx(path: Path, sheet_name: str | None, header_row: int | None, max_rows: int) -> Table:
     import python_calamine
 
-    _check_zip(path)
+    grid_rows = 2 * max_rows + HEADER_SEARCH_ROWS  # beyond, refused from the sheet's size before loading it
+    try:
+        package.check(path, max_rows=grid_rows, max_columns=MAX_COLUMNS)
+    except package.SheetTooLarge as exc:
+        if exc.what == "rows":
+            raise _too_many(path.name, None, max_rows)
+        raise RosterError(
+            f"{path.name}: a sheet has more than {MAX_COLUMNS} columns.", "Keep only the roster's columns."
+        )
     try:
         book = python_calamine.load_workbook(str(path))
     except python_calamine.PasswordError:
         raise _compound_file_error(path)
-    except Exception:  # calamine's own errors (zip, XML): the file is not a readable workbook
+    except BaseException as exc:  # calamine's own errors (zip, XML) and panics: not a readable workbook
+        if not isinstance(exc, Exception) and not _is_panic(exc):
+            raise
         raise RosterError(f"{path.name} is damaged: Excel's data inside it cannot be read.")
     try:
         worksheets = [
@@ -198,7 +194,7 @@ def _read_xlsx(path: Path, sheet_name: str | None, header_row: int | None, max_r
             raise RosterError(f"{path.name} has no visible worksheet.")
         try:
             sheet = book.get_sheet_by_name(chosen)
-            if sheet.height > 2 * max_rows + HEADER_SEARCH_ROWS:  # far over the limit: not even loaded
+            if sheet.height > grid_rows:  # far over the limit: not even loaded
                 raise _too_many(path.name, sheet.height, max_rows)
             values = sheet.to_python(skip_empty_area=True)
             merged = list(sheet.merged_cell_ranges or [])
@@ -206,7 +202,9 @@ def _read_xlsx(path: Path, sheet_name: str | None, header_row: int | None, max_r
             top, left = start if values and start else (0, 0)
         except RosterError:
             raise
-        except Exception:
+        except BaseException as exc:
+            if not isinstance(exc, Exception) and not _is_panic(exc):
+                raise
             raise RosterError(f"{path.name} is damaged: sheet {chosen!r} cannot be read.")
     finally:
         book.close()

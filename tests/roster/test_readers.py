@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.roster import readers
+from app.roster import package, readers
 from app.roster.errors import RosterError
 from app.roster.readers import read
 from tests.roster.helpers import SAP, WORKDAY, table, worker, write_csv, write_xlsx
@@ -101,7 +101,7 @@ def test_more_rows_than_the_limit(tmp_path: Path) -> None:
 
 def test_big_workbook_refused_before_it_is_unpacked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_xlsx(tmp_path / "r.xlsx", table(SAP, [worker(i) for i in range(50)]))
-    monkeypatch.setattr(readers, "MAX_SHEET_XML_BYTES", 1000)
+    monkeypatch.setattr(package, "MAX_UNPACKED_BYTES", 1000)
     refused(path, "unpacks to", "sheet data")
 
 
