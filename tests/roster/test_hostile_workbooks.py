@@ -214,3 +214,29 @@ def test_an_ordinary_roster_passes_the_guard(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "r.xlsx", table(SAP, [worker(i) for i in range(30)]))
     package.check(path, max_rows=31, max_columns=len(SAP))
     assert len(readers.read(path).rows) == 30
+
+
+def test_the_csv_sniffer_sees_a_bounded_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """csv.Sniffer's regexes backtrack over the whole sample: 64 KB of `;"a` kept it busy for 24 s. It is given the
+    first few KB only (the time is the square of the sample's length, so this bounds it); the delimiter of an
+    ordinary file is still found, and the file is read whole."""
+    import csv
+
+    seen: list[int] = []
+    sniff = csv.Sniffer.sniff
+
+    def spy(self: csv.Sniffer, sample: str, delimiters: str | None = None) -> type[csv.Dialect]:
+        seen.append(len(sample))
+        return sniff(self, sample, delimiters)
+
+    monkeypatch.setattr(csv.Sniffer, "sniff", spy)
+    hostile = tmp_path / "quotes.csv"
+    hostile.write_text("Given name;Surname\n" + ';"a' * 21_000 + "\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="more than 200 columns"):
+        readers.read(hostile)
+    lines = [["Given name", "Surname", "Note"], *[["Ann", f"Lee {i}", "x" * 40] for i in range(2_000)]]
+    ordinary = tmp_path / "semicolons.csv"
+    ordinary.write_text("\n".join(";".join(line) for line in lines) + "\n", encoding="utf-8")
+    table = readers.read(ordinary)
+    assert table.delimiter == ";" and len(table.rows) == 2_000
+    assert seen and max(seen) <= readers.SNIFF_CHARS
