@@ -292,7 +292,7 @@ class RequestListModel(QAbstractTableModel):
             return str(row.error_count) if row.error_count else ("—" if row.state is not State.DRAFT else "0")
         if key == "across":
             found = self._across.get(row.id, ())
-            return "" if not found else "⚠" if len(found) == 1 else f"⚠ {len(found)}"
+            return "" if not found else "⚠ 1 warning" if len(found) == 1 else f"⚠ {len(found)} warnings"
         return local_time(row.updated)
 
     def _tooltip(self, row: RequestSummary, key: str) -> str | None:

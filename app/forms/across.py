@@ -2,7 +2,7 @@
 
 The rules themselves are in the definitions (the `[[rules]]` of each kind that read `others`: overlapping periods,
 an extension that does not follow the certificate it extends, a certificate still running). This module turns the
-other requests into what those rules read, one record each: its id, agreement, country, kind, state and the
+other requests into what those rules read, one record each: its id, agreement (and its name), country, kind, state and the
 period of work abroad as its own kind's `[period]` computes it (an extension covers the days after the
 certificate it extends). A record carries no answer of the worker: only ids, dates and codes.
 """
@@ -32,6 +32,7 @@ def record(doc: RequestDoc, catalog: Catalog) -> dict[str, Any] | None:
         "id": doc.id,
         "form": doc.form,
         "agreement": spec.agreement.id,
+        "agreement_name": spec.agreement.name,
         "country": spec.agreement.country,
         "kind": spec.kind,
         "state": doc.state.value,

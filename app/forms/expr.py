@@ -262,12 +262,13 @@ def _fn_ids(records: Value) -> str | None:
 
 
 def _fn_periods(records: Value) -> str | None:
-    """Each record as "request ID (START to END)", for a message."""
+    """Each record as "request ID (Germany, START to END)", for a message."""
 
     def one(r: Mapping[str, Any]) -> str:
         start, end = _as_date(r.get("start")), _as_date(r.get("end"))
         until = end.isoformat() if end is not None else "an open end"
-        return f"request {r.get('id')} ({start.isoformat() if start else 'no start'} to {until})"
+        where = f"{r['agreement_name']}, " if isinstance(r.get("agreement_name"), str) else ""
+        return f"request {r.get('id')} ({where}{start.isoformat() if start else 'no start'} to {until})"
 
     found = [one(r) for r in _records(records) if r.get("id")]
     return "; ".join(found) if found else None

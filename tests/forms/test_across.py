@@ -192,6 +192,16 @@ def test_every_form_has_the_rules_across_requests_of_its_kind(form_id: str) -> N
 def test_a_record_of_another_request_holds_no_answer_of_the_worker() -> None:
     record = across.record(request("de-employee", state=State.SENT), CATALOG)
     assert record is not None
-    assert set(record) == {"id", "form", "agreement", "country", "kind", "state", "start", "end"}
+    assert set(record) == {
+        "id",
+        "form",
+        "agreement",
+        "agreement_name",
+        "country",
+        "kind",
+        "state",
+        "start",
+        "end",
+    }
     assert record["country"] == "DE" and record["state"] == "sent" and str(record["end"]) == "2029-12-18"
     assert across.record(RequestDoc("mx-employee", "x", {}), CATALOG) is None  # a form not offered here

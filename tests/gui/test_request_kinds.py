@@ -121,12 +121,10 @@ def test_the_request_list_marks_requests_with_warnings_across_requests(
         return model.data(model.index(model.row_of(request_id), column), role)
 
     assert model.headerData(across, Qt.Orientation.Horizontal) == "Other requests"
-    assert cell(germany.id, across) == "⚠" and france.id in cell(
-        germany.id, across, Qt.ItemDataRole.ToolTipRole
-    )
-    assert cell(france.id, across) == "⚠" and germany.id in cell(
-        france.id, across, Qt.ItemDataRole.ToolTipRole
-    )
+    tip = Qt.ItemDataRole.ToolTipRole
+    assert cell(germany.id, across) == "⚠ 1 warning" and france.id in cell(germany.id, across, tip)
+    assert cell(france.id, across) == "⚠ 1 warning" and germany.id in cell(france.id, across, tip)
+    assert "(France, 2027-01-04 to 2029-12-18)" in cell(germany.id, across, tip)
     assert cell(alone.id, across) == "" and cell(letter.id, across) == ""
     assert cell(letter.id, kind) == "Exemption letter" and cell(germany.id, kind) == "Employee"
     qtmodeltester.check(model, force_py=True)
