@@ -6,7 +6,14 @@ dates, state, errors, warnings, confirmation number, the certificate's period an
 - Dates are real dates in `.xlsx` (date cells), ISO `YYYY-MM-DD` in `.csv`.
 - Nothing is ever written as a formula: in `.xlsx` every text is a text cell (a value starting with `=` stays
   text); in `.csv` a text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`
-  (OWASP's advice against CSV injection), so a spreadsheet opening the file shows it and never runs it.
+  (OWASP's advice against CSV injection), so a spreadsheet opening the file shows it and never runs it, and
+  every cell is quoted; and a formula start after a `,`, `;`, tab or `|` inside a text gets the `'` too, so a
+  spreadsheet that splits lines at another separator (Excel where the list separator is `;`) and does not keep
+  quoted text together never finds a cell `=cmd|...` in `x;=cmd|...`.
+- Texts come from drafts, and a draft may hold what a roster or a document brought (control characters, lone
+  surrogates, bidirectional overrides): each such character (but tabs and line breaks) is written as U+FFFD (`app.visible`), since no
+  `.xlsx` can hold the first (openpyxl refused the whole export) and the others would make a cell read
+  differently from what it holds.
 - The file is written through `app.fileio.write_private` (owner-only, atomic), and the export is recorded in
   the audit log (format, number of rows, whether SSNs were included), without any personal data.
 """
@@ -16,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +31,14 @@ from typing import TYPE_CHECKING, Any
 
 from app.fileio import write_private
 from app.roster.errors import RosterError
+from app.visible import visible
 
 if TYPE_CHECKING:
     from app.store import RequestSummary, Store
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_INNER_FORMULA = re.compile(r"([,;\t|]\s*)(?=[=+\-@])")  # where another separator would start a formula
+KEPT = "\t\r\n"  # white space a cell may hold (openpyxl writes it, a quoted CSV cell keeps it)
 FORMATS = ("xlsx", "csv")
 
 Progress = Callable[[int, int], Any]
@@ -128,13 +139,15 @@ def rows(
 
 
 def safe_text(text: str) -> str:
-    """A CSV cell that no spreadsheet runs as a formula (OWASP: prefix a formula-starting cell with ')."""
+    """A CSV cell that no spreadsheet runs as a formula (OWASP: prefix a formula-starting cell with '), even one
+    that splits it at a `;`, a tab or a `|` inside it (a reader whose list separator is not the comma)."""
+    text = _INNER_FORMULA.sub(r"\1'", visible(text, keep=KEPT))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def to_csv(data: list[dict[str, Any]], cols: tuple[Column, ...]) -> bytes:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([c.title for c in cols])
     for row in data:
         cells: list[str] = []
@@ -164,7 +177,7 @@ def to_xlsx(data: list[dict[str, Any]], cols: tuple[Column, ...]) -> bytes:
 
     def text_cell(value: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet)
-        cell.value = value
+        cell.value = visible(value, keep=KEPT)
         cell.data_type = "s"  # never "f": a value starting with "=" stays text
         cell.number_format = "@"
         return cell
