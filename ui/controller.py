@@ -21,19 +21,19 @@ from app.store import unlock as store_unlock
 from app.store.keychain import KeychainStatus
 from ui import actions, messages, ops, scrub, windows
 from ui.context import AppContext
-from ui.form_updates import FormUpdates
 from ui.gui_settings import open_settings
 from ui.lock import ClipboardGuard, IdleWatcher
 from ui.outbox_runner import OutboxRunner
 from ui.store_check import StoreChecker
 from ui.tasks import TaskManager
-from ui.unlock import CreatePassphraseDialog, UnlockDialog
 
 if TYPE_CHECKING:
     from app.forms import Catalog
     from app.forms.model import FormSpec
+    from ui.form_updates import FormUpdates
     from ui.main_window import MainWindow
     from ui.settings_dialog import SettingsDialog
+    from ui.unlock import CreatePassphraseDialog, UnlockDialog
     from ui.wizard import RequestWizard
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class AppController(QObject):
         self.outbox = OutboxRunner(self.ctx, self)
         self.outbox.progress.connect(self._outbox_progress)
         self.outbox.editions.connect(lambda text: self._status(text, 0))
-        self.form_updates = FormUpdates(self)
+        self._form_updates: FormUpdates | None = None  # its dialogs' code loads when first needed
         self.store_check = StoreChecker(self.ctx, self.watcher, self)
         self.outbox.editions.connect(lambda _text: self.form_updates.offer())
         self.outbox.finished.connect(self._outbox_finished)
@@ -93,6 +93,14 @@ class AppController(QObject):
         self.is_locked = False
         self._quitting = False
 
+    @property
+    def form_updates(self) -> FormUpdates:
+        if self._form_updates is None:
+            from ui.form_updates import FormUpdates
+
+            self._form_updates = FormUpdates(self)
+        return self._form_updates
+
     # --- starting and unlocking ----------------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -102,14 +110,18 @@ class AppController(QObject):
         code is imported while the passphrase is being typed."""
         if not self.ctx.catalog_loaded:
             self.ctx.tasks.run_io(load_catalog, self.ctx.set_catalog)
-        QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
         if not self.store_path.exists():
+            QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
             self.show_create()
             return
         remembered = keychain.recall(self.store_path) if self.keychain.available else None
         if remembered is None:
+            QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
             self.show_unlock()
             return
+        # With a remembered key nobody types: the window comes at once, and the wizard's code after the list shows
+        # (warming it up meanwhile would compete with the list for the interpreter).
+        self.unlocked.connect(lambda: QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up))
         path = self.store_path
         self.ctx.tasks.run_db(
             lambda: Store.open(path, key=remembered), self._opened, lambda _e: self.show_unlock()
@@ -121,6 +133,8 @@ class AppController(QObject):
             importlib.import_module(name)
 
     def show_create(self) -> None:
+        from ui.unlock import CreatePassphraseDialog  # not needed when a remembered key opens the store
+
         dialog = CreatePassphraseDialog(self.store_path, self.keychain)
         dialog.submitted.connect(self._create)
         dialog.quit_requested.connect(self._quit_from_dialog)
@@ -131,6 +145,8 @@ class AppController(QObject):
         windows.present(dialog)
 
     def show_unlock(self, *, locked: bool = False) -> None:
+        from ui.unlock import UnlockDialog
+
         if isinstance(self.dialog, UnlockDialog) and self.dialog.isVisible():
             windows.present(self.dialog, modal=locked)
             return
@@ -221,7 +237,7 @@ class AppController(QObject):
         window.new_requested.connect(self.new_request)
         window.open_requested.connect(self.open_request)
         window.settings_requested.connect(self.show_settings)
-        window.update_forms_action.triggered.connect(self.form_updates.run)
+        window.update_forms_action.triggered.connect(lambda: self.form_updates.run())
         window.check_store_action.triggered.connect(self.store_check.run_now)
         self.store_check.window = window
         self.store_check.started.connect(lambda: window.check_store_action.setEnabled(False))
