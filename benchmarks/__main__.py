@@ -18,12 +18,15 @@ def discover() -> list[str]:
 def main(argv: list[str]) -> int:
     wanted = set(argv)
     results: list[Result] = []
+    tables: list[str] = []
     for name in discover():
         if wanted and name.removeprefix("bench_") not in wanted:
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
         module = importlib.import_module(f"benchmarks.{name}")
         results.extend(module.run())
+        if hasattr(module, "table"):
+            tables.append(module.table())
     header = ("area", "measure", "ours", "baseline", "ratio", "goal", "met")
     rows = [header]
     for r in results:
@@ -37,7 +40,7 @@ def main(argv: list[str]) -> int:
                 r.name,
                 show(r.ours),
                 f"{show(r.baseline)} ({r.baseline_name})" if r.baseline is not None else "-",
-                f"{r.ratio:.2f}x" if r.ratio is not None else "-",
+                f"{r.ratio:.3g}x" if r.ratio is not None else "-",
                 r.goal or "-",
                 {True: "yes", False: "NO", None: "-"}[r.met],
             )
@@ -47,6 +50,9 @@ def main(argv: list[str]) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    for text in tables:
+        print()
+        print(text)
     return 0
 
 

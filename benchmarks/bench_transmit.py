@@ -1,4 +1,5 @@
-"""Transmission: sending 1,000 queued requests to the local intake service through the outbox, against a bare
+"""Transmission: sending 1,000 queued requests to the local intake service through the outbox of a store already
+holding 100,000 requests (a copy of the largest store of `benchmarks/stores.py`), against a bare
 `requests.Session` loop posting the same payloads, in the same run (goal: within 1.3x).
 
 The outbox does everything the product does per request: re-read the item from the encrypted store, re-run the full
@@ -11,6 +12,7 @@ request's commit and validation overlap the other's network round trip); the bar
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,9 +26,9 @@ import requests
 from app.forms import default_catalog, new_document
 from app.forms.example import example_answers
 from app.store import Store
-from app.store.keys import random_key
 from app.transmit import Client, Outbox, TransmitSettings, queue
 from benchmarks.common import Result
+from benchmarks.stores import growth_stores
 
 N = int(os.environ.get("BENCH_TRANSMIT_N", "1000"))
 TOKEN = "bench-token"
@@ -87,8 +89,11 @@ def run() -> list[Result]:
     ours = baseline = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        biggest = growth_stores()[-1]
+        (folder / "store").mkdir(mode=0o700)
+        shutil.copyfile(biggest.path, folder / "store" / "store.db")
         with (
-            Store.create(folder / "store", key=random_key()) as store,
+            Store.open(folder / "store", key=biggest.key) as store,
             intake(folder / "intake-bare") as (bare_url, bare_ca),
             intake(folder / "intake-ours") as (url, ca),
         ):
@@ -115,7 +120,7 @@ def run() -> list[Result]:
     return [
         Result(
             area="transmit",
-            name=f"send {N} queued requests (outbox: gate + HTTPS + receipt stored)",
+            name=f"send {N} queued requests, {biggest.size // 1000}k store (outbox: gate + HTTPS + receipt stored)",
             ours=ours,
             baseline=baseline,
             baseline_name="bare requests.Session loop, same payloads",

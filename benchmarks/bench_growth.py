@@ -1,0 +1,372 @@
+"""How the product behaves as the store grows: 1,000, 10,000 and 100,000 requests, made by bulk entry
+(`benchmarks/stores.py`), measured in this run against baselines measured beside them.
+
+For each size:
+- unlock: passphrase to an open store (`Store.open`), interleaved with the key derivation alone (PBKDF2-HMAC-SHA512,
+  256,000 iterations: the designed cost), one after the other, alternating which goes first;
+- search as you type: each keystroke of typing the search targets' names, confirmation numbers and request ids,
+  asking the store exactly what the request list asks (`ui.ops.list_page`: the count and the first page of 200);
+- first paint: creating the main window to its first paint with the first page of rows (in this process),
+  against the same window over an empty store;
+- launch: `coc` in a fresh process (the command line, then the window) to the unlocked main window showing the
+  first rows of its list, with a remembered key and with a typed passphrase, interleaved with a bare QApplication
+  showing an empty QMainWindow; the memory is the launched process's peak resident size (VmHWM).
+
+The goals are checked at the largest size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.store import Store
+from app.store.keys import KDF_ITERATIONS
+from benchmarks.common import Result, fmt_time, median
+from benchmarks.population import TARGETS
+from benchmarks.stores import PASSPHRASE, GrowthStore, growth_stores
+
+REPO = Path(__file__).resolve().parent.parent
+UNLOCK_ROUNDS = 7
+SEARCH_ROUNDS = 3
+PAINT_ROUNDS = 5
+LAUNCH_ROUNDS = 3
+
+BARE = """
+import resource
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.show()
+app.processEvents()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    with open("/proc/self/status") as status:
+        peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+except OSError:
+    pass
+print("ready", peak, flush=True)
+"""
+
+# `coc --data-dir DATA` as a user starts it (the command line, then the window), until the unlocked window shows
+# the first rows of its list. With a remembered key, the keychain's answer is the only stand-in (there is no system
+# keychain here); with a typed passphrase, it is typed into the real dialog as soon as the dialog shows.
+LAUNCH = """
+import importlib.abc, importlib.machinery, os, resource, sys
+sys.path.insert(0, {repo!r})
+
+
+def patch(uc):
+    from PySide6.QtCore import QTimer
+    from app.store import keychain
+    from app.store.keychain import KeychainStatus
+
+    remembered = {key!r}
+    if remembered:
+        from app.store.keys import RawKey
+        key = RawKey.from_hex(remembered)
+        keychain.recall = lambda path, backend=None: key
+        keychain.status = lambda backend=None: KeychainStatus(True, "stand-in", "")
+    else:
+        keychain.status = lambda backend=None: KeychainStatus(False, "", "benchmark")
+        show_unlock = uc.AppController.show_unlock
+
+        def typed(self, *args, **kwargs):
+            show_unlock(self, *args, **kwargs)
+            self.dialog.passphrase.setText({passphrase!r})
+            self.dialog.unlock_button.click()
+
+        uc.AppController.show_unlock = typed
+    opened = uc.AppController._opened
+
+    def ready(self, *args, **kwargs):
+        opened(self, *args, **kwargs)
+
+        def poll():
+            if self.window.isVisible() and self.window.model.rowCount():
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                try:  # this process's own peak (ru_maxrss may carry the parent's across fork and exec)
+                    with open("/proc/self/status") as status:
+                        peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+                except OSError:
+                    pass
+                print("ready", peak, flush=True)
+                os._exit(0)
+            QTimer.singleShot(1, poll)
+
+        poll()
+
+    uc.AppController._opened = ready
+
+
+class Patcher(importlib.abc.MetaPathFinder):
+    # patches ui.controller when `coc` imports it, so that nothing is imported earlier than in a real launch
+    def find_spec(self, name, path=None, target=None):
+        if name != "ui.controller":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            patch(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, Patcher())
+from app.cli import main
+sys.exit(main(["--data-dir", {data!r}, "gui"]))
+"""
+
+
+def launch(code: str) -> tuple[float, float]:
+    """(seconds from starting the process to its "ready" line, its peak resident size in MB)."""
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: with bytecode caches
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    assert proc.stdout is not None
+    ready = rss = None
+    for line in proc.stdout:
+        if line.startswith("ready"):
+            ready = time.perf_counter() - t0
+            rss = int(line.split()[1]) / 1024
+            break
+    proc.wait(timeout=120)
+    if ready is None or rss is None:
+        raise RuntimeError(f"the launch did not finish: {proc.stderr.read() if proc.stderr else ''}")
+    return ready, rss
+
+
+def keystrokes(store: GrowthStore) -> list[str]:
+    """Every prefix typed, word by word, of the targets' names, their confirmation numbers and their ids."""
+    typed: list[str] = []
+    for t in TARGETS:
+        whole = f"{t.last} {t.first}"
+        typed += [whole[:i] for i in range(1, len(whole) + 1) if not whole[:i].endswith(" ")]
+    for number in store.confirmations[:3]:
+        typed += [number[:i] for i in range(4, len(number) + 1)]
+    for request_id in store.target_ids[:3]:
+        typed += [request_id[:i] for i in range(4, 9)]
+    return typed
+
+
+@dataclass
+class Row:
+    store: GrowthStore
+    unlock: float = 0.0
+    kdf: float = 0.0
+    search: float = 0.0  # mean per keystroke
+    slowest: tuple[float, str] = (0.0, "")
+    paint: float = 0.0
+    paint_empty: float = 0.0
+    remembered: float = 0.0
+    typed: float = 0.0
+    bare: float = 0.0
+    rss: float = 0.0
+    bare_rss: float = 0.0
+    kdf_launch: list[float] = field(default_factory=list)
+
+
+def _unlock(row: Row) -> None:
+    salt = row.store.path.read_bytes()[:16]
+    unlocks: list[float] = []
+    kdfs: list[float] = []
+
+    def kdf() -> None:
+        t0 = time.perf_counter()
+        hashlib.pbkdf2_hmac("sha512", PASSPHRASE.encode(), salt, KDF_ITERATIONS, 32)
+        kdfs.append(time.perf_counter() - t0)
+
+    def unlock() -> None:
+        t0 = time.perf_counter()
+        Store.open(row.store.folder, PASSPHRASE).close()
+        unlocks.append(time.perf_counter() - t0)
+
+    unlock()  # once untimed: the first open in this process builds the expected schema (a cached constant)
+    unlocks.clear()
+    for i in range(UNLOCK_ROUNDS):
+        for step in (kdf, unlock) if i % 2 else (unlock, kdf):
+            step()
+    row.unlock, row.kdf = median(unlocks), median(kdfs)
+
+
+def _search(row: Row) -> None:
+    from ui import ops
+
+    typed = keystrokes(row.store)
+    times: dict[str, list[float]] = {t: [] for t in typed}
+    with Store.open(row.store.folder, key=row.store.key) as store:
+        for _ in range(SEARCH_ROUNDS):
+            for text in typed:
+                t0 = time.perf_counter()
+                ops.list_page(store, ops.Query(text=text), 0, 200)
+                times[text].append(time.perf_counter() - t0)
+    per = {t: median(v) for t, v in times.items()}
+    row.search = statistics.fmean(per.values())
+    worst = max(per, key=lambda t: per[t])
+    row.slowest = (per[worst], worst)
+
+
+def _paint(rows: list[Row]) -> None:
+    from app.store.keys import random_key
+    from benchmarks.bench_gui import first_paint
+    from ui.context import AppContext
+    from ui.gui_settings import open_settings
+    from ui.main_window import MainWindow
+    from ui.tasks import TaskManager
+
+    tasks = TaskManager()
+    with tempfile.TemporaryDirectory(prefix="bench-paint-") as tmp:
+        root = Path(tmp)
+        empty = Store.create(root / "empty", key=random_key())
+        try:
+            for row in rows:
+                with Store.open(row.store.folder, key=row.store.key) as store:
+                    ours: list[float] = []
+                    base: list[float] = []
+                    for _ in range(PAINT_ROUNDS):
+                        for s, out in ((store, ours), (empty, base)):
+                            ctx = AppContext(root, None, tasks, open_settings(root / "ui"), s)
+                            out.append(first_paint(ctx, MainWindow))
+                    tasks.wait()
+                row.paint, row.paint_empty = median(ours), median(base)
+        finally:
+            tasks.shutdown()
+            empty.close()
+
+
+def _launches(rows: list[Row]) -> None:
+    for row in rows:
+        data = str(row.store.folder)
+        remembered = LAUNCH.format(repo=str(REPO), data=data, key=row.store.key.to_hex(), passphrase="")
+        typed = LAUNCH.format(repo=str(REPO), data=data, key="", passphrase=PASSPHRASE)
+        launch(BARE)
+        launch(remembered)  # the file cache warm for both, as at any launch but the first after boot
+        bare: list[tuple[float, float]] = []
+        ours: list[tuple[float, float]] = []
+        ours_typed: list[float] = []
+        kdf: list[float] = []
+        salt = row.store.path.read_bytes()[:16]
+        for _ in range(LAUNCH_ROUNDS):  # interleaved, so that all see the same load
+            bare.append(launch(BARE))
+            ours.append(launch(remembered))
+            ours_typed.append(launch(typed)[0])
+            t0 = time.perf_counter()
+            hashlib.pbkdf2_hmac("sha512", PASSPHRASE.encode(), salt, KDF_ITERATIONS, 32)
+            kdf.append(time.perf_counter() - t0)
+        row.bare = median([b[0] for b in bare])
+        row.bare_rss = median([b[1] for b in bare])
+        row.remembered = median([o[0] for o in ours])
+        row.rss = median([o[1] for o in ours])
+        row.typed = median(ours_typed)
+        row.kdf_launch = kdf
+
+
+TABLE: list[Row] = []
+
+
+def run() -> list[Result]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import ui  # noqa: F401 - the binding workaround first
+    from ui.app import make_application
+
+    make_application(["bench"])
+    rows = [Row(s) for s in growth_stores()]
+    for row in rows:
+        print(f"  {row.store.size:,} requests: unlock, search ...", file=sys.stderr, flush=True)
+        _unlock(row)
+        _search(row)
+    print("  first paint ...", file=sys.stderr, flush=True)
+    _paint(rows)
+    print("  launches ...", file=sys.stderr, flush=True)
+    _launches(rows)
+    TABLE[:] = rows
+    small, big = rows[0], rows[-1]
+    n = f"{big.store.size:,} requests"
+    kdf = median(big.kdf_launch)
+    extra = big.typed - big.remembered
+    bare_name = "QApplication + empty QMainWindow"
+    return [
+        Result(
+            "growth",
+            f"unlock, {n} ({big.store.path.stat().st_size / 1e6:.0f} MB)",
+            big.unlock,
+            big.kdf,
+            "key derivation alone",
+            "within 1.2x",
+            big.unlock <= 1.2 * big.kdf,
+        ),
+        Result(
+            "growth",
+            f"search as you type, {n} (per keystroke: count + first 200 rows)",
+            big.search,
+            small.search,
+            f"the same keystrokes, {small.store.size:,} requests",
+            "within 1.5x",
+            big.search <= 1.5 * small.search,
+        ),
+        Result("growth", f"search, slowest keystroke at {n} ({big.slowest[1]!r})", big.slowest[0], None),
+        Result(
+            "growth",
+            f"first paint of the list, {n}",
+            big.paint,
+            big.paint_empty,
+            "same window, empty store",
+            "< 300 ms",
+            big.paint < 0.3,
+        ),
+        Result(
+            "growth",
+            f"launch to the unlocked list, key remembered, {n} (process)",
+            big.remembered,
+            big.bare,
+            bare_name,
+            "within 2.5x",
+            big.remembered <= 2.5 * big.bare,
+        ),
+        Result(
+            "growth",
+            f"launch, passphrase typed, {n}: time beyond the remembered-key launch",
+            extra,
+            kdf,
+            "key derivation alone",
+            "within 1.2x",
+            extra <= 1.2 * kdf,
+        ),
+        Result("growth", f"launch, passphrase typed, {n} (process)", big.typed, big.bare, bare_name),
+    ]
+
+
+def table() -> str:
+    """The growth table, as Markdown (printed by `python -m benchmarks`)."""
+    lines = [
+        "| requests | file | bulk entry | unlock (key derivation alone) | first paint | search, per keystroke "
+        "(slowest) | launch, key remembered (bare Qt) | memory (bare Qt) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in TABLE:
+        s = r.store
+        lines.append(
+            f"| {s.size:,} | {s.path.stat().st_size / 1e6:.0f} MB | {s.added:,} in {s.entry_seconds:.1f} s "
+            f"| {fmt_time(r.unlock)} ({fmt_time(r.kdf)}) | {fmt_time(r.paint)} | {fmt_time(r.search)} "
+            f"({fmt_time(r.slowest[0])}) | {fmt_time(r.remembered)} ({fmt_time(r.bare)}) | {r.rss:.0f} MB "
+            f"({r.bare_rss:.0f} MB) |"
+        )
+    return "\n".join(lines)
