@@ -27,6 +27,7 @@ from app.forms import default_catalog, new_document
 from app.forms.example import example_answers
 from app.store import Store
 from app.transmit import Client, Outbox, TransmitSettings, queue
+from app.transmit.client import key_header
 from benchmarks.common import Result
 from benchmarks.stores import growth_stores
 
@@ -73,7 +74,7 @@ def bare_loop(url: str, ca: str, payloads: list[tuple[str, str]]) -> float:
                 data=payload.encode("utf-8"),
                 headers={
                     "Authorization": f"Bearer {TOKEN}",
-                    "Idempotency-Key": key,
+                    "Idempotency-Key": key_header(key),  # a structured-field String, as the protocol says
                     "Content-Type": "application/json; charset=utf-8",
                 },
                 timeout=(6.05, 30),
