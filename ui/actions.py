@@ -25,6 +25,7 @@ Progress = Callable[[int, int, "SendResult"], Any]
 __all__ = [
     "check_status",
     "is_transmit_error",
+    "missing_transmission",
     "open_print_dialog",
     "queue",
     "save_transmission_settings",
@@ -37,6 +38,21 @@ __all__ = [
 
 def transmission_available() -> bool:
     return True
+
+
+def missing_transmission(store: Store) -> list[str]:
+    """What transmission still needs, in plain words (empty when it is set up: in Settings, or by the session's
+    receiver that `make run` starts)."""
+    from app.transmit.settings import ENDPOINT, read_token, session_endpoint
+
+    if store.get_setting(ENDPOINT) is None and session_endpoint() is not None:
+        return []
+    missing = []
+    if not store.get_setting(ENDPOINT):
+        missing.append("the receiving service's address")
+    if not read_token(store):
+        missing.append("the access token")
+    return missing
 
 
 def is_transmit_error(exc: BaseException) -> bool:

@@ -134,7 +134,7 @@ class BulkActions(QObject):
                 messages.box(
                     self.window,
                     "Not transmitted",
-                    exc.message,
+                    messages.screen_message(exc),
                     messages.screen_hint(exc),
                     QMessageBox.Icon.Warning,
                 )
@@ -251,7 +251,7 @@ class BulkActions(QObject):
                 messages.box(
                     window,
                     "Export register",
-                    exc.message,
+                    messages.screen_message(exc),
                     messages.screen_hint(exc),
                     QMessageBox.Icon.Warning,
                 )

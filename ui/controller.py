@@ -12,14 +12,14 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from app.request import RequestDoc
 from app.store import Store, StoreError, keychain, locate
 from app.store import unlock as store_unlock
 from app.store.keychain import KeychainStatus
-from ui import actions, messages, ops, scrub, windows
+from ui import actions, messages, ops, scrub, style, windows
 from ui.context import AppContext
 from ui.gui_settings import open_settings
 from ui.lock import ClipboardGuard, IdleWatcher
@@ -68,6 +68,7 @@ class AppController(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        style.readable_palette()
         self.ctx = AppContext(data_dir, catalog, tasks or TaskManager(parent=self), open_settings(data_dir))
         self.store_path = locate(data_dir)
         self.keychain = keychain_status or keychain.status()
@@ -92,6 +93,8 @@ class AppController(QObject):
         scrub.add_provider(self.personal_values)
         self.is_locked = False
         self._quitting = False
+        self.pending_transmit: str | None = None  # Transmit waits for Settings
+        self.transmit_box: QMessageBox | None = None
 
     @property
     def form_updates(self) -> FormUpdates:
@@ -243,7 +246,7 @@ class AppController(QObject):
         self.store_check.started.connect(lambda: window.check_store_action.setEnabled(False))
         self.store_check.finished.connect(lambda _outcome: window.check_store_action.setEnabled(True))
         window.lock_requested.connect(self.lock)
-        window.transmit_requested.connect(self.outbox.transmit)
+        window.transmit_requested.connect(self.transmit)
         window.send_now_requested.connect(self.outbox.send_now)
         window.check_status_requested.connect(self.outbox.check_status)
         window.print_requested.connect(self.print_request)
@@ -266,9 +269,7 @@ class AppController(QObject):
         ctx = self.ctx
 
         def made(doc: RequestDoc) -> None:
-            if spec.has_field("host.country") and not doc.answers.get("host.country"):
-                doc.answers["host.country"] = spec.agreement.country
-            self._show_wizard(doc, stored=False, new=True)
+            self._show_wizard(doc, stored=False, new=True)  # the host country follows the agreement chosen
 
         ctx.tasks.run_db(lambda: ops.new_request(ctx.require_store(), spec.id, spec.edition), made)
 
@@ -302,12 +303,14 @@ class AppController(QObject):
         )
         wizard.saved.connect(self._wizard_saved)
         wizard.closed.connect(self._wizard_closed)
-        wizard.transmit_requested.connect(self.outbox.transmit)
+        wizard.transmit_requested.connect(self.transmit)
         wizard.print_requested.connect(self.print_request)
         self.wizards[doc.id] = wizard
         windows.present(wizard)
         if page:
             wizard.go_to_section(page)
+        if wizard.read_only:  # sent: its receipt on the review page
+            self._sync_wizard(doc.id, wizard)
         return wizard
 
     def _wizard_saved(self, doc: RequestDoc) -> None:
@@ -325,10 +328,28 @@ class AppController(QObject):
             wizard.deleteLater()
 
     def _refresh_list(self) -> None:
-        if self.window is not None and not self.is_locked:
-            self.window.refresh()
-            for wizard in self.wizards.values():
-                wizard.refresh_review()
+        """States changed (a transmission, a status check): the list, what queued requests wait for, and the
+        open wizards (a request sent meanwhile becomes read-only, with its receipt)."""
+        if self.window is None or self.is_locked:
+            return
+        self.window.refresh()
+        ctx, model = self.ctx, self.window.model
+        ctx.tasks.run_db(
+            lambda: actions.missing_transmission(ctx.require_store()),
+            lambda missing: model.set_queue_note("waiting for Settings" if missing else ""),
+            lambda _e: None,
+        )
+        for request_id, wizard in list(self.wizards.items()):
+            self._sync_wizard(request_id, wizard)
+            wizard.refresh_review()
+
+    def _sync_wizard(self, request_id: str, wizard: RequestWizard) -> None:
+        ctx = self.ctx
+        ctx.tasks.run_db(
+            lambda: ops.receipt(ctx.require_store(), request_id),
+            lambda found: wizard.show_state(*found),
+            lambda _e: None,
+        )
 
     # --- printing ------------------------------------------------------------------------------------------------
 
@@ -371,7 +392,11 @@ class AppController(QObject):
 
         assert isinstance(exc, TransmitError)
         messages.box(
-            self.window, "Not transmitted", exc.message, messages.screen_hint(exc), QMessageBox.Icon.Warning
+            self.window,
+            "Not transmitted",
+            messages.screen_message(exc),
+            messages.screen_hint(exc),
+            QMessageBox.Icon.Warning,
         )
 
     def _known_error(self, exc: BaseException) -> None:
@@ -380,14 +405,18 @@ class AppController(QObject):
 
     # --- settings ------------------------------------------------------------------------------------------------
 
-    def show_settings(self) -> None:
+    def show_settings(self, tab: str = "") -> None:
+        """The Settings dialog (on the page named `tab`: "employer", "lock", "transmission")."""
         if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.show_tab(tab)
             self.settings_dialog.raise_()
             return
         from ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.ctx, self.keychain, self.window)
         dialog.saved.connect(self._settings_saved)
+        dialog.rejected.connect(self._settings_cancelled)
+        dialog.show_tab(tab)
         self.settings_dialog = dialog
         windows.present(dialog, modal=True)
 
@@ -396,6 +425,60 @@ class AppController(QObject):
         self.watcher.set_minutes(minutes)
         self.outbox.settings_changed()
         self._status("Settings saved.")
+        pending, self.pending_transmit = self.pending_transmit, None
+        if pending is not None:  # Transmit asked for Settings first: now it goes on
+            self.transmit(pending)
+        else:
+            self._refresh_list()
+
+    def _settings_cancelled(self) -> None:
+        if self.pending_transmit is not None:
+            self.pending_transmit = None
+            self._status("Not transmitted: transmission is still not set up.")
+
+    # --- transmitting --------------------------------------------------------------------------------------------
+
+    def transmit(self, request_id: str) -> None:
+        """Transmit, once transmission is set up; else say what is missing and offer Settings, or to queue the
+        request with the user's consent (never queued and frozen behind their back)."""
+        ctx = self.ctx
+        ctx.tasks.run_db(
+            lambda: actions.missing_transmission(ctx.require_store()),
+            lambda missing: self._transmit_checked(request_id, missing),
+        )
+
+    def _transmit_checked(self, request_id: str, missing: list[str]) -> None:
+        if not missing:
+            self.outbox.transmit(request_id)
+            return
+        parent: QWidget | None = self.wizards.get(request_id) or self.window
+        what = " and ".join(missing)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Transmission is not set up",
+            f"Transmission is not set up: {what} {'is' if len(missing) == 1 else 'are'} missing.",
+            QMessageBox.StandardButton.Cancel,
+            parent,
+        )
+        box.setInformativeText(
+            "Open Settings to give them: the request is transmitted as soon as you save them. Or queue it now: "
+            "it waits in the outbox, marked as waiting in the list, and is sent once transmission is set up."
+        )
+        settings = box.addButton("Open &Settings", QMessageBox.ButtonRole.AcceptRole)
+        later = box.addButton("&Queue it for later", QMessageBox.ButtonRole.ActionRole)
+        box.setDefaultButton(settings)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(button: object) -> None:
+            if button is settings:
+                self.pending_transmit = request_id
+                self.show_settings("transmission")
+            elif button is later:
+                self.outbox.queue_only(request_id)
+
+        box.buttonClicked.connect(chosen)
+        self.transmit_box = box
+        box.open()
 
     # --- the idle lock -------------------------------------------------------------------------------------------
 

@@ -168,7 +168,11 @@ class FormUpdates(QObject):
         self.running = False
         if isinstance(exc, UserError):
             messages.box(
-                self.controller.window, "Forms not updated", exc.message, exc.hint, QMessageBox.Icon.Warning
+                self.controller.window,
+                "Forms not updated",
+                messages.screen_message(exc),
+                messages.screen_hint(exc),
+                QMessageBox.Icon.Warning,
             )
         else:
             self.controller.ctx.tasks.report(exc)

@@ -8,8 +8,9 @@ idle lock the list is emptied and a "Locked" page replaces it until the passphra
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +37,7 @@ from app.request import RequestDoc, State
 from app.store import DuplicateMode, RequestSummary
 from ui import gui_settings, messages, ops, style, windows
 from ui.context import AppContext
+from ui.receipt_panel import ReceiptPanel
 from ui.request_model import COLUMNS, RequestListModel
 
 SEARCH_DELAY_MS = 250
@@ -117,12 +119,13 @@ class MainWindow(QMainWindow):
         self.open_action = self._action("&Open", "Open the selected request", QKeySequence(k.Open))
         self.duplicate_new_action = self._action(
             "Duplicate for a new &assignment",
-            "A new request for the same worker, with the dates cleared",
+            "A new request for the same worker, with the dates cleared; it opens on the assignment page",
             "Ctrl+D",
         )
         self.duplicate_ext_action = self._action(
             "Duplicate as an &extension",
-            "A request to extend this certificate: it starts where the old one ends",
+            "A request to extend this certificate: the same worker and assignment, its original start date, the "
+            "current certificate's end; give the new end date",
             "Ctrl+Shift+D",
         )
         self.delete_action = self._action("&Delete…", "Delete the selected request", QKeySequence(k.Delete))
@@ -153,8 +156,11 @@ class MainWindow(QMainWindow):
         self.print_all_action = self._action(
             "Print fax &copies…", "One fax PDF for each selected request, into a folder"
         )
+        preferences = QKeySequence(k.Preferences)  # the platform's own; none on Linux desktops: Ctrl+,
         self.settings_action = self._action(
-            "&Settings…", "Employer profile, lock time, transmission", QKeySequence(k.Preferences)
+            "&Settings…",
+            "Employer profile, lock time, transmission",
+            preferences if not preferences.isEmpty() else QKeySequence("Ctrl+,"),
         )
         self.update_forms_action = self._action(
             "&Update forms",
@@ -264,9 +270,11 @@ class MainWindow(QMainWindow):
     def _build_list_page(self) -> QWidget:
         page = QWidget()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search by the worker's name")
+        self.search.setPlaceholderText("Worker's name, confirmation number or request id")
         self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search by the worker's name")
+        self.search.setAccessibleName(
+            "Search by the worker's name, the confirmation number or the request id"
+        )
         self.search.textChanged.connect(lambda _t: self.search_timer.start())
         search_label = QLabel("Searc&h:")
         search_label.setBuddy(self.search)
@@ -284,8 +292,18 @@ class MainWindow(QMainWindow):
             self.agreement_filter.addItem(agreement.name, agreement.id)
         agreement_label = QLabel("A&greement:")
         agreement_label.setBuddy(self.agreement_filter)
-        self.ending_check = QCheckBox("Assignments &ending within")
-        self.ending_check.setAccessibleName("Only assignments ending within a number of days")
+        self.ending_check = QCheckBox("Certificates &ending within")
+        self.ending_check.setAccessibleName(
+            "Only certificates (sent or approved requests) ending within a number of days"
+        )
+        self.ending_check.setToolTip(
+            "Sent and approved requests whose assignment ends within this many days: the certificates to extend "
+            "or to let run out"
+        )
+        self.with_drafts = QCheckBox("with d&rafts")
+        self.with_drafts.setAccessibleName("Drafts too, in the ending view")
+        self.with_drafts.setToolTip("Show drafts, ready and queued requests ending within those days too")
+        self.with_drafts.setEnabled(False)
         self.ending_days = QSpinBox()
         self.ending_days.setRange(1, 3650)
         self.ending_days.setValue(90)
@@ -294,6 +312,8 @@ class MainWindow(QMainWindow):
         for widget in (self.state_filter, self.agreement_filter):
             widget.currentIndexChanged.connect(lambda _i: self.apply_filters())
         self.ending_check.toggled.connect(lambda _on: self.apply_filters())
+        self.ending_check.toggled.connect(self.with_drafts.setEnabled)
+        self.with_drafts.toggled.connect(self._drafts_toggled)
         self.ending_days.valueChanged.connect(
             lambda _v: self.ending_check.isChecked() and self.search_timer.start()
         )
@@ -308,6 +328,7 @@ class MainWindow(QMainWindow):
         filters.addSpacing(8)
         filters.addWidget(self.ending_check)
         filters.addWidget(self.ending_days)
+        filters.addWidget(self.with_drafts)
         self.table = QTableView()
         self.table.setAccessibleName("Requests")
         self.table.setModel(self.model)
@@ -325,15 +346,17 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        widths = {
-            "agreement": 130,
-            "kind": 110,
-            "start": 100,
-            "end": 100,
-            "state": 150,
-            "errors": 70,
-            "across": 110,
-            "updated": 140,
+        widths = {  # the worker's name takes what is left
+            "agreement": 105,
+            "kind": 95,
+            "start": 86,
+            "end": 86,
+            "days_left": 68,
+            "state": 80,
+            "confirmation": 128,
+            "errors": 48,
+            "across": 92,
+            "updated": 118,
         }
         for i, (key, _title) in enumerate(COLUMNS):
             if key in widths:
@@ -344,6 +367,10 @@ class MainWindow(QMainWindow):
         header.sortIndicatorChanged.connect(self._sort_indicator_changed)
         self.table.activated.connect(lambda index: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.kept_selection: list[str] = []  # the ids selected before a refresh, selected again after it
+        self.model.modelAboutToBeReset.connect(self._keep_selection)
+        self.receipt = ReceiptPanel()
+        self._receipt_for = ""
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
@@ -359,6 +386,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.imported_bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_label)
+        layout.addWidget(self.receipt)
         return page
 
     def _build_locked_page(self) -> QWidget:
@@ -394,14 +422,15 @@ class MainWindow(QMainWindow):
             state=self.state_filter.currentData(),
             agreement=self.agreement_filter.currentData(),
             ending_within_days=ending,
+            with_drafts=self.with_drafts.isChecked(),
         )
+        days_column = next(i for i, (k, _t) in enumerate(COLUMNS) if k == "days_left")
+        self.table.setColumnHidden(days_column, ending is None)
         if ending is not None and base.ending_within_days is None:
             from app.store import ListOrder
 
-            query = replace(query, order=ListOrder.ENDING, reverse=False)
-            self.table.horizontalHeader().setSortIndicator(
-                next(i for i, (k, _t) in enumerate(COLUMNS) if k == "end"), Qt.SortOrder.AscendingOrder
-            )
+            query = replace(query, order=ListOrder.ENDING, reverse=False, agreements_by_name=())
+            self.table.horizontalHeader().setSortIndicator(days_column, Qt.SortOrder.AscendingOrder)
         return query
 
     def _sort_indicator_changed(self, _column: int, _order: Qt.SortOrder) -> None:
@@ -414,6 +443,10 @@ class MainWindow(QMainWindow):
             header.blockSignals(False)
             header.viewport().update()
 
+    def _drafts_toggled(self, _on: bool) -> None:
+        if self.ending_check.isChecked():
+            self.apply_filters()
+
     def apply_filters(self) -> None:
         self.search_timer.stop()
         self.model.set_query(self.current_query())
@@ -423,7 +456,6 @@ class MainWindow(QMainWindow):
         self.model.refresh()
 
     def _loaded(self, total: int) -> None:
-        shown = self.model.rowCount()
         if total == 0:
             filtered = self.model.query != replace(
                 ops.Query(), order=self.model.query.order, reverse=self.model.query.reverse
@@ -436,9 +468,32 @@ class MainWindow(QMainWindow):
         self.empty_label.setVisible(total == 0)
         noun = "request" if total == 1 else "requests"
         self.count_label.setText(
-            f"{total:,} {noun}" if shown >= total else f"{shown:,} of {total:,} {noun} loaded"
-        )
+            f"{total:,} {noun}"
+        )  # the list loads more as it scrolls: the total is what counts
+        self._restore_selection()
         self._selection_changed()
+
+    def _keep_selection(self) -> None:
+        """The list starts over (a refresh, a new search): remember what was selected."""
+        ids = [s.id for s in self.selected_summaries()]
+        if ids:
+            self.kept_selection = ids
+
+    def _restore_selection(self) -> None:
+        if not self.kept_selection:
+            return
+        rows = [r for r in (self.model.row_of(i) for i in self.kept_selection) if r >= 0]
+        if not rows:
+            return
+        model = self.table.selectionModel()
+        model.blockSignals(True)
+        self.table.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row in rows:
+            model.select(self.model.index(row, 0), flags)
+        model.setCurrentIndex(self.model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+        model.blockSignals(False)
+        self.kept_selection = []
 
     def selected(self) -> RequestSummary | None:
         index = self.table.currentIndex()
@@ -486,6 +541,24 @@ class MainWindow(QMainWindow):
         self.print_all_action.setEnabled(bool(many))
         self.status_action.setEnabled(has and summary is not None and summary.state in DONE)
         self.undo_action.setEnabled(bool(self.deleted))
+        self._show_receipt(summary if len(many) == 1 else None)
+
+    def _show_receipt(self, summary: RequestSummary | None) -> None:
+        """The receipt panel under the list: the selected request's receipt, when it was sent."""
+        if summary is None or summary.state not in DONE:
+            self._receipt_for = ""
+            self.receipt.clear()
+            return
+        if summary.id == self._receipt_for and self.receipt.isVisible():
+            return
+        self._receipt_for = request_id = summary.id
+        ctx = self.ctx
+
+        def show(found: tuple[State, dict[str, Any] | None]) -> None:
+            if self._receipt_for == request_id:  # still the one selected
+                self.receipt.show_receipt(found[0], found[1], request_id)
+
+        ctx.tasks.run_db(lambda: ops.receipt(ctx.require_store(), request_id), show, lambda _e: None)
 
     def _with_selected(self, emit: object) -> None:
         summary = self.selected()
@@ -587,6 +660,8 @@ class MainWindow(QMainWindow):
         self.model.clear()
         self.deleted.clear()
         self.imported_bar.clear()
+        self.receipt.clear()
+        self._receipt_for = ""
         self.search.blockSignals(True)
         self.search.setText("")  # setText, unlike clear(), leaves nothing in the undo history
         self.search.blockSignals(False)
@@ -633,6 +708,7 @@ class MainWindow(QMainWindow):
         settings.setValue("main/agreement", self.agreement_filter.currentData() or "")
         settings.setValue("main/ending", self.ending_check.isChecked())
         settings.setValue("main/ending_days", self.ending_days.value())
+        settings.setValue("main/with_drafts", self.with_drafts.isChecked())
 
     def _restore_filters(self) -> None:
         settings = self.ctx.settings
@@ -649,6 +725,10 @@ class MainWindow(QMainWindow):
         self.ending_check.blockSignals(True)
         self.ending_check.setChecked(str(settings.value("main/ending", "false")).lower() == "true")
         self.ending_check.blockSignals(False)
+        self.with_drafts.blockSignals(True)
+        self.with_drafts.setChecked(str(settings.value("main/with_drafts", "false")).lower() == "true")
+        self.with_drafts.setEnabled(self.ending_check.isChecked())
+        self.with_drafts.blockSignals(False)
 
     def save_layout(self) -> None:
         gui_settings.save_geometry(self.ctx.settings, "main", self)

@@ -41,6 +41,9 @@ SCREEN_HINTS = {
     "ReceiverRefused": "Check the access token in Settings, Transmission.",
 }
 _COMMAND = re.compile(r"`?\bcoc [a-z]|(?<![\w-])--[a-z]")
+_COMMAND_ASIDE = re.compile(
+    r"\s*\((?:`?coc [^)]*|--[^)]*)\)"
+)  # "the endpoint (coc settings set endpoint URL)"
 
 TITLES = {
     "DiskFull": "Disk full",
@@ -83,15 +86,20 @@ def screen_hint(exc: UserError) -> str:
     return "" if names_a_command(exc.hint) else exc.hint
 
 
+def screen_message(exc: UserError) -> str:
+    """What happened, without the asides that name a command ("the endpoint (coc settings set endpoint URL)")."""
+    return _COMMAND_ASIDE.sub("", exc.message)
+
+
 def screen_text(exc: UserError) -> str:
     """The message and the way forward, as one text for a label."""
-    return f"{exc.message} {screen_hint(exc)}".strip()
+    return f"{screen_message(exc)} {screen_hint(exc)}".strip()
 
 
 def store_problem(parent: QWidget | None, exc: StoreError) -> QMessageBox:
     """A known store problem (disk full, store busy, damaged file...): what happened and what to do next."""
     title = TITLES.get(type(exc).__name__, "The store reported a problem")
-    return box(parent, title, exc.message, screen_hint(exc), QMessageBox.Icon.Warning)
+    return box(parent, title, screen_message(exc), screen_hint(exc), QMessageBox.Icon.Warning)
 
 
 def notice(parent: QWidget | None, title: str, text: str, hint: str = "") -> QMessageBox:

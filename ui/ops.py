@@ -7,10 +7,11 @@ count comes from `app.store.service`, which validates with the form engine).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from app.forms.loader import Catalog
-from app.request import RequestDoc
+from app.request import RequestDoc, State
 from app.store import DuplicateMode, ListOrder, RequestSummary, Store
 from app.store.service import counter, issue_counts
 from app.store.service import duplicate as duplicate_saved
@@ -22,17 +23,34 @@ def page_setting(request_id: str) -> str:
     return PAGE_SETTING + request_id
 
 
+# The certificates that run (the "ending within" view): sent and approved requests; drafts only when asked.
+CERTIFICATES = (State.SENT.value, State.APPROVED.value)
+DRAFTS = (State.DRAFT.value, State.READY.value, State.QUEUED.value)
+WITH_RECEIPT = frozenset({State.SENT, State.APPROVED, State.REJECTED})
+
+
 @dataclass(frozen=True)
 class Query:
-    """What the request list shows: filters, and a sort (a store order, possibly read backwards)."""
+    """What the request list shows: filters, and a sort (a store order, possibly read backwards).
+
+    `agreements_by_name`: sort by agreement, in the order of their names (the store keeps agreement ids, whose
+    order is not the names': "at" Austria comes before "au" Australia)."""
 
     text: str = ""
     state: str | None = None
     agreement: str | None = None
     ending_within_days: int | None = None
+    with_drafts: bool = False  # with `ending_within_days`: drafts too, not only certificates
     order: ListOrder = ListOrder.RECENT
     reverse: bool = False
+    agreements_by_name: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()  # only these requests (what a roster import made), in this order
+
+    def states(self) -> str | tuple[str, ...] | None:
+        if self.ending_within_days is None:
+            return self.state
+        shown = CERTIFICATES + (DRAFTS if self.with_drafts else ())
+        return tuple(s for s in shown if self.state in (None, s))
 
 
 @dataclass(frozen=True)
@@ -40,24 +58,68 @@ class Page:
     total: int
     offset: int
     rows: list[RequestSummary]
+    confirmations: dict[str, str] = field(default_factory=dict)  # request id -> the receiver's number
 
 
 def list_page(store: Store, query: Query, offset: int, limit: int, total: int | None = None) -> Page:
-    """Rows `offset` to `offset + limit` of the list; a reversed sort is the store's order reversed (an index
-    walked backwards: as fast)."""
-    filters = {
-        "state": query.state,
+    """Rows `offset` to `offset + limit` of the list, with the confirmation numbers of those sent; a reversed
+    sort is the store's order reversed (an index walked backwards: as fast)."""
+    filters: dict[str, Any] = {
+        "state": query.states(),
         "agreement": query.agreement,
         "text": query.text or None,
         "ending_within_days": query.ending_within_days,
     }
     if query.ids:
         rows = [summary for summary in (_summary_or_none(store, i) for i in query.ids) if summary is not None]
-        return Page(len(rows), offset, rows[offset : offset + limit])
-    if total is None:
-        total = store.count(**filters)
-    rows = store.list(**filters, order_by=query.order, reverse=query.reverse, limit=limit, offset=offset)
-    return Page(total, offset, rows)
+        total, rows = len(rows), rows[offset : offset + limit]
+    elif query.agreements_by_name and query.agreement is None:
+        total, rows = _by_agreement(store, filters, query, offset, limit)
+    else:
+        if total is None:
+            total = store.count(**filters)
+        rows = store.list(**filters, order_by=query.order, reverse=query.reverse, limit=limit, offset=offset)
+    return Page(total, offset, rows, confirmations(store, rows))
+
+
+def _by_agreement(
+    store: Store, filters: dict[str, Any], query: Query, offset: int, limit: int
+) -> tuple[int, list[RequestSummary]]:
+    """Sorted by agreement name: each agreement's requests in turn (latest change first within one), every group
+    read from the store's agreement index; a page may span groups."""
+    order = list(reversed(query.agreements_by_name)) if query.reverse else list(query.agreements_by_name)
+    counts = [(a, store.count(**{**filters, "agreement": a})) for a in order]
+    total = sum(n for _a, n in counts)
+    rows: list[RequestSummary] = []
+    skip = offset
+    for agreement, n in counts:
+        if len(rows) >= limit:
+            break
+        if skip >= n:
+            skip -= n
+            continue
+        rows.extend(
+            store.list(
+                **{**filters, "agreement": agreement},
+                order_by=ListOrder.RECENT,
+                limit=limit - len(rows),
+                offset=skip,
+            )
+        )
+        skip = 0
+    return total, rows
+
+
+def confirmations(store: Store, rows: list[RequestSummary]) -> dict[str, str]:
+    """The confirmation numbers of the sent requests among `rows` (from their receipts)."""
+    out: dict[str, str] = {}
+    for row in rows:
+        if row.state in WITH_RECEIPT:
+            receipt = store.receipt(row.id) or {}
+            number = receipt.get("confirmation")
+            if isinstance(number, str):
+                out[row.id] = number
+    return out
 
 
 def _summary_or_none(store: Store, request_id: str) -> RequestSummary | None:
@@ -100,8 +162,20 @@ def restore_request(store: Store, doc: RequestDoc, catalog: Catalog) -> RequestD
     return save_request(store, doc, catalog)
 
 
+DUPLICATE_OPENS_ON = "assignment"  # a duplicate's dates are what is left to change
+
+
 def duplicate_request(store: Store, request_id: str, mode: DuplicateMode, catalog: Catalog) -> RequestDoc:
-    return duplicate_saved(store, request_id, mode, validator=counter(catalog))
+    """A saved duplicate for a new assignment or an extension, left to open on its assignment page."""
+    doc = duplicate_saved(store, request_id, mode, validator=counter(catalog))
+    remember_page(store, doc.id, DUPLICATE_OPENS_ON)
+    return doc
+
+
+def receipt(store: Store, request_id: str) -> tuple[State, dict[str, Any] | None]:
+    """A request's state and its receipt (None before it was sent)."""
+    state = store.summary(request_id).state
+    return state, store.receipt(request_id) if state in WITH_RECEIPT else None
 
 
 def across_warnings(store: Store, catalog: Catalog, ids: list[str]) -> dict[str, list[str]]:

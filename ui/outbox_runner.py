@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ui import actions
+from ui import actions, messages
 from ui.context import AppContext
 
 if TYPE_CHECKING:
@@ -125,6 +125,22 @@ class OutboxRunner(QObject):
             lambda: actions.queue(ctx.require_store(), request_id, ctx.catalog), queued, self._failed
         )
 
+    def queue_only(self, request_id: str) -> None:
+        """Queue without sending now (the user agreed: transmission is not set up yet); the outbox sends it once it
+        is, by itself."""
+        ctx = self.ctx
+
+        def queued(_item: object) -> None:
+            self.changed.emit()
+            self.finished.emit(
+                "Queued. It is sent by itself once transmission is set up in Settings, Transmission; until then "
+                "the list shows it as waiting."
+            )
+
+        ctx.tasks.run_db(
+            lambda: actions.queue(ctx.require_store(), request_id, ctx.catalog), queued, self._failed
+        )
+
     def transmit_many(
         self, ids: list[str], progress: Callable[[int, int], object], cancel: threading.Event
     ) -> list[tuple[str, str, str]]:
@@ -143,7 +159,7 @@ class OutboxRunner(QObject):
                 actions.queue(self.ctx.require_store(), request_id, self.ctx.catalog)
                 result = actions.send_one(box, request_id)
             except UserError as exc:  # not ready, sent meanwhile, store problems: this one, not the rest
-                results.append((request_id, "not_sent", f"Not sent: {exc.message}"))
+                results.append((request_id, "not_sent", f"Not sent: {messages.screen_message(exc)}"))
             else:
                 results.append((request_id, result.outcome.value, describe(result)))
             progress(n, len(ids))

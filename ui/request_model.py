@@ -28,25 +28,41 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("kind", "Kind"),
     ("start", "Start"),
     ("end", "End"),
+    ("days_left", "Days left"),  # shown in the "ending within" view
     ("state", "State"),
+    ("confirmation", "Confirmation"),
     ("errors", "Errors"),
     ("across", "Other requests"),  # ⚠ where the verdict warns about the worker's other requests
     ("updated", "Last change"),
 )
 WARNING_COLOR = QColor("#7a4f00")
+SOON_DAYS = 30  # a certificate ending within this many days is shown as urgent
 # Column -> (order when ascending, read backwards?) ; (order when descending, read backwards?)
 SORTS: dict[str, tuple[tuple[ListOrder, bool], tuple[ListOrder, bool]]] = {
     "worker": ((ListOrder.WORKER, False), (ListOrder.WORKER, True)),
     "start": ((ListOrder.STARTING, False), (ListOrder.STARTING, True)),
     "end": ((ListOrder.ENDING, False), (ListOrder.ENDING, True)),
+    "days_left": ((ListOrder.ENDING, False), (ListOrder.ENDING, True)),
     "state": ((ListOrder.STATE, False), (ListOrder.STATE, True)),
     "kind": ((ListOrder.KIND, False), (ListOrder.KIND, True)),
     "errors": ((ListOrder.ERRORS, True), (ListOrder.ERRORS, False)),
     "updated": ((ListOrder.OLDEST, False), (ListOrder.RECENT, False)),
 }
 ERROR_COLOR = QColor("#b00020")
-MUTED_COLOR = QColor("#6b6b6b")
+MUTED_COLOR = QColor("#595959")  # 7:1 on white, 6.2:1 on the alternate rows' grey
+AGREEMENT = "agreement"  # sorted by the agreements' names (ops.Query.agreements_by_name), not a store order
 Index: TypeAlias = QModelIndex | QPersistentModelIndex
+
+
+def days_left(row: RequestSummary, today: dt.date | None = None) -> int | None:
+    """Days from today to the assignment's last day (negative once it ended); None without an end date."""
+    if not row.end_date:
+        return None
+    try:
+        end = dt.date.fromisoformat(row.end_date)
+    except ValueError:
+        return None
+    return (end - (today or dt.date.today())).days
 
 
 def local_time(stamp: str) -> str:
@@ -84,6 +100,8 @@ class RequestListModel(QAbstractTableModel):
         self._across_of = across
         self._across: dict[str, list[str]] = {}
         self._rows: list[RequestSummary] = []
+        self._confirmations: dict[str, str] = {}
+        self.queue_note = ""  # what a queued request waits for, when it waits for something ("not set up")
         self._total = 0
         self._query = ops.Query()
         self._generation = 0
@@ -116,6 +134,7 @@ class RequestListModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         self._across = {}
+        self._confirmations = {}
         self._total = 0
         self._fetching = True
         self.endResetModel()
@@ -133,6 +152,7 @@ class RequestListModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         self._across = {}
+        self._confirmations = {}
         self._total = 0
         self._fetching = False
         self.endResetModel()
@@ -164,6 +184,7 @@ class RequestListModel(QAbstractTableModel):
         self._fetching = False
         self._total = page.total
         fresh = page.rows[: max(0, page.total - len(self._rows))]
+        self._confirmations.update(page.confirmations)
         if fresh:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
@@ -239,6 +260,17 @@ class RequestListModel(QAbstractTableModel):
                 names.extend(w for w in row.worker_name.replace(",", " ").split() if len(w.strip(".")) >= 3)
         return names
 
+    def confirmation(self, request_id: str) -> str:
+        return self._confirmations.get(request_id, "")
+
+    def set_queue_note(self, note: str) -> None:
+        """What queued requests wait for ("" when nothing): shown in their State column."""
+        if note != self.queue_note:
+            self.queue_note = note
+            column = next(i for i, (k, _t) in enumerate(COLUMNS) if k == "state")
+            if self._rows:
+                self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
@@ -246,8 +278,8 @@ class RequestListModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][1]
-        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section][0] not in SORTS:
-            return f"{COLUMNS[section][1]} (use the filters above to narrow the list by it)"
+        if role == Qt.ItemDataRole.ToolTipRole and not self.sortable(section):
+            return f"{COLUMNS[section][1]}: not sorted by it (search above finds a request by it)"
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -266,10 +298,13 @@ class RequestListModel(QAbstractTableModel):
                 return QBrush(MUTED_COLOR)
             if key == "across" and row.id in self._across:
                 return QBrush(WARNING_COLOR)
+            if key == "days_left":
+                left = days_left(row)
+                return QBrush(ERROR_COLOR) if left is not None and left <= SOON_DAYS else None
             return None
         if role == Qt.ItemDataRole.FontRole and key == "worker" and not row.worker_name:
             return self._italic
-        if role == Qt.ItemDataRole.TextAlignmentRole and key == "errors":
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("errors", "days_left"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return row.id
@@ -286,8 +321,15 @@ class RequestListModel(QAbstractTableModel):
             return row.start_date or ""
         if key == "end":
             return row.end_date or ""
+        if key == "days_left":
+            left = days_left(row)
+            return "" if left is None else "ended" if left < 0 else f"{left:,}"
         if key == "state":
+            if row.state is State.QUEUED and self.queue_note:
+                return f"{row.state.label} ({self.queue_note})"
             return row.state.label
+        if key == "confirmation":
+            return self._confirmations.get(row.id, "")
         if key == "errors":
             return str(row.error_count) if row.error_count else ("—" if row.state is not State.DRAFT else "0")
         if key == "across":
@@ -306,16 +348,27 @@ class RequestListModel(QAbstractTableModel):
             return "No error left: it can be transmitted or printed."
         if key == "state" and row.state is State.DRAFT:
             return "Being written: errors remain."
+        if key == "state" and row.state is State.QUEUED and self.queue_note:
+            return "Queued: it is sent once transmission is set up in Settings, Transmission."
+        if key == "days_left":
+            left = days_left(row)
+            return None if left is None else f"The assignment's last day is {row.end_date}."
         return None
 
+    def sortable(self, column: int) -> bool:
+        return 0 <= column < len(COLUMNS) and (COLUMNS[column][0] in SORTS or COLUMNS[column][0] == AGREEMENT)
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMNS):
+        if not self.sortable(column):
             return
-        choice = SORTS.get(COLUMNS[column][0])
-        if choice is None:
-            return
-        ordered, reverse = choice[0] if order == Qt.SortOrder.AscendingOrder else choice[1]
-        new = replace(self._query, order=ordered, reverse=reverse)
+        descending = order == Qt.SortOrder.DescendingOrder
+        if COLUMNS[column][0] == AGREEMENT:
+            by_name = tuple(sorted(self._names, key=lambda a: self._names[a].casefold()))
+            new = replace(self._query, order=ListOrder.RECENT, reverse=descending, agreements_by_name=by_name)
+        else:
+            choice = SORTS[COLUMNS[column][0]]
+            ordered, reverse = choice[1] if descending else choice[0]
+            new = replace(self._query, order=ordered, reverse=reverse, agreements_by_name=())
         if new == self._query:
             return
         if self._active:
@@ -325,6 +378,12 @@ class RequestListModel(QAbstractTableModel):
 
     def sort_column(self) -> tuple[int, Qt.SortOrder] | None:
         """The column and direction that the current query's order corresponds to."""
+        if self._query.agreements_by_name:
+            column = next(i for i, (k, _t) in enumerate(COLUMNS) if k == AGREEMENT)
+            return (
+                column,
+                Qt.SortOrder.DescendingOrder if self._query.reverse else Qt.SortOrder.AscendingOrder,
+            )
         for i, (key, _) in enumerate(COLUMNS):
             choice = SORTS.get(key)
             if choice is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -89,6 +90,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._profile_tab(section), "&Employer profile")
         self.tabs.addTab(self._security_tab(keychain), "Lock and &keychain")
         self.tabs.addTab(self._transmission_tab(), "T&ransmission")
+        self.tab_names = ("employer", "lock", "transmission")
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         style.text_color(self.problem, "error")
@@ -139,7 +141,7 @@ class SettingsDialog(QDialog):
         form.addRow(label, self.idle)
         note = QLabel(
             "After this quiet spell the encrypted store closes, every window is emptied, and the passphrase is "
-            "asked again. NIST SP 800-63B asks for 15 minutes at its higher assurance level."
+            "asked again. 15 minutes is the usual choice for a computer that holds personal data."
         )
         note.setWordWrap(True)
         form.addRow("", note)
@@ -155,34 +157,35 @@ class SettingsDialog(QDialog):
         body = QWidget()
         form = QFormLayout(body)
         intro = QLabel(
-            "Where requests are transmitted. Certificate verification is always on; give a CA bundle only when "
-            "the receiving service uses a private certificate authority."
+            "Where requests are sent, and the key that lets this workstation send them. The connection is always "
+            "encrypted and the service's identity always checked; a certificate file is needed only when the "
+            "service's identity is vouched for by your organisation rather than by a public authority."
         )
         intro.setWordWrap(True)
         form.addRow(intro)
         self.endpoint = QLineEdit()
         self.endpoint.setPlaceholderText("https://receiver.example/")
-        self.endpoint.setAccessibleName("Endpoint address")
+        self.endpoint.setAccessibleName("Address of the receiving service")
         self.ca_bundle = QLineEdit()
-        self.ca_bundle.setPlaceholderText("the system's certificate authorities")
-        self.ca_bundle.setAccessibleName("CA bundle file")
+        self.ca_bundle.setPlaceholderText("not needed for a public service")
+        self.ca_bundle.setAccessibleName("Certificate file of your organisation")
         browse = QPushButton("&Browse…")
-        browse.setAccessibleName("Choose the CA bundle file")
+        browse.setAccessibleName("Choose the certificate file")
         browse.clicked.connect(self._browse)
         ca_row = QHBoxLayout()
         ca_row.addWidget(self.ca_bundle, 1)
         ca_row.addWidget(browse)
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("leave empty to keep the current token")
-        self.token.setAccessibleName("Access token")
+        self.token.setPlaceholderText("leave empty to keep the current key")
+        self.token.setAccessibleName("Access key")
         self.token_place = QLabel()
-        self.forget_token = QCheckBox("&Forget the stored token")
-        self.forget_token.setAccessibleName("Forget the stored token")
+        self.forget_token = QCheckBox("&Forget the stored access key")
+        self.forget_token.setAccessibleName("Forget the stored access key")
         for text, widget in (
-            ("E&ndpoint:", self.endpoint),
-            ("&CA bundle:", self.ca_bundle),
-            ("&Token:", self.token),
+            ("Service &address:", self.endpoint),
+            ("&Certificate file:", self.ca_bundle),
+            ("Access ke&y:", self.token),
         ):
             label = QLabel(text)
             label.setBuddy(widget)
@@ -192,7 +195,7 @@ class SettingsDialog(QDialog):
         return body
 
     def _browse(self) -> None:
-        dialog = QFileDialog(self, "CA bundle", "", "PEM files (*.pem *.crt);;All files (*)")
+        dialog = QFileDialog(self, "Certificate file", "", "Certificate files (*.pem *.crt);;All files (*)")
         dialog.fileSelected.connect(self.ca_bundle.setText)
         dialog.open()
 
@@ -215,7 +218,7 @@ class SettingsDialog(QDialog):
         t = values["transmission"]
         self.endpoint.setText(t.get("endpoint") or "")
         self.ca_bundle.setText(t.get("ca_bundle") or "")
-        self.token_place.setText(f"Token: {t.get('token') or 'not set'}")
+        self.token_place.setText(f"Access key: {t.get('token') or 'not set'}")
         self.forget_token.setEnabled(bool(t.get("token")))
 
     def values(self) -> dict[str, Any]:
@@ -231,7 +234,55 @@ class SettingsDialog(QDialog):
             },
         }
 
+    def show_tab(self, name: str) -> None:
+        """Go to the page named `name` ("employer", "lock", "transmission"; anything else: stay)."""
+        if name in self.tab_names:
+            self.tabs.setCurrentIndex(self.tab_names.index(name))
+
+    def profile_problems(self) -> list[str]:
+        """The errors of the employer profile as typed (each field's label and problem)."""
+        found = []
+        for field_id in self.rows:
+            for issue in self.session.issues_for(field_id):
+                if issue.is_error and issue.code != "required":
+                    found.append(issue.message)
+        return found
+
     def save(self) -> None:
+        """Save; an employer profile with errors is saved only after the user says so (every new request would
+        start with those errors)."""
+        problems = self.profile_problems()
+        if problems:
+            self._ask_before_saving(problems)
+            return
+        self._save()
+
+    def _ask_before_saving(self, problems: list[str]) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "The employer profile has errors",
+            f"The employer profile has {len(problems)} error{'s' if len(problems) > 1 else ''}: every new "
+            "request would start with them.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setInformativeText("\n".join(f"✖ {p}" for p in problems))
+        fix = box.addButton("&Correct them", QMessageBox.ButtonRole.RejectRole)
+        box.addButton("&Save anyway", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(fix)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: self._save() if button is not fix else self._show_profile())
+        self.question = box
+        box.open()
+
+    def _show_profile(self) -> None:
+        self.show_tab("employer")
+        for field_id, row in self.rows.items():
+            if any(i.is_error and i.code != "required" for i in self.session.issues_for(field_id)):
+                row.editor.focus()
+                return
+
+    def _save(self) -> None:
         values = self.values()
         self.problem.hide()
         self.buttons.setEnabled(False)

@@ -29,7 +29,7 @@ from app.request import RequestDoc
 from app.store import Store, StoreError
 from app.store.keychain import KeychainStatus
 from app.store.service import save_validated
-from app.transmit import NotConfigured, TransmitError
+from app.transmit import TransmitError
 from ui import messages, screen_checks
 from ui.app import make_application
 from ui.controller import AppController
@@ -51,6 +51,7 @@ EXAMPLES: tuple[tuple[str, dict[str, str]], ...] = (
     ("ca-employee", {"worker.first_name": "Noah", "worker.last_name": "Example"}),
 )
 WEAK_PASSPHRASE = "a"  # the longest "not yet" verdict of the first-run dialog
+SENT_EXAMPLE = "es-employee"  # shown with its receipt
 
 
 class SmokeFailed(Exception):
@@ -110,9 +111,25 @@ def seed(store: Store) -> int:
                 answers.pop(key, None)
             else:
                 answers[key] = value
-        save_validated(store, RequestDoc(spec.id, spec.edition, answers), catalog)
+        doc = RequestDoc(spec.id, spec.edition, answers)
+        save_validated(store, doc, catalog)
+        if form_id == SENT_EXAMPLE:
+            mark_sent(store, doc.id)
         count += 1
     return count
+
+
+def mark_sent(store: Store, request_id: str) -> None:
+    """An example request as the outbox leaves it once a receiver took it (the smoke run sends nothing)."""
+    doc = store.get(request_id)
+    store.enqueue(request_id, doc.to_json(), request_id)
+    receipt = {
+        "confirmation": "COC-2027-000123",
+        "received_at": "2027-01-04T09:30:00Z",
+        "request_id": request_id,
+        "receiver": "https://receiver.example",
+    }
+    store.mark_sent(request_id, receipt)
 
 
 def run_smoke(screenshots: Path | None) -> int:
@@ -203,6 +220,35 @@ def _walk(data_dir: Path, shoot: Shooter) -> None:
     window.table.selectRow(1)
     print(f"main window: {window.model.total} example requests")
     shoot(window, "main-window")
+    summaries = [window.model.summary(r) for r in range(window.model.rowCount())]
+    sent = next((s for s in summaries if s is not None and s.form == SENT_EXAMPLE), None)
+    if sent is None:
+        raise SmokeFailed("the example sent request is not in the list")
+    window.table.selectRow(window.model.row_of(sent.id))
+    ctx.tasks.wait()
+    wait_for(window.receipt.isVisible, "the receipt under the list")
+    shoot(window, "receipt")
+
+    # A new request: no agreement chosen yet, the cursor on it.
+    controller.new_request()
+    ctx.tasks.wait()
+    new = next((w for w in controller.wizards.values() if not w.stored), None)
+    if new is None or new.start_page.chosen:
+        raise SmokeFailed("a new request did not open on the choice of agreement")
+    shoot(new, "wizard-new")
+    new.close()
+    ctx.tasks.wait()
+
+    # The sent request: read-only, its receipt on the review page.
+    controller.open_request(sent.id)
+    ctx.tasks.wait()
+    read_only = controller.wizards[sent.id]
+    read_only.go_to(REVIEW_ID)
+    review = read_only.review_page
+    wait_for(lambda: review is not None and review.receipt.isVisible(), "the receipt on the review page")
+    shoot(read_only, "wizard-sent-review")
+    read_only.close()
+    ctx.tasks.wait()
 
     # Every shipped definition builds a wizard, every page of it.
     for spec in ctx.catalog.forms.values():
@@ -213,7 +259,6 @@ def _walk(data_dir: Path, shoot: Shooter) -> None:
     print(f"wizards built: {len(ctx.catalog.forms)}")
 
     # One request through every page: the first page, each section (one with an error shown), the review.
-    summaries = [window.model.summary(r) for r in range(window.model.rowCount())]
     target = next((s for s in summaries if s is not None and s.form == "dk-employee"), None)
     if target is None:
         raise SmokeFailed("the example Danish request is not in the list")
@@ -285,11 +330,12 @@ def _walk(data_dir: Path, shoot: Shooter) -> None:
     importer.reject()
     settle()
 
-    # A message box: transmission not set up.
-    window.table.selectRow(0)
-    controller._transmit_problem(_not_configured())
-    shoot(shown_box(), "message")
-    shown_box().close()
+    # Transmit while transmission is not set up: what is missing, and the way on.
+    ready = next(s for s in summaries if s is not None and s.state.value == "ready")
+    controller.transmit(ready.id)
+    ctx.tasks.wait()
+    shoot(shown_box(), "transmit-not-set-up")
+    shown_box().reject()
 
     # The lock, then unlocking with a wrong and the right passphrase.
     controller.lock()
@@ -311,7 +357,3 @@ def _walk(data_dir: Path, shoot: Shooter) -> None:
     controller.shutdown()
     window.close()
     settle()
-
-
-def _not_configured() -> BaseException:
-    return NotConfigured()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.store import STRENGTH_RULE, strength_problems
 from app.store.keychain import KeychainStatus
-from ui import windows
+from ui import style, windows
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
@@ -59,7 +59,7 @@ def _remember_box(status: KeychainStatus) -> tuple[QCheckBox, QLabel]:
         box.setEnabled(False)
         reason.setText(f"Not available: {status.reason}.")
         box.setToolTip(reason.text())
-    reason.setStyleSheet("color: palette(mid);")
+    style.text_color(reason, "muted")
     return box, reason
 
 
@@ -176,7 +176,7 @@ class CreatePassphraseDialog(_PassphraseDialog):
         layout.addWidget(self.error)
         layout.addStretch(1)
         where = QLabel(f"Store file: {store_path}")
-        where.setStyleSheet("color: palette(mid);")
+        style.text_color(where, "muted")
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(where)
         layout.addWidget(self.buttons)
@@ -255,7 +255,7 @@ class UnlockDialog(_PassphraseDialog):
         layout.addWidget(reason)
         layout.addStretch(1)
         where = QLabel(f"Store file: {store_path}")
-        where.setStyleSheet("color: palette(mid);")
+        style.text_color(where, "muted")
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(where)
         layout.addWidget(self.buttons)

@@ -334,12 +334,17 @@ def revision(conn: Any, request_id: str, rev: int) -> RequestDoc:
     return _load(row[0], row[1], row[2])
 
 
-def duplicate(source: RequestDoc, mode: DuplicateMode | str) -> RequestDoc:
-    """A new, unsaved draft from `source`'s answers, for a new assignment or an extension of this one."""
+def duplicate(
+    source: RequestDoc, mode: DuplicateMode | str, certificate_end: str | None = None
+) -> RequestDoc:
+    """A new, unsaved draft from `source`'s answers, for a new assignment (both dates cleared) or an extension of
+    this one (the original start kept, since the agreement's limit counts the whole stay; the new end left to
+    give; the current certificate's end: `certificate_end`, the one the agency approved, else the end asked)."""
     kind = DuplicateMode(mode)
     answers = copy.deepcopy(source.answers)
-    old_end = answers.get(END)
-    answers.pop(START, None)
+    old_end = certificate_end or answers.get(END)
+    if kind is not DuplicateMode.EXTENSION:
+        answers.pop(START, None)
     answers.pop(END, None)
     if kind is DuplicateMode.EXTENSION:
         answers[IS_EXTENSION] = True

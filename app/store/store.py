@@ -443,9 +443,15 @@ class Store:
         self, request_id: str, mode: DuplicateMode | str = DuplicateMode.NEW_ASSIGNMENT
     ) -> RequestDoc:
         """A new, unsaved draft from a request's answers: for a new assignment (dates cleared) or an extension
-        (`assignment.is_extension` true, `assignment.previous_certificate_end` = the old end date, dates cleared).
+        (`assignment.is_extension` true, the original start date kept, `assignment.previous_certificate_end` = the
+        end of the certificate the agency approved, else the end asked for; the new end left empty).
         Save it like any request; `app.store.service.duplicate` validates, saves and logs it in one go."""
-        return drafts.duplicate(self.get(request_id), mode)
+        source = self.get(request_id)
+        receipt = self.receipt(request_id) if source.state is State.APPROVED else None
+        decision = (receipt or {}).get("decision")
+        certificate = decision.get("certificate") if isinstance(decision, dict) else None
+        end = certificate.get("end") if isinstance(certificate, dict) else None
+        return drafts.duplicate(source, mode, end if isinstance(end, str) else None)
 
     def delete(self, request_id: str) -> None:
         """Delete a request with all its revisions, outbox item and receipt (the audit keeps a 'deleted' entry)."""

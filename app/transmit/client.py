@@ -396,6 +396,8 @@ class Client:
         body = _body(reply.body)
         if status in (200, 201):
             receipt = _receipt(body, key)
+            if receipt is not None:
+                receipt["receiver"] = self.settings.endpoint  # where it went: shown and printed with it
             if receipt is None:
                 return Answer(
                     AnswerKind.RETRY,

@@ -59,17 +59,43 @@ def test_search_as_you_type_waits_for_a_pause(qtbot: Any, app3: Any) -> None:
     assert "No request matches" in window.empty_label.text()
 
 
-def test_filters_and_the_ending_soon_view(qtbot: Any, app3: Any) -> None:
+def sent(store: Any, request_id: str, confirmation: str) -> None:
+    """The request as the outbox leaves it once the receiver took it."""
+    doc = store.get(request_id)
+    store.enqueue(request_id, doc.to_json(), request_id)
+    receipt = {"confirmation": confirmation, "received_at": "2027-01-02T09:30:00Z", "request_id": request_id}
+    store.mark_sent(request_id, {**receipt, "receiver": "https://receiver.example"})
+
+
+def test_filters_and_the_ending_soon_view_of_certificates(qtbot: Any, app3: Any, catalog: Catalog) -> None:
     window = app3.window
+    store = app3.ctx.store
     window.state_filter.setCurrentIndex(window.state_filter.findData(State.DRAFT.value))
     assert names(window) == ["Berg, Jane Q."]
     window.state_filter.setCurrentIndex(0)
     window.agreement_filter.setCurrentIndex(window.agreement_filter.findData("fr"))
     assert names(window) == ["Chevalier, Jane Q."]
     window.agreement_filter.setCurrentIndex(0)
+    soon = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    certificate = add_example(
+        store,
+        catalog,
+        "it-employee",
+        worker__last_name="Dossi",
+        assignment__start_date="2025-01-06",
+        assignment__end_date=soon,
+    )
+    sent(store, certificate.id, "COC-2027-000042")
+    window.refresh()
+    days = next(i for i, (k, _t) in enumerate(COLUMNS) if k == "days_left")
+    assert window.table.isColumnHidden(days)
     window.ending_check.setFocus()
     qtbot.keyClick(window.ending_check, Qt.Key.Key_Space)
-    assert names(window) == ["Chevalier, Jane Q."]  # the only assignment ending within 90 days
+    assert names(window) == ["Dossi, Jane Q."]  # certificates: the sent request, not the draft ending soon
+    assert not window.table.isColumnHidden(days)
+    assert window.model.index(0, days).data() == "20"
+    qtbot.keyClick(window.with_drafts, Qt.Key.Key_Space)
+    assert names(window) == ["Dossi, Jane Q.", "Chevalier, Jane Q."]  # ending soonest first
     window.ending_days.setValue(10)
     qtbot.waitUntil(lambda: names(window) == [], timeout=2000)
     assert app3.ctx.settings.value("main/ending") in (True, "true")  # the view is remembered, not the names
@@ -84,13 +110,28 @@ def test_sorting_by_a_header(qtbot: Any, app3: Any) -> None:
     header.setSortIndicator(worker, Qt.SortOrder.DescendingOrder)
     assert names(window) == ["Chevalier, Jane Q.", "Berg, Jane Q.", "Adler, Jane Q."]
     agreement = next(i for i, (k, _t) in enumerate(COLUMNS) if k == "agreement")
-    header.setSortIndicator(agreement, Qt.SortOrder.AscendingOrder)  # not a store order: the arrow goes back
+    header.setSortIndicator(
+        agreement, Qt.SortOrder.AscendingOrder
+    )  # by the names shown: Denmark, France, Germany
+    assert names(window) == ["Berg, Jane Q.", "Chevalier, Jane Q.", "Adler, Jane Q."]
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
-        worker,
+        agreement,
+        Qt.SortOrder.AscendingOrder,
+    )
+    header.setSortIndicator(agreement, Qt.SortOrder.DescendingOrder)
+    assert names(window) == ["Adler, Jane Q.", "Chevalier, Jane Q.", "Berg, Jane Q."]
+    confirmation = next(i for i, (k, _t) in enumerate(COLUMNS) if k == "confirmation")
+    header.setSortIndicator(
+        confirmation, Qt.SortOrder.AscendingOrder
+    )  # not sorted by it: the arrow goes back
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        agreement,
         Qt.SortOrder.DescendingOrder,
     )
-    assert names(window) == ["Chevalier, Jane Q.", "Berg, Jane Q.", "Adler, Jane Q."]
-    for key in ("kind", "errors"):
+    assert "not sorted by it" in window.model.headerData(
+        confirmation, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
+    for key in ("kind", "errors", "start", "end", "state", "updated"):
         column = next(i for i, (k, _t) in enumerate(COLUMNS) if k == key)
         header.setSortIndicator(column, Qt.SortOrder.DescendingOrder)
         assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
@@ -110,7 +151,11 @@ def test_duplicate_for_a_new_assignment_and_as_an_extension(qtbot: Any, app3: An
     wizard = app3.wizards[copy_id]
     assert wizard.session.answers["assignment.is_extension"] is True
     assert wizard.session.answers["assignment.previous_certificate_end"] == "2029-12-18"
-    assert "assignment.start_date" not in wizard.session.answers
+    assert (
+        wizard.session.answers["assignment.start_date"] == "2027-01-04"
+    )  # the original start: the whole stay
+    assert "assignment.end_date" not in wizard.session.answers
+    assert wizard.current_key() == "assignment"  # it opens where the new end date goes
     wizard.close()
     window.search.setText("")
     window.apply_filters()

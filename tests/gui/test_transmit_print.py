@@ -18,6 +18,7 @@ from intake import RunningIntake, serve_in_thread
 from tests.gui.conftest import add_example
 from tests.gui.helpers import start_app, stop_app
 from tests.gui.keyboard import replace_text
+from ui.request_model import COLUMNS
 from ui.wizard import REVIEW_ID
 
 pytestmark = pytest.mark.gui
@@ -64,7 +65,18 @@ def test_transmit_from_the_review_page_then_check_status(
     assert any(receipt["confirmation"] in b.text() for b in boxes())
     for box in boxes():
         box.close()
+    # The wizard that sent it is read-only now, and shows the receipt.
+    assert wizard.read_only and "(sent, read-only)" in wizard.windowTitle()
+    assert not review.transmit_button.isEnabled() and not review.transmit_button.isDefault()
+    assert review.summary.text().startswith("Sent: waiting for the agency's decision")
+    assert review.receipt.isVisible() and receipt["confirmation"] in review.receipt.text()
+    assert not wizard.button(QWizard.WizardButton.CustomButton1).isVisible()  # no Save
+    wizard.go_to_section("worker")
+    first = wizard.rows["worker.first_name"][1].editor.focus_widget
+    qtbot.keyClicks(first, "X")
+    assert wizard.session.answers["worker.first_name"] == doc.answers["worker.first_name"]
     wizard.close()
+    assert boxes() == []  # closing it asks nothing and reports nothing
     window = controller.window
     window.table.selectRow(window.model.row_of(doc.id))
     assert window.model.summary(window.model.row_of(doc.id)).state is State.SENT
@@ -86,18 +98,64 @@ def test_transmit_from_the_review_page_then_check_status(
     stop_app(controller)
 
 
-def test_transmit_without_settings_says_what_to_set(qtbot: Any, data_dir: Path, catalog: Catalog) -> None:
-    controller = start_app(qtbot, data_dir, catalog)
-    doc = add_example(controller.ctx.store, catalog, "dk-employee")
+def transmit_without_settings(qtbot: Any, controller: Any, doc: Any) -> QMessageBox:
     window = controller.window
     window.refresh()
     window.table.selectRow(window.model.row_of(doc.id))
     window.transmit_action.trigger()
-    shown = boxes()
-    assert shown and "not set up" in shown[0].text() and "Settings" in shown[0].informativeText()
-    for box in shown:
-        box.close()
-    assert controller.ctx.store.get(doc.id).state is State.QUEUED  # it waits in the outbox
+    (box,) = boxes()
+    assert box.text() == (
+        "Transmission is not set up: the receiving service's address and the access token are missing."
+    )
+    assert "Open Settings" in box.informativeText() and "coc " not in box.informativeText()
+    assert controller.ctx.store.get(doc.id).state is State.READY  # nothing queued behind the user's back
+    return box
+
+
+def button(box: QMessageBox, text: str) -> Any:
+    return next(b for b in box.buttons() if b.text().replace("&", "") == text)
+
+
+def test_transmit_without_settings_opens_them_and_sends_once_saved(
+    qtbot: Any, data_dir: Path, catalog: Catalog, intake: RunningIntake
+) -> None:
+    controller = start_app(qtbot, data_dir, catalog)
+    doc = add_example(controller.ctx.store, catalog, "dk-employee")
+    box = transmit_without_settings(qtbot, controller, doc)
+    assert box.defaultButton() is button(box, "Open Settings")
+    qtbot.mouseClick(button(box, "Open Settings"), Qt.MouseButton.LeftButton)
+    dialog = controller.settings_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.tabs.currentIndex() == dialog.tab_names.index("transmission")
+    replace_text(qtbot, dialog.endpoint, intake.url)
+    replace_text(qtbot, dialog.ca_bundle, str(intake.ca_path))
+    replace_text(qtbot, dialog.token, TOKEN)
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert controller.ctx.store.get(doc.id).state is State.SENT  # the Transmit asked for goes on
+    assert intake.stats.created == 1
+    for shown in boxes():
+        shown.close()
+    stop_app(controller)
+
+
+def test_transmit_without_settings_queues_only_with_consent(
+    qtbot: Any, data_dir: Path, catalog: Catalog
+) -> None:
+    controller = start_app(qtbot, data_dir, catalog)
+    doc = add_example(controller.ctx.store, catalog, "dk-employee")
+    box = transmit_without_settings(qtbot, controller, doc)
+    qtbot.mouseClick(button(box, "Cancel"), Qt.MouseButton.LeftButton)
+    assert controller.ctx.store.get(doc.id).state is State.READY
+    box = transmit_without_settings(qtbot, controller, doc)
+    qtbot.mouseClick(button(box, "Queue it for later"), Qt.MouseButton.LeftButton)
+    assert controller.ctx.store.get(doc.id).state is State.QUEUED
+    (said,) = boxes()
+    assert "sent by itself once transmission is set up" in said.text()
+    said.close()
+    window = controller.window
+    state = next(i for i, (k, _t) in enumerate(COLUMNS) if k == "state")
+    row = window.model.row_of(doc.id)
+    assert window.model.index(row, state).data() == "Queued (waiting for Settings)"  # the list says so
     stop_app(controller)
 
 

@@ -36,7 +36,10 @@ EVERY_SCREEN = {
     "wizard-review",
     "print-preview",
     "settings",
-    "message",
+    "transmit-not-set-up",
+    "receipt",
+    "wizard-new",
+    "wizard-sent-review",
 }
 
 

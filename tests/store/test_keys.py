@@ -32,10 +32,14 @@ def test_good_passphrases_pass(good: str) -> None:
     [
         ("", "fewer than 12"),
         ("short1", "fewer than 12"),
-        ("abcdefghijklmnop", "one kind of character"),
-        ("123456789012345", "one kind of character"),
-        ("aaaaaaaaaaaaaaaa1", "different characters"),
-        ("abab1abab1abab", "different characters"),
+        ("abcdefghijklmnop", 'easy to guess (sequences like "abc" or "6543" are easy to guess)'),
+        ("123456789012345", "easy to guess"),
+        ("aaaaaaaaaaaaaaaa1", "easy to guess (repeats like"),
+        ("abab1abab1abab", "easy to guess"),
+        ("password1234", "easy to guess (this is a very common password)"),  # the example
+        ("qwertyuiop123", "easy to guess"),
+        ("Password1234!", "easy to guess (this is similar to a commonly used password)"),
+        ("certificatecoverage", "easy to guess (it would be guessed quickly)"),  # the application's own words
         ("nul\x00character 12", "NUL"),
         ("x1" * 600, "longer than"),
     ],

@@ -259,7 +259,9 @@ def test_duplicate_for_an_extension(store: Store) -> None:
     copy = store.duplicate(doc.id, "extension")
     assert copy.answers["assignment.is_extension"] is True
     assert copy.answers["assignment.previous_certificate_end"] == "2029-12-18"
-    assert "assignment.start_date" not in copy.answers
+    # the original start: the agreement's limit counts the whole stay
+    assert copy.answers["assignment.start_date"] == doc.answers["assignment.start_date"]
+    assert "assignment.end_date" not in copy.answers
     doc.answers["worker.first_name"] = "Changed"  # a deep copy: the source is not shared
     assert copy.answers["worker.first_name"] == "Jane"
     with pytest.raises(ValueError):
@@ -425,3 +427,16 @@ def test_sharing_a_worker_picks_the_requests_whose_worker_has_another(store: Sto
     assert store.sharing_a_worker(ids) == {first.id, second.id, by_name.id}
     assert store.sharing_a_worker([]) == set()
     assert store.sharing_a_worker([alone.id, "no-such-id"]) == set()
+
+
+def test_an_extension_of_an_approved_request_follows_the_certificate_approved(store: Store) -> None:
+    doc = make_doc()
+    store.save(doc, error_count=0)
+    store.enqueue(doc.id, doc.to_json(), doc.id)
+    store.mark_sent(
+        doc.id, {"confirmation": "C-1", "received_at": "2027-01-01T00:00:00Z", "request_id": doc.id}
+    )
+    store.set_outcome(doc.id, State.APPROVED, {"certificate": {"start": "2027-01-04", "end": "2029-06-30"}})
+    copy = store.duplicate(doc.id, DuplicateMode.EXTENSION)
+    assert copy.answers["assignment.previous_certificate_end"] == "2029-06-30"  # not the end asked for
+    assert copy.answers["assignment.start_date"] == doc.answers["assignment.start_date"]

@@ -97,7 +97,7 @@ def test_sigkill_during_send_then_restart(tmp_path: Path, store_key: RawKey, int
                 row = srv.service.db.for_client(client_id, request_id)
                 assert row is not None
                 assert store.get(request_id).state is State.SENT
-                assert store.receipt(request_id) == row.receipt()
+                assert store.receipt(request_id) == {**row.receipt(), "receiver": srv.url}
                 assert store.outbox_item(request_id) is None
         rows = srv.service.db.all()
     # exactly once at the receiver, for every request

@@ -87,7 +87,7 @@ def test_send_stores_the_receipt_and_the_request_becomes_sent(store: Store, serv
     assert store.get(request_id).state is State.SENT
     receipt = store.receipt(request_id)
     row = server.service.db.for_client(server.service.authenticate(f"Bearer {TOKEN}") or "", request_id)
-    assert row is not None and receipt == row.receipt()
+    assert row is not None and receipt == {**row.receipt(), "receiver": server.url}
     assert store.outbox() == []
     with pytest.raises(AlreadySent):
         queue(store, request_id)

@@ -228,13 +228,12 @@ def facts_html(agreement: Agreement) -> str:
     for fact in agreement.facts:
         if fact.key == "in_force":
             continue
-        mark = " <small style='color:#6b4500'>(⚠ not confirmed: see Sources)</small>" if fact.flagged else ""
+        warn = style.WARNING_TEXT.name()
+        mark = f" <small style='color:{warn}'>(⚠ not confirmed: see Sources)</small>" if fact.flagged else ""
         parts.append(f"<p><b>{e(fact.title)}.</b> {text(fact.text)}{mark}</p>")
         if fact.sources or fact.flagged:
             links = ", ".join(short_link(url) for url in fact.sources) or "no source found"
-            flag = (
-                f"<br><span style='color:#6b4500'>⚠ {text(fact.status.flag)}</span>" if fact.flagged else ""
-            )
+            flag = f"<br><span style='color:{warn}'>⚠ {text(fact.status.flag)}</span>" if fact.flagged else ""
             sources.append(f"<li><b>{e(fact.title)}</b>: {links}{flag}</li>")
     if agreement.paper is not None:
         parts.append(f"<p><b>On paper.</b> {text(agreement.paper.office)}; fax {e(agreement.paper.fax)}.</p>")
@@ -330,6 +329,8 @@ class StartPage(QWizardPage):
         else:
             self.agreement.setCurrentIndex(-1)
             self.kind_buttons[spec.kind].setChecked(True)
+            for kind in self.kind_list:  # a special kind shows once an agreement that offers it is chosen
+                self.kind_buttons[kind.id].setVisible(not kind.special)
             self.facts.setHtml(NO_AGREEMENT_YET)
         self.agreement.currentIndexChanged.connect(self._agreement_changed)
         for kind, button in self.kind_buttons.items():

@@ -27,7 +27,9 @@ from app.forms.model import FieldSpec, FieldType, FormSpec
 from app.forms.session import FormSession, Issue
 from app.forms.validate import country_name
 from app.forms.verdict import Verdict
+from app.request import State
 from ui import style
+from ui.receipt_panel import STATUS, ReceiptPanel
 from ui.wizard import splitters
 from ui.wizard.group import cell_text
 
@@ -142,9 +144,12 @@ class ReviewPage(QWizardPage):
         buttons.addWidget(self.gate, 1)
         buttons.addWidget(self.print_button)
         buttons.addWidget(self.transmit_button)
+        self.receipt = ReceiptPanel()  # a sent request's receipt, above its problems
+        self.sent_state: State | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.addWidget(self.summary)
+        layout.addWidget(self.receipt)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(buttons)
 
@@ -183,6 +188,11 @@ class ReviewPage(QWizardPage):
         self.problems.setHtml(issues_html(self.issues))
         self.document.setHtml(request_html(spec, session))
         self.transmit_button.setEnabled(judged.ready and can_transmit and not read_only)
+        if read_only and self.sent_state is not None:
+            self.summary.setText(
+                f"{STATUS.get(self.sent_state, self.sent_state.label)}. The receipt is below."
+            )
+            style.text_color(self.summary, "error" if self.sent_state is State.REJECTED else "ok")
         if read_only:
             self.gate.setText("This request can no longer be changed or transmitted.")
         elif errors:
@@ -192,7 +202,13 @@ class ReviewPage(QWizardPage):
         else:
             self.gate.setText("")
 
+    def show_sent(self, state: State, receipt: dict[str, Any] | None, request_id: str) -> None:
+        """A sent request: its status in the summary, and its receipt."""
+        self.sent_state = state
+        self.receipt.show_receipt(state, receipt, request_id)
+
     def clear(self) -> None:
+        self.receipt.clear()
         self.issues = []
         self.problems.clear()
         self.document.clear()

@@ -38,6 +38,7 @@ START_ID = 0
 REVIEW_ID = 1000
 START_KEY, REVIEW_KEY = "start", "review"
 SAVE_DELAY_MS = 500
+HOST_COUNTRY = "host.country"
 EDITABLE = frozenset({State.DRAFT, State.READY, State.QUEUED})
 
 
@@ -82,6 +83,7 @@ class RequestWizard(QWizard):
         self.show_all = False
         self.visited: set[int] = set()
         self._auto_focused: str | None = None  # the field the page put the cursor in, not the user
+        self.new_request = choose_agreement
         self._dirty = False
         self._saving = 0
         self._cleared = False
@@ -134,7 +136,10 @@ class RequestWizard(QWizard):
             )
         elif doc.state is State.QUEUED:
             self.steps.set_note("Queued for transmission: a change takes it back out of the outbox.")
-        self.steps.set_status("Saved" if stored else "Not saved yet: nothing typed")
+        if self.read_only:
+            self.steps.set_status(f"{doc.state.label}: read-only")
+        else:
+            self.steps.set_status("Saved" if stored else "Not saved yet: nothing typed")
         if gui_settings.restore_geometry(ctx.settings, "wizard", self):
             windows.within(self)
         else:
@@ -203,7 +208,40 @@ class RequestWizard(QWizard):
             self.setWindowTitle("New request: choose the agreement")
             return
         spec = spec or self.spec
-        self.setWindowTitle(f"Request: {spec.agreement.name}, {spec.kind_label.lower()}")
+        state = f" ({self.doc.state.label.lower()}, read-only)" if self.read_only else ""
+        self.setWindowTitle(f"Request: {spec.agreement.name}, {spec.kind_label.lower()}{state}")
+
+    def show_state(self, state: State, receipt: dict[str, Any] | None) -> None:
+        """The request's state in the store now: once sent (from this window or another), the wizard turns
+        read-only and its review page shows the receipt."""
+        if self._cleared:
+            return
+        self.doc.state = state
+        if state in EDITABLE:
+            return
+        if not self.read_only:
+            self._make_read_only()
+        if self.review_page is not None:
+            self.review_page.show_sent(state, receipt, self.doc.id)
+        self.refresh_review()
+
+    def _make_read_only(self) -> None:
+        self.read_only = True
+        self.autosave.stop()
+        self._dirty = False  # nothing is saved on a sent request (a save would be refused)
+        self.start_page.set_read_only(True)
+        for _page, row in self.rows.values():
+            row.editor.set_read_only(True)
+        save = self.button(QWizard.WizardButton.CustomButton1)
+        if save is not None:
+            save.hide()
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, False)
+        self.steps.set_note(
+            f"This request is {self.doc.state.label.lower()}: it can no longer be changed. "
+            "Duplicate it to start a new one from its answers."
+        )
+        self.steps.set_status(f"{self.doc.state.label}: read-only")
+        self._set_title()
 
     def _choice_changed(self, form_id: str) -> None:
         """The agreement or kind chosen on the first page: the title follows at once (the pages when moving on)."""
@@ -217,12 +255,12 @@ class RequestWizard(QWizard):
             return
         new = self.ctx.catalog.form(form_id)
         answers = {k: v for k, v in self.session.answers.items() if new.has_field(k)}
-        if new.has_field("host.country") and answers.get("host.country") in (
+        if new.has_field(HOST_COUNTRY) and answers.get(HOST_COUNTRY) in (
             None,
             self.spec.agreement.country,
         ):
-            answers["host.country"] = new.agreement.country
-            self.seen.add("host.country")
+            answers[HOST_COUNTRY] = new.agreement.country
+            self.seen.add(HOST_COUNTRY)
         self.visited &= {START_ID}  # the section pages are new
         for page_id in self.pageIds():
             if page_id != START_ID:
@@ -241,6 +279,11 @@ class RequestWizard(QWizard):
             self.switch_form(form_id)
         elif not self.stored and not self.read_only:
             self._touch()  # moving on from the first page starts the request
+        answered = self.session.answers.get(HOST_COUNTRY)
+        if self.new_request and self.spec.has_field(HOST_COUNTRY) and not answered:
+            self.session.answer(HOST_COUNTRY, self.spec.agreement.country)  # where the agreement is with
+            self.seen.add(HOST_COUNTRY)
+            self._show({HOST_COUNTRY})
 
     # --- answering -----------------------------------------------------------------------------------------------
 
