@@ -347,15 +347,15 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         widths = {  # the worker's name takes what is left
-            "agreement": 105,
-            "kind": 95,
+            "agreement": 100,
+            "kind": 88,
             "start": 86,
             "end": 86,
             "days_left": 68,
             "state": 80,
             "confirmation": 128,
             "errors": 48,
-            "across": 92,
+            "across": 112,
             "updated": 118,
         }
         for i, (key, _title) in enumerate(COLUMNS):

@@ -186,6 +186,17 @@ def _plain(kind: type[UserError]) -> bool:
     return True
 
 
+def inked(widget: QWidget) -> bool:
+    """Does the widget show any dark pixel yet (the PDF view draws its pages a moment after loading them)?"""
+    image = widget.grab().toImage()
+    step = max(4, min(image.width(), image.height()) // 60)
+    for y in range(0, image.height(), step):
+        for x in range(0, image.width(), step):
+            if image.pixelColor(x, y).value() < 100:
+                return True
+    return False
+
+
 def shown_box() -> QMessageBox:
     boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
     if not boxes:
@@ -288,6 +299,7 @@ def _walk(data_dir: Path, shoot: Shooter) -> None:
     assert isinstance(preview, PrintDialog)
     preview.mask_ssn_box.setChecked(True)
     wait_for(lambda: preview.rendered is not None and preview.rendered.masked, "the masked preview")
+    wait_for(lambda: inked(preview.view.viewport()), "the preview's first page to be drawn")
     shoot(preview, "print-preview")
     preview.close()
     wizard.close()

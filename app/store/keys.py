@@ -81,7 +81,9 @@ def strength_problems(passphrase: str) -> list[str]:
     if "\x00" in text:
         problems.append("it contains a NUL character")
     if len(text) < MIN_LENGTH:
-        problems.append(f"it has {len(text)} characters, fewer than {MIN_LENGTH}")
+        problems.append(
+            f"it has {len(text)} character{'' if len(text) == 1 else 's'}, fewer than {MIN_LENGTH}"
+        )
     if len(text) > MAX_LENGTH:
         problems.append(f"it is longer than {MAX_LENGTH} characters")
     if text and not problems:
