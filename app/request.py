@@ -53,6 +53,10 @@ class RequestDoc:
     created: str = field(default_factory=now_utc)
     updated: str = ""
     state: State = State.DRAFT
+    # The store's revision this copy was read at (None: not read from the store, a new request). Not part of the
+    # document: `Store.get` sets it, `Store.save` refuses a copy whose revision is no longer the current one and
+    # advances it on success. A stale copy can never overwrite a newer one.
+    revision: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.updated:

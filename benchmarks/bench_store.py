@@ -54,9 +54,15 @@ def plaintext_copy(store: Store, target: Path) -> sqlite3.Connection:
     return plain
 
 
+_PLAIN_REVISIONS: dict[
+    str, int
+] = {}  # the baseline's own revisions (the documents carry the encrypted store's)
+
+
 def _save_plain(conn: sqlite3.Connection, doc: RequestDoc, errors: int) -> None:
     conn.execute("BEGIN IMMEDIATE")
-    drafts.save(conn, doc, errors, 0, now_utc())
+    base = _PLAIN_REVISIONS.get(doc.id)
+    _PLAIN_REVISIONS[doc.id] = drafts.save(conn, doc, errors, 0, now_utc(), base_revision=base)[0]
     conn.execute("COMMIT")
 
 

@@ -249,7 +249,9 @@ def every_path(paths: Paths, value: Any, *, fresh_id: bool) -> None:
     by_text = verdict(text, CATALOG)
     by_bytes = verdict(text.encode("utf-8", "surrogatepass"), CATALOG)
     assert key(by_text) == key(by_bytes)
-    if len(text.encode("utf-8", "surrogatepass")) <= 1024 * 1024:  # beyond, the text is refused unread
+    # A str is read as JSON text (a parsed JSON string is never a request anyway); beyond 1 MiB, the text is
+    # refused unread.
+    if not isinstance(data, str) and len(text.encode("utf-8", "surrogatepass")) <= 1024 * 1024:
         assert key(by_data) == key(by_text)
     result = by_text
     doc = result.doc

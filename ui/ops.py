@@ -131,13 +131,36 @@ def _summary_or_none(store: Store, request_id: str) -> RequestSummary | None:
         return None
 
 
-def save_request(store: Store, doc: RequestDoc, catalog: Catalog) -> RequestDoc:
-    """Judge and save a copy of `doc` (a new revision); returns the copy with its stored state and time."""
+@dataclass
+class Base:
+    """The revision a window's copy of a request was read at, advanced by each of its saves. Only the database
+    thread reads and writes it (a window's saves run there one after the other), so a save queued behind another
+    is checked against the revision the first one made."""
+
+    revision: int | None
+
+
+def save_request(store: Store, doc: RequestDoc, catalog: Catalog, base: Base | None = None) -> RequestDoc:
+    """Judge and save a copy of `doc` (a new revision) made from `base` (else from `doc.revision`); returns the
+    copy with its stored state, time and revision. `RevisionConflict` when the request changed meanwhile."""
     snapshot = RequestDoc(doc.form, doc.edition, copy.deepcopy(doc.answers), doc.id, doc.created, doc.updated)
     snapshot.state = doc.state
+    snapshot.revision = base.revision if base is not None else doc.revision
     errors, warnings = issue_counts(snapshot, catalog)
     store.save(snapshot, error_count=errors, warning_count=warnings)
+    if base is not None:
+        base.revision = snapshot.revision
     return snapshot
+
+
+def stored_version(store: Store, request_id: str) -> RequestDoc | None:
+    """The request as stored now (None when it was deleted): what a conflicting save is shown against."""
+    from app.store import RequestNotFound
+
+    try:
+        return store.get(request_id)
+    except RequestNotFound:
+        return None
 
 
 def load_request(store: Store, request_id: str) -> tuple[RequestDoc, str | None]:
@@ -159,7 +182,7 @@ def delete_request(store: Store, request_id: str) -> RequestDoc:
 
 def restore_request(store: Store, doc: RequestDoc, catalog: Catalog) -> RequestDoc:
     """Undo a deletion: save the kept document again under its id (its history starts anew)."""
-    return save_request(store, doc, catalog)
+    return save_request(store, doc, catalog, Base(None))
 
 
 DUPLICATE_OPENS_ON = "assignment"  # a duplicate's dates are what is left to change

@@ -67,9 +67,12 @@ def _texts(args: argparse.Namespace) -> Iterator[tuple[str, str | bytes]]:
 
 
 def _checked(
-    args: argparse.Namespace, catalog: Catalog, out: list[tuple[str, State]]
+    args: argparse.Namespace, catalog: Catalog, store: Store, out: list[tuple[str, State]]
 ) -> Iterator[tuple[RequestDoc, int, int]]:
-    """Each document read and checked, as `Store.save_many` takes it; `out` gets (id, state) of each."""
+    """Each document read and checked, as `Store.save_many` takes it; `out` gets (id, state) of each.
+
+    A document of a request already in the store is saved only from the revision it was exported at (`--base`),
+    or over whatever is stored on explicit request (`--replace`); else the store refuses it (`RevisionConflict`)."""
     from app.forms import verdict
 
     texts = _texts(args)
@@ -83,8 +86,19 @@ def _checked(
         judged = verdict(text, catalog)
         if judged.refused or judged.doc is None:
             raise CliError(f"{where}: {judged.summary()}; nothing was saved", 2)
-        out.append((judged.doc.id, State.READY if judged.ready else State.DRAFT))
-        yield judged.doc, judged.error_count, judged.warning_count
+        doc = judged.doc
+        doc.revision = (
+            args.base if args.base is not None else store.revision_of(doc.id) if args.replace else None
+        )
+        out.append((doc.id, State.READY if judged.ready else State.DRAFT))
+        yield doc, judged.error_count, judged.warning_count
+
+
+_CONFLICT_HINT = (
+    "Export it again (coc drafts export ID), make the change there and add that file with --base REVISION "
+    "(export says which); or add this file with --replace to keep it as the newest revision (the stored one stays "
+    "in the request's history)."
+)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -93,18 +107,27 @@ def cmd_add(args: argparse.Namespace) -> int:
     for path in args.files:  # before asking for the passphrase
         if path != "-" and not Path(path).exists():
             raise CliError(f"{path}: no such file; nothing was saved")
+    if args.base is not None and (args.replace or args.jsonl or len(args.files) > 1):
+        raise CliError(
+            "--base is the revision one document was exported at: give one file, without --replace"
+        )
     catalog = catalog_or_fail()
     saved: list[tuple[str, State]] = []
     counts = [0, 0]  # errors, warnings
 
     def counted() -> Iterator[tuple[RequestDoc, int, int]]:
-        for doc, errors, warnings in _checked(args, catalog, saved):
+        for doc, errors, warnings in _checked(args, catalog, store, saved):
             counts[0] += errors
             counts[1] += warnings
             yield doc, errors, warnings
 
+    from app.store import RevisionConflict
+
     with open_store(args) as store, store_errors():
-        store.save_many(counted())
+        try:
+            store.save_many(counted())
+        except RevisionConflict as exc:
+            raise CliError(f"{exc.message} {_CONFLICT_HINT}", exc.exit_code) from None
     sys.stdout.write("".join(f"{request_id}\n" for request_id, _state in saved))
     ready = sum(1 for _id, state in saved if state is State.READY)
     errors, warnings = counts
@@ -201,7 +224,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     with open_store(args) as store, store_errors():
         request_id = _resolve(store, args.id)
-        text = store.get(request_id).to_json() + "\n"
+        doc = store.get(request_id)
+        text = doc.to_json() + "\n"
         if args.output:
             _write_private(Path(args.output), text, args.force)
         else:
@@ -210,8 +234,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         store.log_event(
             request_id, AuditEvent.EXPORTED, {"format": "json", "to": "file" if args.output else "stdout"}
         )
-    if args.output:
-        print(f"exported to {args.output}", file=sys.stderr)
+    where = f" to {args.output}" if args.output else ""
+    print(
+        f"exported revision {doc.revision}{where} (add it back with --base {doc.revision})", file=sys.stderr
+    )
     return 0
 
 
@@ -230,6 +256,18 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--jsonl", action="store_true", help="the input is JSON Lines: one request document a line"
+    )
+    p.add_argument(
+        "--base",
+        type=int,
+        metavar="REVISION",
+        help="the revision the document was exported at (coc drafts export says it): refused if the request "
+        "changed since",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="save over requests already in the store, whatever their revision (theirs stay in their history)",
     )
     p.set_defaults(handler=cmd_add)
     p = sub.add_parser("list", help="list the requests")

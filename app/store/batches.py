@@ -135,7 +135,9 @@ def apply(conn: Any, items: Sequence[BatchItem], now: str) -> tuple[str, list[in
             raise BatchConflict()
         if state is not None and state not in UPDATABLE:
             raise BatchConflict(f"A request became {state.label.lower()} meanwhile; nothing was saved.")
-        revision, _state = drafts.save(conn, item.doc, item.error_count, item.warning_count, now)
+        revision, _state = drafts.save(
+            conn, item.doc, item.error_count, item.warning_count, now, base_revision=item.base_revision
+        )
         records.append((batch_id, item.doc.id, base, revision))
         revisions.append(revision)
     conn.executemany(
@@ -188,7 +190,7 @@ def undo(conn: Any, batch_id: str, now: str) -> UndoResult:
             kept += 1
             continue
         doc = RequestDoc.from_dict(json.loads(old[0]))
-        drafts.save(conn, doc, int(old[1]), int(old[2]), now)
+        drafts.save(conn, doc, int(old[1]), int(old[2]), now, base_revision=int(current[1]))
         restored += 1
     conn.execute("UPDATE batches SET undone = ? WHERE id = ?", (now, batch_id))
     audit.log(conn, None, AuditEvent.IMPORT_UNDONE, {"deleted": deleted, "restored": restored}, now)

@@ -18,7 +18,7 @@ from app.request import RequestDoc, RequestFormatError, State
 from app.store import audit, search
 from app.store.audit import AuditEvent
 from app.store.columns import END, IS_EXTENSION, PREVIOUS_END, START, columns_for, iso_date
-from app.store.errors import AmbiguousId, InvalidTransition, InvalidValue, RequestNotFound
+from app.store.errors import AmbiguousId, InvalidTransition, InvalidValue, RequestNotFound, RevisionConflict
 from app.store.models import DuplicateMode, ListOrder, RequestSummary, Revision
 
 REVISIONS_KEPT = 50  # per request; older revisions are pruned in the same transaction as the save
@@ -96,9 +96,14 @@ def save(
     warning_count: int,
     now: str,
     *,
+    base_revision: int | None,
     dequeue_reason: str = "edited",
 ) -> tuple[int, State]:
-    """Write `doc` as a new revision; returns (revision, state). Runs inside the caller's transaction."""
+    """Write `doc` as a new revision; returns (revision, state). Runs inside the caller's transaction.
+
+    `base_revision` is the revision the caller's copy was read at (None for a request not in the store yet): when
+    the stored request is at another revision (changed, deleted or added elsewhere meanwhile), `RevisionConflict`
+    and nothing is written."""
     if isinstance(error_count, bool) or not isinstance(error_count, int) or error_count < 0:
         raise InvalidValue("error_count must be a whole number, 0 or more.")
     if isinstance(warning_count, bool) or not isinstance(warning_count, int) or warning_count < 0:
@@ -109,13 +114,18 @@ def save(
         raise InvalidValue(f"Not a valid request document: {exc}")
     if not doc.form:
         raise InvalidValue("A request needs a form id (such as 'de-employee').")
-    row = conn.execute("SELECT state, revision, created FROM requests WHERE id = ?", (doc.id,)).fetchone()
+    row = conn.execute(
+        "SELECT state, revision, created, updated FROM requests WHERE id = ?", (doc.id,)
+    ).fetchone()
     previous = State(row[0]) if row else None
     if previous is not None and previous not in EDITABLE:
         raise InvalidTransition(
             f"A request that is {previous.label.lower()} cannot be changed.",
             "Duplicate it to start a new request from its answers.",
         )
+    current = int(row[1]) if row else None
+    if current != base_revision:
+        raise RevisionConflict(doc.id, base_revision, current, str(row[3]) if row else "")
     state = State.READY if error_count == 0 else State.DRAFT
     revision = int(row[1]) + 1 if row else 1
     created = str(row[2]) if row else doc.created
@@ -174,22 +184,29 @@ def save(
     return revision, state
 
 
-def _load(doc_json: str, state: str, updated: str) -> RequestDoc:
+def _load(doc_json: str, state: str, updated: str, revision: int | None = None) -> RequestDoc:
     doc = RequestDoc.from_dict(json.loads(doc_json))
     doc.state = State(state)
     doc.updated = updated
+    doc.revision = revision
     return doc
 
 
 def get(conn: Any, request_id: str) -> RequestDoc:
+    """The current version of a request, with the revision it was read at (what its next save is checked by)."""
     row = conn.execute(
-        "SELECT v.doc, r.state, r.updated FROM requests r JOIN revisions v "
+        "SELECT v.doc, r.state, r.updated, r.revision FROM requests r JOIN revisions v "
         "ON v.request_id = r.id AND v.rev = r.revision WHERE r.id = ?",
         (request_id,),
     ).fetchone()
     if row is None:
         raise RequestNotFound()
-    return _load(row[0], row[1], row[2])
+    return _load(row[0], row[1], row[2], int(row[3]))
+
+
+def revision_of(conn: Any, request_id: str) -> int | None:
+    row = conn.execute("SELECT revision FROM requests WHERE id = ?", (request_id,)).fetchone()
+    return int(row[0]) if row else None
 
 
 def state_of(conn: Any, request_id: str) -> State:

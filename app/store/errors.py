@@ -188,6 +188,31 @@ class InvalidTransition(StoreError):
     exit_code = 4
 
 
+class RevisionConflict(StoreError):
+    """A save made from a copy of a request older than the one stored: it was changed (or deleted, or added)
+    elsewhere after this copy was read. Nothing was saved; the stored version is untouched."""
+
+    exit_code = 5
+
+    def __init__(self, request_id: str, base: int | None, current: int | None, saved: str = "") -> None:
+        self.request_id, self.base, self.current, self.saved = request_id, base, current, saved
+        when = f", saved {saved}" if saved else ""
+        if current is None:
+            message = "This request was deleted elsewhere after this copy of it was read; nothing was saved."
+        elif base is None:
+            message = f"A request with this id is already in the store (revision {current}{when}); nothing was saved."
+        else:
+            message = (
+                f"This request was changed elsewhere after this copy of it was read (revision {base}; it is now "
+                f"at revision {current}{when}); nothing was saved."
+            )
+        super().__init__(
+            message,
+            "Read it again and make the change there, or keep this version explicitly as the newest revision "
+            "(the other stays in the request's history).",
+        )
+
+
 class InvalidValue(StoreError):
     """A value the store refuses (an unknown setting name, an audit detail that could hold personal data...)."""
 

@@ -296,13 +296,17 @@ class Store:
         """Store `doc` as a new revision in one transaction; returns the revision number.
 
         The state becomes Ready when `error_count` is 0, else Draft; a queued request leaves the outbox in the same
-        transaction. A sent (or decided) request cannot be saved. `doc.state` and `doc.updated` are set to what
-        was stored.
+        transaction. A sent (or decided) request cannot be saved. A stale copy cannot either: `doc.revision` is the
+        revision it was read at (`get` sets it; None for a new request), and a request stored at another revision
+        raises `RevisionConflict` with nothing written. `doc.state`, `doc.updated` and `doc.revision` are set to
+        what was stored.
         """
         now = self._now()
         with self._writing() as conn:
-            revision, state = drafts.save(conn, doc, error_count, warning_count, now)
-        doc.state, doc.updated = state, now
+            revision, state = drafts.save(
+                conn, doc, error_count, warning_count, now, base_revision=doc.revision
+            )
+        doc.state, doc.updated, doc.revision = state, now, revision
         return revision
 
     def save_many(self, items: Iterable[tuple[RequestDoc, int, int]]) -> builtins.list[int]:
@@ -310,17 +314,17 @@ class Store:
         all or none. `items` may be a generator: each document is saved as it comes and not kept (a stream of
         100,000 never sits in memory at once); those the caller still holds get their state after the commit."""
         now = self._now()
-        saved: builtins.list[tuple[weakref.ref[RequestDoc], State]] = []
+        saved: builtins.list[tuple[weakref.ref[RequestDoc], State, int]] = []
         revisions: builtins.list[int] = []
         with self._writing() as conn:
             for doc, errors, warnings in items:
-                revision, state = drafts.save(conn, doc, errors, warnings, now)
-                saved.append((weakref.ref(doc), state))
+                revision, state = drafts.save(conn, doc, errors, warnings, now, base_revision=doc.revision)
+                saved.append((weakref.ref(doc), state, revision))
                 revisions.append(revision)
-        for ref, state in saved:
+        for ref, state, revision in saved:
             kept = ref()
             if kept is not None:
-                kept.state, kept.updated = state, now
+                kept.state, kept.updated, kept.revision = state, now, revision
         return revisions
 
     # --- batches (roster imports) ---------------------------------------------------------------------------------
@@ -373,7 +377,9 @@ class Store:
                 if converted is None:
                     continue
                 new, errors, warnings, report = converted
-                revision, _state = drafts.save(conn, new, errors, warnings, now, dequeue_reason="new_edition")
+                revision, _state = drafts.save(
+                    conn, new, errors, warnings, now, base_revision=doc.revision, dequeue_reason="new_edition"
+                )
                 reports.add(conn, request_id, report, now)
                 audit.log(conn, request_id, AuditEvent.CARRIED_OVER, {"revision": revision}, now)
                 done.append(request_id)
@@ -388,6 +394,11 @@ class Store:
         """The coordinator has seen the request's reports (the wizard showed them)."""
         with self._writing() as conn:
             return reports.mark_seen(conn, request_id)
+
+    def revision_of(self, request_id: str) -> int | None:
+        """The revision a request is stored at now, or None when there is no such request."""
+        with self._reading() as conn:
+            return drafts.revision_of(conn, request_id)
 
     def get(self, request_id: str) -> RequestDoc:
         with self._reading() as conn:

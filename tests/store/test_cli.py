@@ -79,10 +79,43 @@ def test_add_counts_errors_from_validation_and_updates(
     assert code == 0 and "Draft" in err
     doc.answers["worker.ssn"] = "123-45-6789"
     request.write_text(doc.to_json(), encoding="utf-8")
-    run(capsys, "drafts", "add", str(request))
+    assert run(capsys, "drafts", "add", str(request), "--base", "1")[0] == 0
     with Store.open(data, PASSPHRASE) as store:
         assert next(r.error_count for r in store.history(doc.id)) >= 1
         assert store.summary(doc.id).error_count == 0 and store.summary(doc.id).revision == 2
+
+
+def test_a_stale_file_is_refused_and_replaced_only_on_request(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line's lost update: a file exported at revision 1, the request changed since (revision 2)."""
+    run(capsys, "store", "init")
+    doc = make_doc()
+    request = tmp_path / "r.json"
+    request.write_text(doc.to_json(), encoding="utf-8")
+    assert run(capsys, "drafts", "add", str(request))[0] == 0
+    exported = tmp_path / "exported.json"
+    code, _out, err = run(capsys, "drafts", "export", doc.id, "-o", str(exported))
+    assert code == 0 and "exported revision 1" in err and "--base 1" in err
+    newer = tmp_path / "newer.json"
+    newer.write_text(doc.to_json().replace("123-45-6789", "123-45-6780"), encoding="utf-8")
+    # someone else's change: revision 2
+    assert run(capsys, "drafts", "add", str(newer), "--base", "1")[0] == 0
+    stale = exported.read_text(encoding="utf-8").replace('"Jane"', '"Janet"')
+    exported.write_text(stale, encoding="utf-8")
+    for args in ((), ("--base", "1")):  # a new copy, or one exported before the other change
+        code, out, err = run(capsys, "drafts", "add", str(exported), *args)
+        assert code == 5 and out == "" and err.count("\n") == 1
+        assert "nothing was saved" in err and "--replace" in err
+    with Store.open(data, PASSPHRASE) as store:
+        kept = store.get(doc.id)
+        assert kept.answers["worker.ssn"] == "123-45-6780" and kept.answers["worker.first_name"] == "Jane"
+    assert run(capsys, "drafts", "add", str(exported), "--replace")[0] == 0
+    with Store.open(data, PASSPHRASE) as store:
+        assert store.get(doc.id).answers["worker.first_name"] == "Janet"
+        assert store.revision(doc.id, 2).answers["worker.ssn"] == "123-45-6780"  # theirs, in the history
+    code, _out, err = run(capsys, "drafts", "add", str(exported), str(request), "--base", "3")
+    assert code == 2 and "--base" in err
 
 
 @pytest.mark.parametrize(

@@ -183,7 +183,8 @@ class SearchMachine(RuleBasedStateMachine):
     @rule()
     def undo_delete(self) -> None:
         doc = self.deleted.pop()
-        self.store.save(doc, error_count=0)  # what the GUI's Undo delete does (ui.ops.restore_request)
+        doc.revision = None  # what the GUI's Undo delete does (ui.ops.restore_request): a new request again
+        self.store.save(doc, error_count=0)
         self.docs[doc.id] = doc
 
     @precondition(lambda self: self.docs)

@@ -24,10 +24,11 @@ from app.forms.session import FormSession
 from app.forms.validate import is_empty
 from app.forms.verdict import Context, Verdict, verdict
 from app.request import RequestDoc, State
-from app.store import StoreError, StoreLocked
+from app.store import RevisionConflict, StoreError, StoreLocked
 from ui import gui_settings, messages, ops, windows
 from ui.context import AppContext
 from ui.wizard import splitters
+from ui.wizard.conflict import Choice, ConflictDialog
 from ui.wizard.editors import FIELD_PROPERTY
 from ui.wizard.group import GroupEditor, cell_of
 from ui.wizard.pages import FieldRow, SectionPage, StartPage
@@ -89,6 +90,11 @@ class RequestWizard(QWizard):
         self._cleared = False
         self._done = False
         self._problem_shown: type[BaseException] | None = None
+        self._base = ops.Base(doc.revision)  # the revision this window's copy was read at (see `save_now`)
+        self._base_doc = (doc.form, copy.deepcopy(doc.answers))  # what that revision holds
+        self._conflict: RevisionConflict | None = None  # a save refused: changed elsewhere, not resolved yet
+        self._closing: int | None = None  # closing once the last save has landed (a conflict must be seen)
+        self.conflict_dialog: ConflictDialog | None = None
         self.setObjectName("requestWizard")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.IndependentPages, True)
@@ -108,7 +114,7 @@ class RequestWizard(QWizard):
             (QWizard.WizardButton.BackButton, "Previous page"),
         ):
             self.button(which).setAccessibleName(name)
-        self.customButtonClicked.connect(lambda _which: self.save_now())
+        self.customButtonClicked.connect(lambda _which: self.save_now(explicit=True))
         self.steps = StepList()
         self.steps.chosen.connect(self.go_to)
         self.setSideWidget(self.steps)
@@ -262,17 +268,20 @@ class RequestWizard(QWizard):
             answers[HOST_COUNTRY] = new.agreement.country
             self.seen.add(HOST_COUNTRY)
         self.visited &= {START_ID}  # the section pages are new
+        self._replace_pages(new, answers)
+        self.doc.form, self.doc.edition = new.id, new.edition
+        self._touch()
+
+    def _replace_pages(self, spec: FormSpec, answers: dict[str, Any]) -> None:
         for page_id in self.pageIds():
             if page_id != START_ID:
                 page = self.page(page_id)
                 self.removePage(page_id)
                 page.deleteLater()
-        self.spec = new
-        self.session = FormSession(new, answers)
-        self.doc.form, self.doc.edition = new.id, new.edition
+        self.spec = spec
+        self.session = FormSession(spec, answers)
         self._build_pages()
         self._set_title()
-        self._touch()
 
     def _leave_start(self, form_id: str) -> None:
         if form_id != self.spec.id:
@@ -517,18 +526,27 @@ class RequestWizard(QWizard):
         first change, which carries it over to the current one)."""
         return self._current(copy.deepcopy(self.session.answers))
 
-    def save_now(self) -> None:
-        """Save the changes now (the Save button, a page change, closing, the idle lock)."""
+    def save_now(self, *, explicit: bool = False) -> None:
+        """Save the changes now (the Save button, a page change, closing, the idle lock).
+
+        Each save is made from the revision the previous one stored (`_base`, advanced on the database thread), so
+        the store refuses it when the request was changed elsewhere meanwhile: the conflict is shown and nothing
+        is saved until the user chooses. While it is open, saving waits (`explicit`: the Save button offers the
+        choice again)."""
         self.autosave.stop()
         if self.read_only or not self._dirty or self._cleared:
+            return
+        if self._conflict is not None:
+            if explicit:
+                self._offer_conflict()
             return
         self._dirty = False
         self._saving += 1
         snapshot = self.snapshot()
         self.steps.set_status("Saving…")
-        ctx = self.ctx
+        ctx, base = self.ctx, self._base
         ctx.tasks.run_db(
-            lambda: ops.save_request(ctx.require_store(), snapshot, ctx.catalog),
+            lambda: ops.save_request(ctx.require_store(), snapshot, ctx.catalog, base),
             self._saved,
             self._save_failed,
         )
@@ -538,6 +556,7 @@ class RequestWizard(QWizard):
         first = not self.stored
         self.stored = True
         self.doc.state, self.doc.updated = doc.state, doc.updated
+        self._base_doc = (doc.form, doc.answers)  # `doc` is the saved copy (see ops.save_request)
         self._problem_shown = None
         if not self._cleared:
             when = dt.datetime.now().strftime("%H:%M:%S")
@@ -545,11 +564,23 @@ class RequestWizard(QWizard):
             if first:
                 self._remember_page()
         self.saved.emit(doc)
+        if self._closing is not None and not self._saving:
+            result, self._closing = self._closing, None
+            self.done(result)
 
     def _save_failed(self, exc: BaseException) -> None:
         self._saving -= 1
         self._dirty = True
         if isinstance(exc, StoreLocked) or self._cleared:
+            return
+        if isinstance(exc, RevisionConflict):
+            self._closing = None  # the window stays open until the user has chosen
+            self._conflict = exc
+            self.autosave.stop()
+            self.steps.set_status(
+                "Not saved: this request was changed elsewhere. Choose which version to keep.", problem=True
+            )
+            self._offer_conflict()
             return
         if isinstance(exc, StoreError):
             self.steps.set_status(f"Not saved: {exc.message}", problem=True)
@@ -559,6 +590,70 @@ class RequestWizard(QWizard):
             return
         self.steps.set_status("Not saved: an unexpected problem (see the report).", problem=True)
         self.ctx.tasks.report(exc)
+
+    # --- a request changed elsewhere -----------------------------------------------------------------------------
+
+    def _offer_conflict(self) -> None:
+        """Read the version stored now and show both, with the choice (see `ui.wizard.conflict`)."""
+        if self.conflict_dialog is not None:
+            self.conflict_dialog.open()
+            return
+        ctx, request_id = self.ctx, self.doc.id
+        ctx.tasks.run_db(lambda: ops.stored_version(ctx.require_store(), request_id), self._show_conflict)
+
+    def _show_conflict(self, theirs: RequestDoc | None) -> None:
+        if self._conflict is None or self._cleared:
+            return
+        if theirs is not None and (theirs.form, theirs.answers) == self._base_doc:
+            # Saved elsewhere without a change to what this window started from (queued, say): nothing of the
+            # other save can be lost, so this window's changes go on top of it without asking.
+            self._resolve(Choice.KEEP, theirs)
+            return
+        when = f"saved {theirs.updated}" if theirs is not None else ""
+        dialog = ConflictDialog(self, self.spec, self.snapshot(), theirs, when)
+        dialog.chosen.connect(lambda choice: self._resolve(Choice(choice), theirs))
+        self.conflict_dialog = dialog
+        dialog.open()
+
+    def _resolve(self, choice: Choice, theirs: RequestDoc | None) -> None:
+        if self.conflict_dialog is not None:
+            self.conflict_dialog.deleteLater()
+            self.conflict_dialog = None
+        if choice is Choice.LATER:
+            self.steps.set_status(
+                "Not saved: changed elsewhere. Save (or Done) to choose which version to keep.", problem=True
+            )
+            return
+        self._conflict = None
+        if choice is Choice.KEEP:  # saved over the version read just now; that one stays in the history
+            self._base.revision = theirs.revision if theirs is not None else None
+            self._dirty = True
+            self.save_now()
+        elif theirs is None:  # deleted elsewhere, and the user lets it go
+            self._dirty = False
+            self.done(QWizard.DialogCode.Rejected.value)
+        else:
+            self._reload(theirs)
+
+    def _reload(self, theirs: RequestDoc) -> None:
+        """Show the version saved elsewhere instead of this window's (the user chose it)."""
+        self._base.revision = theirs.revision
+        self._base_doc = (theirs.form, copy.deepcopy(theirs.answers))
+        self.doc = theirs
+        spec = self.ctx.catalog.forms.get(theirs.form, self.spec)
+        answers = migrate(spec, theirs).answers
+        if spec is not self.spec:
+            self.visited &= {START_ID}  # the section pages are new
+            self._replace_pages(spec, answers)
+        else:
+            self.session = FormSession(spec, answers)
+            for field_id, (_page, row) in self.rows.items():
+                row.editor.set_value(self.session.answers.get(field_id))
+            self._show(set(self.rows))
+        self._dirty = False
+        self.steps.set_status(f"Showing the version saved elsewhere (revision {theirs.revision}).")
+        self.refresh_review()
+        self.saved.emit(theirs)
 
     def _remember_page(self) -> None:
         if self.read_only or self._cleared or not (self.stored or self._saving):
@@ -570,10 +665,16 @@ class RequestWizard(QWizard):
 
     def _transmit(self) -> None:
         self.save_now()
+        if self._conflict is not None:  # what is on screen is not what is stored: choose first
+            self._offer_conflict()
+            return
         self.transmit_requested.emit(self.doc.id)
 
     def _print(self) -> None:
         self.save_now()
+        if self._conflict is not None:
+            self._offer_conflict()
+            return
         self.print_requested.emit(self.doc.id)
 
     def refresh_review(self) -> None:
@@ -621,6 +722,17 @@ class RequestWizard(QWizard):
             gui_settings.save_splitter(settings, "wizard/review", self.review_page.splitter)
 
     def done(self, result: int) -> None:
+        if (
+            self._conflict is not None and not self._cleared
+        ):  # nothing closes over unsaved, conflicting changes
+            self._offer_conflict()
+            return
+        if not self._done and not self._cleared and (self._dirty or self._saving):
+            self._closing = result  # closed once the last save has landed (`_saved`), or not on a conflict
+            self.save_now()
+            if self._done or self._saving or self._conflict is not None:
+                return
+            self._closing = None
         if not self._done:
             self._done = True
             self.save_now()
