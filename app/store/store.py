@@ -340,8 +340,8 @@ class Store:
         now = self._now()
         with self._writing() as conn:
             batch_id, revisions = batches.apply(conn, items, now)
-        for item in items:
-            item.doc.updated = now
+        for item, revision in zip(items, revisions, strict=True):
+            item.doc.updated, item.doc.revision = now, revision
             item.doc.state = State.READY if item.error_count == 0 else State.DRAFT
         return batch_id, revisions
 

@@ -1,6 +1,7 @@
 """The child process of the crash tests: runs the store's real save (or rekey) path in a loop and acknowledges
 each step on stdout only after the store's call (and so its COMMIT) has returned. The parent kills it with
-SIGKILL at a random moment and checks that everything acknowledged is there.
+SIGKILL at a state it reports (after so many acknowledged saves; just after a rekey started or finished) and
+checks that everything acknowledged is there.
 
     python tests/store/crash_child.py autosave DIR      (key in hex on stdin)
     python tests/store/crash_child.py rekey DIR         (two passphrases on stdin, one a line)
@@ -82,6 +83,7 @@ def rekey(folder: Path) -> None:
     print(f"ready {1 if current == first else 2}", flush=True)
     while True:
         target = second if current == first else first
+        print(f"rekeying {1 if target == first else 2}", flush=True)
         store.change_passphrase(target)
         current = target
         print(f"rekeyed {1 if current == first else 2}", flush=True)

@@ -53,20 +53,25 @@ def _spawn(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def _run_and_kill(proc: subprocess.Popen[str], secret: str, delay: float) -> tuple[str, list[str], str]:
-    """Feed the child its secret, wait until it is working, let it run `delay` seconds, SIGKILL it; returns
-    its first line, every complete line after it, and its stderr."""
+def _kill_after(proc: subprocess.Popen[str], secret: str, steps: int) -> tuple[str, list[str], str]:
+    """Feed the child its secret, read its first line and then `steps` more (each a state it reports having
+    reached), and SIGKILL it at once: the kill point is chosen by state, never by sleeping. Returns its first line,
+    every complete line it printed after it, and its stderr."""
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     proc.stdin.write(secret)
     proc.stdin.close()
     first = proc.stdout.readline()
-    if first.startswith("ready"):
-        time.sleep(delay)
+    seen: list[str] = []
+    while first.startswith("ready") and len(seen) < steps:
+        line = proc.stdout.readline()
+        if not line.endswith("\n"):
+            break
+        seen.append(line[:-1])
     proc.send_signal(signal.SIGKILL)
     rest = proc.stdout.read()
     err = proc.stderr.read()
     proc.wait()
-    lines = rest.split("\n")[:-1]  # the last piece is empty or a line the kill cut short
+    lines = seen + rest.split("\n")[:-1]  # the last piece is empty or a line the kill cut short
     return first, lines, err
 
 
@@ -86,9 +91,11 @@ def test_sigkill_during_autosave_loses_no_acknowledged_save(tmp_path: Path) -> N
     runs_with_acks = 0
     started = time.monotonic()
     for run in range(AUTOSAVE_KILLS):
-        delay = rng.uniform(0.005, 0.15)
+        steps = rng.randrange(
+            0, 40
+        )  # killed right after its `steps`-th acknowledged step (0: after start-up)
         with _spawn("autosave", str(folder), str(run * 10_000_000)) as proc:
-            first, lines, err = _run_and_kill(proc, key.to_hex() + "\n", delay)
+            first, lines, err = _kill_after(proc, key.to_hex() + "\n", steps)
         assert first == "ready\n", f"run {run} (seed {SEED}): the child did not start: {first!r} {err[-500:]}"
         saves = [line.split() for line in lines if line.startswith("save ")]
         for _, request_id, revision, counter in saves:
@@ -144,14 +151,18 @@ def test_sigkill_during_passphrase_change_leaves_old_or_new(tmp_path: Path) -> N
     keys = {PASSPHRASE: derive(PASSPHRASE, salt), OTHER_PASSPHRASE: derive(OTHER_PASSPHRASE, salt)}
     rng = random.Random(SEED)
     opened_with = {PASSPHRASE: 0, OTHER_PASSPHRASE: 0}
-    rekeys = 0
+    rekeys = during = 0
     started = time.monotonic()
     for run in range(REKEY_KILLS):
-        delay = rng.uniform(0.0, 0.6)
+        # The child reports "rekeying" before each change of passphrase and "rekeyed" after it: killed right
+        # after its `steps`-th report, the kill lands before any rekey (0), just after one started (odd: during
+        # it, however long it takes on a busy machine) or just after one finished (even).
+        steps = rng.randrange(0, 5)
         with _spawn("rekey", str(folder)) as proc:
-            first, lines, err = _run_and_kill(proc, f"{PASSPHRASE}\n{OTHER_PASSPHRASE}\n", delay)
+            first, lines, err = _kill_after(proc, f"{PASSPHRASE}\n{OTHER_PASSPHRASE}\n", steps)
         assert first.startswith("ready"), f"run {run} (seed {SEED}): {first!r} {err[-500:]}"
         rekeys += sum(line.startswith("rekeyed") for line in lines)
+        during += steps % 2 == 1
         last = ([first.split()[1]] + [line.split()[1] for line in lines if line.startswith("rekeyed")])[-1]
         acknowledged = PASSPHRASE if last == "1" else OTHER_PASSPHRASE
         store = None
@@ -171,7 +182,8 @@ def test_sigkill_during_passphrase_change_leaves_old_or_new(tmp_path: Path) -> N
     print(
         f"\n{REKEY_KILLS} kills, {rekeys} completed rekeys, opened with {list(opened_with.values())}, {elapsed:.1f} s"
     )
-    assert rekeys > 0 and all(opened_with.values())  # kills landed before and after completed rekeys
+    # kills landed before, during and after completed rekeys
+    assert rekeys > 0 and during > 0 and all(opened_with.values())
     # and the passphrase itself still works (not only the raw keys)
     for passphrase in keys:
         try:
