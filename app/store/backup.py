@@ -26,8 +26,8 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ from app.store.errors import (
     UnexpectedSchema,
     WrongPassphrase,
 )
+from app.store.folder_lock import exclusive as _folder_lock
 from app.store.keys import RawKey, derive, new_salt, read_salt, require_strong
 
 if TYPE_CHECKING:
@@ -135,27 +136,6 @@ def journal_path(target: Path) -> Path:
 def _partials(target: Path) -> list[Path]:
     """Temporary files of restores into `target` (the copy being made and its companion files)."""
     return sorted(target.parent.glob(f".{target.name}.restore-*"))
-
-
-@contextmanager
-def _folder_lock(folder: Path, *, wait: bool = False) -> Iterator[bool]:
-    """An exclusive lock on the data folder while a restore runs or its leftovers are looked at; yields False when
-    another process holds it (and `wait` is False). Where there is no `flock` (Windows) it yields True."""
-    try:
-        import fcntl
-    except ImportError:
-        yield True
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # releases the lock
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -359,7 +339,11 @@ def restore_backup(
     with _folder_lock(target.parent) as locked:
         if not locked:
             source.close()
-            raise StoreBusy("Another restore into this data folder is running.", "Wait for it to finish.")
+            raise StoreBusy(
+                "The store in this data folder is open in another program (the application, or another coc "
+                "command), or another restore into it is running; nothing was changed.",
+                "Close the application (or lock it) and wait for other commands to end, then restore again.",
+            )
         _reached("locked")
         tmp = _temporary(target, "restore")
         try:

@@ -39,10 +39,12 @@ from app.store.errors import (
     NoPassphrase,
     ReadOnlyFolder,
     ReadOnlyStore,
+    StoreBusy,
     StoreExists,
     StoreLocked,
     StoreUnreadable,
 )
+from app.store.folder_lock import Shared
 from app.store.keys import RawKey, derive, new_salt, read_salt, require_strong
 from app.store.models import (
     AuditEntry,
@@ -71,6 +73,21 @@ def locate(location: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
+def _shared_lock(path: Path) -> Shared | None:
+    """The shared lock of an open store on its folder (`app.store.folder_lock`); `StoreBusy` while a restore or a
+    passphrase change holds it alone. None where the folder cannot be opened (the connection then says why)."""
+    try:
+        held = Shared.take(path.parent)
+    except OSError:
+        return None
+    if held is None:
+        raise StoreBusy(
+            f"A restore or a passphrase change is running on the store in {path.parent}; it was not opened.",
+            "Wait for it to finish, then open the store again.",
+        )
+    return held
+
+
 def remove_with_sidecars(path: Path) -> None:
     for candidate in (path, *(path.with_name(path.name + s) for s in SIDE_SUFFIXES)):
         with suppress(FileNotFoundError):
@@ -96,8 +113,16 @@ def place_new_file(tmp: Path, target: Path) -> None:
 class Store:
     """An unlocked store. Make one with `Store.create` or `Store.open` (or `app.store.unlock.unlock`)."""
 
-    def __init__(self, conn: Any, path: Path, key: RawKey, now: Callable[[], str] = now_utc) -> None:
+    def __init__(
+        self,
+        conn: Any,
+        path: Path,
+        key: RawKey,
+        now: Callable[[], str] = now_utc,
+        folder_lock: Shared | None = None,
+    ) -> None:
         self._conn: Any = conn
+        self._folder_lock = folder_lock  # shared while open: no restore or passphrase change under us
         self._path = path
         self._key = key
         self._now = now
@@ -132,24 +157,30 @@ class Store:
                 raise NoPassphrase()
             precheck(path)
             key = derive(passphrase, read_salt(path))
+        held = _shared_lock(path)
         try:
-            conn = connect(path, key, driver=driver)
-        except (ReadOnlyStore, StoreUnreadable) as exc:
-            raise explain(path, exc) from exc
-        try:
-            if verify_pages:
-                verify(conn)
-            schema.check(conn)  # ours, not newer, only our objects: still nothing written
-            configure(conn)
-            schema.migrate(conn)
-        except (ReadOnlyStore, StoreUnreadable) as exc:
-            conn.close()
-            raise explain(path, exc) from exc
+            try:
+                conn = connect(path, key, driver=driver)
+            except (ReadOnlyStore, StoreUnreadable) as exc:
+                raise explain(path, exc) from exc
+            try:
+                if verify_pages:
+                    verify(conn)
+                schema.check(conn)  # ours, not newer, only our objects: still nothing written
+                configure(conn)
+                schema.migrate(conn)
+            except (ReadOnlyStore, StoreUnreadable) as exc:
+                conn.close()
+                raise explain(path, exc) from exc
+            except BaseException:
+                conn.close()
+                raise
         except BaseException:
-            conn.close()
+            if held is not None:
+                held.release()
             raise
         log.info("store opened (schema %d)", schema.LATEST)
-        return cls(conn, path, key, now)
+        return cls(conn, path, key, now, held)
 
     @classmethod
     def create(
@@ -207,6 +238,22 @@ class Store:
     def path(self) -> Path:
         return self._path
 
+    @contextmanager
+    def _alone(self, refused: str) -> Iterator[Any]:
+        """The connection, while no other program has this store open; else `StoreBusy` saying `refused`."""
+        conn = self._require()
+        if self._folder_lock is None:
+            yield conn
+            return
+        with self._folder_lock.exclusive() as alone:
+            if not alone:
+                raise StoreBusy(
+                    f"The store is open in another program (the application, or another coc command), so "
+                    f"{refused}; nothing was changed.",
+                    "Close the other program (or lock it), then try again.",
+                )
+            yield conn
+
     @property
     def closed(self) -> bool:
         return self._conn is None
@@ -227,6 +274,8 @@ class Store:
             with suppress(Exception):
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
+            if self._folder_lock is not None:
+                self._folder_lock.release()
             listeners = builtins.list(self._close_listeners)
         log.info("store closed")
         for listener in listeners:
@@ -657,8 +706,7 @@ class Store:
         """
         key = derive(require_strong(new_passphrase), self._key.salt)
         now = self._now()
-        with self._lock, translated():
-            conn = self._require()
+        with self._lock, self._alone("its passphrase cannot change under it") as conn, translated():
             conn.execute(f'PRAGMA rekey = "{key.sql_literal()}"')
             self._key = key
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
