@@ -79,7 +79,11 @@ class RequestDoc:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, sort_keys=False)
+        """The document as JSON text to print or write out: unsafe characters (C1 controls, bidirectional
+        overrides, lone surrogates) as `\\u` escapes, so the text is safe on a terminal and encodes as UTF-8."""
+        from app.visible import json_safe
+
+        return json_safe(json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, sort_keys=False))
 
     def touched(self, **changes: Any) -> RequestDoc:
         return replace(self, updated=now_utc(), **changes)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app import __version__
-from app.cli.common import CliError
+from app.cli.common import CliError, VisibleOutput
 from app.fileio import tighten_dir
 from app.paths import chosen_data_dir, data_dir
 from app.process import harden
@@ -68,6 +68,15 @@ def interrupted_restore(data: Path) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     harden()  # umask 077 and no core dumps, before any secret is read (app/process.py)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleOutput(sys.stdout), VisibleOutput(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     data = data_dir(args.data_dir)

@@ -54,4 +54,27 @@ def read_limited(path: str, limit: int) -> bytes:
 
 
 def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    from app.visible import json_safe
+
+    print(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
+
+
+class VisibleOutput:
+    """Standard output or error as `coc` writes them: what a command prints may come from a hostile roster, a
+    document or a draft (a name holding an escape sequence), so every unsafe character (`app.visible`) but line
+    breaks, tabs and form feeds reaches the terminal as U+FFFD, never as terminal control. JSON output is not
+    changed by this: it escapes those characters itself (`print_json`, `RequestDoc.to_json`)."""
+
+    KEEP = "\n\t\f"
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from app.visible import visible
+
+        self._stream.write(visible(text, keep=self.KEEP))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.request import RequestDoc
+from app.visible import without_surrogates
 
 FIRST, MIDDLE, LAST = "worker.first_name", "worker.middle_name", "worker.last_name"
 SSN, BIRTH = "worker.ssn", "worker.birth_date"
@@ -43,8 +44,10 @@ def fold(text: str) -> str:
 
 
 def text_answer(answers: dict[str, Any], field_id: str) -> str:
+    """A text answer for the list columns: white space collapsed, a lone surrogate (no UTF-8 column holds one)
+    as U+FFFD."""
     value = answers.get(field_id)
-    return " ".join(value.split()) if isinstance(value, str) else ""
+    return without_surrogates(" ".join(value.split())) if isinstance(value, str) else ""
 
 
 def iso_date(value: Any) -> str | None:

@@ -20,6 +20,7 @@ from app.store.audit import AuditEvent
 from app.store.columns import END, IS_EXTENSION, PREVIOUS_END, START, columns_for, iso_date
 from app.store.errors import AmbiguousId, InvalidTransition, InvalidValue, RequestNotFound, RevisionConflict
 from app.store.models import DuplicateMode, ListOrder, RequestSummary, Revision
+from app.visible import json_safe
 
 REVISIONS_KEPT = 50  # per request; older revisions are pruned in the same transaction as the save
 EDITABLE = frozenset({State.DRAFT, State.READY, State.QUEUED})
@@ -83,8 +84,8 @@ def next_seq(conn: Any) -> int:
 def _doc_json(doc: RequestDoc, state: State, created: str, updated: str) -> str:
     data = doc.to_dict()
     data.update(state=state.value, created=created, updated=updated)
-    try:
-        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:  # a lone surrogate (a draft may hold one: an error, not a refusal) kept as its JSON escape
+        return json_safe(json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
     except (TypeError, ValueError):
         raise InvalidValue("The request's answers are not plain JSON data (text, numbers, lists, objects).")
 
