@@ -32,6 +32,15 @@ from typing import Any
 Value = Any
 
 
+# Expressions are definitions' data, and a form update brings definitions from the receiver: each is parsed and
+# walked recursively (the loader, the evaluator), so their size and depth are bounded when they load.
+MAX_SOURCE = 4_000  # characters (the longest shipped expression has about 400)
+MAX_NESTING = 32  # parentheses, lists, calls, `not` and signs inside one another
+MAX_DEPTH = (
+    100  # the tree's depth (8 at most in the shipped files): a chain `a + a + ...` is as deep as it is long
+)
+
+
 class ExprError(Exception):
     """A syntax error in an expression, with the character offset where it was found."""
 
@@ -437,6 +446,14 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self.tokens = _tokenize(source)
         self.i = 0
+        self.nesting = 0
+
+    def nested(self, offset: int) -> None:
+        """One level deeper (parentheses, a list, a call's arguments, `not`, a sign): refused past MAX_NESTING,
+        before the parser's own recursion runs out."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise ExprError(f"nested more than {MAX_NESTING} levels deep", offset)
 
     @property
     def tok(self) -> _Tok:
@@ -476,8 +493,11 @@ class _Parser:
 
     def not_(self) -> Node:
         if self.tok.kind == "kw" and self.tok.text == "not" and self.tokens[self.i + 1].text != "in":
+            self.nested(self.tok.offset)
             self.i += 1
-            return Unary("not", self.not_())
+            node = Unary("not", self.not_())
+            self.nesting -= 1
+            return node
         return self.cmp()
 
     def cmp(self) -> Node:
@@ -503,8 +523,12 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
+        offset = self.tok.offset
         if self.take("-", "op"):
-            return Unary("-", self.unary())
+            self.nested(offset)
+            node = Unary("-", self.unary())
+            self.nesting -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
@@ -531,11 +555,15 @@ class _Parser:
                         f"{t.text}() takes {fn.arity} argument(s), {len(args)} given",
                         t.offset,
                     )
+                if t.text == "matches":
+                    check_pattern(args[1], t.offset)
                 return Call(t.text, tuple(args))
             return Ref(t.text, t.offset)
         if self.take("(", "op"):
+            self.nested(t.offset)
             node = self.or_()
             self.expect(")")
+            self.nesting -= 1
             return node
         if self.take("[", "op"):
             return ListLit(tuple(self.args("]")))
@@ -546,9 +574,11 @@ class _Parser:
         items: list[Node] = []
         if self.take(close, "op"):
             return items
+        self.nested(self.tok.offset)
         while True:
             items.append(self.or_())
             if self.take(close, "op"):
+                self.nesting -= 1
                 return items
             self.expect(",")
 
@@ -569,8 +599,104 @@ class Expr:
 
 
 def parse(source: str) -> Expr:
+    if len(source) > MAX_SOURCE:
+        raise ExprError(f"longer than {MAX_SOURCE:,} characters", MAX_SOURCE)
     tree = _Parser(source).parse()
+    if _depth(tree) > MAX_DEPTH:
+        raise ExprError(f"more than {MAX_DEPTH} operations deep (split it into several rules)", 0)
     return Expr(source, tree, tuple(dict.fromkeys(_refs(tree))))
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    match node:
+        case Call(args=args) | ListLit(items=args):
+            return args
+        case Unary(operand=operand):
+            return (operand,)
+        case Binary(left=left, right=right):
+            return (left, right)
+    return ()
+
+
+def _depth(tree: Node) -> int:
+    """How deep the tree is, counted without recursion (a chain `a + a + ...` is as deep as it is long, and the
+    evaluator and the loader walk it recursively)."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in _children(node))
+    return deepest
+
+
+# The regular expressions of matches() run on every verdict (each keystroke of the wizard), over answers up to
+# 2,000 characters, with Python's backtracking engine, which has no time limit: `(a|aa)+$` took 33 s on 41
+# characters. A pattern is therefore checked when the definitions load (a signed form update is checked like the
+# shipped files): a text literal, at most MAX_PATTERN characters, no backreference or lookaround, no repeated part
+# (even repeated a fixed number of times) that itself repeats or has alternatives (exponential), at most two
+# unbounded repeats (at worst the square of the answer's length) and at most MAX_VARIABLE_REPEATS repeats of any
+# kind. The shipped patterns need one and two.
+MAX_PATTERN = 200
+MAX_UNBOUNDED_REPEATS = 2
+MAX_VARIABLE_REPEATS = 4
+
+
+def check_pattern(node: Node, offset: int) -> None:
+    """Refuse (`ExprError`) a matches() pattern that could take exponential or high-polynomial time."""
+    import re._constants as sre
+    import re._parser as sre_parse
+
+    if not isinstance(node, Lit) or not isinstance(node.value, str):
+        raise ExprError("the pattern of matches() must be a text in quotes", offset)
+    pattern = node.value
+    if len(pattern) > MAX_PATTERN:
+        raise ExprError(f"the pattern of matches() is longer than {MAX_PATTERN} characters", offset)
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error as exc:
+        raise ExprError(f"the pattern of matches() is not a regular expression ({exc})", offset)
+    repeats = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+    unbounded = variable = 0
+
+    def walk(items: Any, inside_repeat: bool) -> None:
+        nonlocal unbounded, variable
+        for op, av in items:
+            if op in (sre.GROUPREF, sre.GROUPREF_EXISTS, sre.ASSERT, sre.ASSERT_NOT):
+                raise ExprError("the pattern of matches() may not use backreferences or lookarounds", offset)
+            if op in repeats:
+                low, high, sub = av
+                if low != high:
+                    if inside_repeat:
+                        raise ExprError(
+                            "the pattern of matches() repeats a part that itself repeats (it can take "
+                            "exponential time)",
+                            offset,
+                        )
+                    variable += 1
+                    unbounded += high == sre.MAXREPEAT or high - low > 10  # a{0,2000} is as costly as a*
+                walk(sub, inside_repeat or high > 1)
+            elif op is sre.BRANCH:
+                if inside_repeat:
+                    raise ExprError(
+                        "the pattern of matches() repeats a choice of alternatives (it can take exponential "
+                        "time)",
+                        offset,
+                    )
+                for branch in av[1]:
+                    walk(branch, inside_repeat)
+            elif op is sre.SUBPATTERN:
+                walk(av[-1], inside_repeat)
+            elif op is sre.ATOMIC_GROUP:
+                walk(av, inside_repeat)
+
+    walk(parsed, False)
+    if unbounded > MAX_UNBOUNDED_REPEATS or variable > MAX_VARIABLE_REPEATS:
+        raise ExprError(
+            f"the pattern of matches() has more than {MAX_UNBOUNDED_REPEATS} unbounded repeats or "
+            f"{MAX_VARIABLE_REPEATS} repeats in all (it can take too long on a long answer)",
+            offset,
+        )
 
 
 def _refs(node: Node) -> list[str]:
