@@ -28,9 +28,19 @@ if TYPE_CHECKING:
 # --- coc drafts add -------------------------------------------------------------------------------------------------
 
 
-def _lines(stream: IO[bytes], name: str) -> Iterator[tuple[str, str]]:
-    """(where, text) of each non-blank line of a JSON Lines stream."""
-    for number, raw in enumerate(stream, start=1):
+def _lines(stream: IO[bytes], name: str) -> Iterator[tuple[str, str | bytes]]:
+    """(where, text) of each non-blank line of a JSON Lines stream. A line longer than the verdict reads is read
+    no further than needed to say so (its first bytes, which the verdict refuses as too large): a stream without
+    line breaks (`/dev/zero`, a damaged export) no longer fills the memory."""
+    from app.forms.limits import MAX_TEXT_BYTES
+
+    number = 0
+    while raw := stream.readline(MAX_TEXT_BYTES + 2):  # the longest line allowed, and its line break
+        number += 1
+        raw = raw.rstrip(b"\r\n")
+        if len(raw) > MAX_TEXT_BYTES:
+            yield f"{name}, line {number}", raw
+            return
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -39,7 +49,7 @@ def _lines(stream: IO[bytes], name: str) -> Iterator[tuple[str, str]]:
             yield f"{name}, line {number}", line
 
 
-def _jsonl(path: str) -> Iterator[tuple[str, str]]:
+def _jsonl(path: str) -> Iterator[tuple[str, str | bytes]]:
     if path == "-":
         yield from _lines(sys.stdin.buffer, "standard input")
         return

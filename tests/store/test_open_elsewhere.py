@@ -109,7 +109,11 @@ def test_a_restore_is_refused_while_the_store_is_open_elsewhere(window: tuple[Pa
     result = coc(folder, "store", "restore", "--replace", str(backup))
     assert result.returncode == 3, result.stderr
     assert "open in another program" in result.stderr and "nothing was changed" in result.stderr
-    assert snapshot(folder) == before and sorted(os.listdir(folder)) == ["store.db", "store.db-shm", "store.db-wal"]
+    assert snapshot(folder) == before and sorted(os.listdir(folder)) == [
+        "store.db",
+        "store.db-shm",
+        "store.db-wal",
+    ]
     assert other.ask("save") == "saved"
     other.stop()
     with Store.open(folder, PASSPHRASE) as store:

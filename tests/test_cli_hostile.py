@@ -1,15 +1,18 @@
-"""What `coc` prints may come from a hostile file: a roster's header, a name in a document, a draft a roster made.
+"""What `coc` reads and prints may come from a hostile file: a roster's header, a name in a document, a draft a
+roster made, a JSON Lines stream without line breaks.
 
 Found: `coc drafts list` printed a name holding `ESC ] 0 ; ... BEL` and `ESC [ 2 J` as they were (the terminal's
 title changed and the screen cleared), and `coc import --dry-run` printed a header's escape sequence the same way;
 `coc drafts add` of a document whose name holds a lone surrogate (JSON `"\\ud83d"`, what a JavaScript export that
 cut an emoji in two writes) exited 70: the store could not encode it. Now human output shows each unsafe character
 as U+FFFD, JSON output escapes it (the same JSON value), and the store keeps the surrogate as its JSON escape.
+`coc drafts add --jsonl` read each line whole, however long: a stream without a line break filled the memory.
 `coc` runs as a child process here, its output read as bytes, as a terminal or a pipe would receive it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -95,3 +98,34 @@ def test_a_roster_header_with_an_escape_sequence(coc, tmp_path: Path) -> None:  
     listed, _ = coc("drafts", "list")
     assert not [c for c in CONTROLS if c in listed]
     assert BY_ID["worker.first_name"] not in listed  # only the roster's row is there
+
+
+def test_an_endless_json_lines_stream_is_read_no_further_than_its_limit(coc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Standard input that never ends a line: the command refuses the first line once it is over the limit,
+    having read about 1 MiB of it, instead of reading until the memory is full."""
+    from app.forms.limits import MAX_TEXT_BYTES
+
+    env = {**os.environ, "COC_DATA_DIR": str(tmp_path / "data"), "COC_PASSPHRASE": PASSPHRASE}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "drafts", "add", "--jsonl"],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+    )
+    assert child.stdin is not None and child.stderr is not None
+    written, chunk = 0, b"x" * 65536
+    try:
+        while written < 64 * MAX_TEXT_BYTES:  # far more than any line is read of
+            child.stdin.write(chunk)
+            written += len(chunk)
+    except BrokenPipeError:  # the command stopped reading: what matters
+        pass
+    with contextlib.suppress(BrokenPipeError):
+        child.stdin.close()
+    err = child.stderr.read().decode("utf-8")
+    child.stderr.close()
+    assert child.wait(timeout=300) == 2
+    assert "line 1" in err and "over 1,048,576 bytes" in err and "nothing was saved" in err
+    assert written < 64 * MAX_TEXT_BYTES  # it stopped reading; the pipe pushed back
