@@ -47,6 +47,7 @@ KIND = "request.kind"
 EXTERNAL_REF = "request.external_ref"
 PSEUDO = (AGREEMENT, KIND)
 IGNORE = ""
+MAX_MAPPING_BYTES = 256 * 1024  # a mapping names a few dozen columns; a file beyond is not one
 T = TypeVar("T")
 
 # Where a field of one kind of form lives in the other (an employee's assignment dates are a self-employed
@@ -273,13 +274,23 @@ def load_file(path: str | Path, catalog: Catalog) -> MappingFile:
     """Read and check a mapping file; `MappingError` names the key at fault."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if not path.is_file() and path.exists():
+            raise MappingError(f"{path.name} is not a file.")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_MAPPING_BYTES + 1)
+        if len(raw) > MAX_MAPPING_BYTES:
+            raise MappingError(
+                f"{path.name} is larger than a mapping file can be ({MAX_MAPPING_BYTES // 1024} KB)."
+            )
+        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise MappingError(f"{path.name}: no such mapping file.")
     except (OSError, UnicodeDecodeError) as exc:
         raise MappingError(f"{path.name} cannot be read ({getattr(exc, 'strerror', None) or exc}).")
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"{path.name} is not valid TOML: {exc}.")
+    except RecursionError:  # tomllib reads nested arrays recursively
+        raise MappingError(f"{path.name} nests arrays or tables too deeply to be a mapping file.")
     unknown = sorted(set(data) - {"columns", "constants", "options"})
     if unknown:
         raise MappingError(

@@ -240,3 +240,23 @@ def test_the_csv_sniffer_sees_a_bounded_sample(tmp_path: Path, monkeypatch: pyte
     table = readers.read(ordinary)
     assert table.delimiter == ";" and len(table.rows) == 2_000
     assert seen and max(seen) <= readers.SNIFF_CHARS
+
+
+def test_hostile_mapping_files_get_one_line(tmp_path: Path) -> None:
+    """A mapping file nesting 100,000 arrays made tomllib raise RecursionError (coc import exited 70); a device or
+    a huge file was read whole."""
+    from app.forms import default_catalog
+    from app.roster.errors import MappingError
+    from app.roster.mapping import MAX_MAPPING_BYTES, load_file
+
+    catalog = default_catalog()
+    deep = tmp_path / "deep.toml"
+    deep.write_text("[columns]\nx = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(MappingError, match="nests arrays or tables too deeply"):
+        load_file(deep, catalog)
+    huge = tmp_path / "huge.toml"
+    huge.write_text("[columns]\n" + "# padding\n" * (MAX_MAPPING_BYTES // 10 + 1), encoding="utf-8")
+    with pytest.raises(MappingError, match="larger than a mapping file can be"):
+        load_file(huge, catalog)
+    with pytest.raises(MappingError, match="is not a file"):
+        load_file(Path("/dev/zero"), catalog)
