@@ -103,6 +103,8 @@ def parse(data: bytes) -> Bundle:
         raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise BundleError(detail("it is not JSON"))
+    except RecursionError:  # json reads nested arrays recursively; a bundle is three levels deep
+        raise BundleError(detail("it is nested too deeply"))
     if not isinstance(raw, dict) or set(raw) != {"format", "agreement", "forms", "files"}:
         raise BundleError(detail("it does not have the keys format, agreement, forms and files"))
     if raw["format"] != FORMAT:

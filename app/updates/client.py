@@ -133,7 +133,7 @@ def parse_index(data: bytes) -> list[Offered]:
                 raise ValueError
             out.append(Offered(agreement, entry["target"], dict(forms)))
         return out
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise UpdateRefused(f"The receiver's list of form updates cannot be read. {UNCHANGED}")
 
 

@@ -111,3 +111,15 @@ def test_a_signed_update_carrying_a_regex_bomb_is_not_installed(tmp_path: Path) 
         editions.install([(parse(raw), hashlib.sha256(raw).hexdigest())])
     assert not editions.pointer.exists()
     assert not [p for p in editions.base.iterdir() if p.is_dir()] if editions.base.exists() else True
+
+
+def test_deeply_nested_bundles_and_update_lists_are_refused(tmp_path: Path) -> None:
+    """json reads nested arrays recursively: a signed bundle, or the receiver's list of updates, nesting 200,000
+    arrays raised RecursionError out of `coc forms update`."""
+    from app.updates.client import UpdateRefused, parse_index
+
+    deep = b"[" * 200_000 + b"]" * 200_000
+    with pytest.raises(BundleError, match="nested too deeply"):
+        parse(deep)
+    with pytest.raises(UpdateRefused, match="cannot be read"):
+        parse_index(deep)
