@@ -14,14 +14,13 @@ Like `drafts`, these functions take an open connection and run inside the caller
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.request import RequestDoc, State
-from app.store import audit, drafts
+from app.store import audit, drafts, stored
 from app.store.audit import AuditEvent
 from app.store.errors import InvalidTransition, StoreError
 
@@ -189,7 +188,7 @@ def undo(conn: Any, batch_id: str, now: str) -> UndoResult:
         if old is None:  # pruned (only the last revisions are kept)
             kept += 1
             continue
-        doc = RequestDoc.from_dict(json.loads(old[0]))
+        doc = stored.document(old[0])
         drafts.save(conn, doc, int(old[1]), int(old[2]), now, base_revision=int(current[1]))
         restored += 1
     conn.execute("UPDATE batches SET undone = ? WHERE id = ?", (now, batch_id))

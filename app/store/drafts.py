@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.request import RequestDoc, RequestFormatError, State
-from app.store import audit, search
+from app.store import audit, search, stored
 from app.store.audit import AuditEvent
 from app.store.columns import END, IS_EXTENSION, PREVIOUS_END, START, columns_for, iso_date
 from app.store.errors import AmbiguousId, InvalidTransition, InvalidValue, RequestNotFound, RevisionConflict
@@ -186,7 +186,7 @@ def save(
 
 
 def _load(doc_json: str, state: str, updated: str, revision: int | None = None) -> RequestDoc:
-    doc = RequestDoc.from_dict(json.loads(doc_json))
+    doc = stored.document(doc_json)
     doc.state = State(state)
     doc.updated = updated
     doc.revision = revision

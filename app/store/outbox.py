@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from app.request import State
-from app.store import audit, search
+from app.store import audit, search, stored
 from app.store.audit import AuditEvent
 from app.store.drafts import next_seq, state_of
 from app.store.errors import InvalidTransition, InvalidValue
@@ -161,13 +161,13 @@ def dequeue(conn: Any, request_id: str, errors: list[dict[str, Any]] | None, now
 def receipt(conn: Any, request_id: str) -> dict[str, Any] | None:
     state_of(conn, request_id)
     row = conn.execute("SELECT receipt FROM receipts WHERE request_id = ?", (request_id,)).fetchone()
-    return dict(json.loads(row[0])) if row else None
+    return stored.loads(row[0], "a receipt", dict) if row else None
 
 
 def receiver_errors(conn: Any, request_id: str) -> list[dict[str, Any]]:
     state_of(conn, request_id)
     row = conn.execute("SELECT errors FROM receiver_errors WHERE request_id = ?", (request_id,)).fetchone()
-    return list(json.loads(row[0])) if row else []
+    return stored.loads(row[0], "a receiver's refusal", list) if row else []
 
 
 def set_outcome(
@@ -184,10 +184,10 @@ def set_outcome(
     if decision is not None:
         row = conn.execute("SELECT receipt FROM receipts WHERE request_id = ?", (request_id,)).fetchone()
         if row is not None:
-            stored = json.loads(row[0])
-            stored["decision"] = decision
+            kept = stored.loads(row[0], "a receipt", dict)
+            kept["decision"] = decision
             conn.execute(
-                "UPDATE receipts SET receipt = ? WHERE request_id = ?", (json.dumps(stored), request_id)
+                "UPDATE receipts SET receipt = ? WHERE request_id = ?", (json.dumps(kept), request_id)
             )
     event = AuditEvent.APPROVED if outcome is State.APPROVED else AuditEvent.REJECTED
     audit.log(conn, request_id, event, "", now)

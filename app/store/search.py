@@ -20,11 +20,11 @@ Every word is quoted for FTS5 (an inner quote doubled), so the user's text is ne
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from typing import Any
 
+from app.store import stored
 from app.store.columns import fold
 
 SEP = "  "  # two spaces before every word: "  j" and " jo" are then trigrams that mark a word's start
@@ -103,7 +103,7 @@ def confirmation_of(conn: Any, request_id: str) -> str | None:
     row = conn.execute("SELECT receipt FROM receipts WHERE request_id = ?", (request_id,)).fetchone()
     if row is None:
         return None
-    value = json.loads(row[0]).get("confirmation")  # the receipt as `outbox.mark_sent` stored it
+    value = stored.loads(row[0], "a receipt", dict).get("confirmation")  # as `outbox.mark_sent` stored it
     return value if isinstance(value, str) else None
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from app.store import stored
 from app.store.columns import EMPLOYER_PREFIX
 from app.store.errors import InvalidValue
 
@@ -68,7 +69,7 @@ def idle_lock_seconds(conn: Any) -> float:
 
 def employer_profile(conn: Any) -> dict[str, str]:
     row = conn.execute("SELECT data FROM employer_profile WHERE id = 1").fetchone()
-    return dict(json.loads(row[0])) if row else {}
+    return stored.loads(row[0], "the employer profile", dict) if row else {}
 
 
 def set_employer_profile(conn: Any, profile: Mapping[str, Any], now: str) -> None:

@@ -112,7 +112,12 @@ def carry_over(
 
 def unseen_reports(store: Store, request_id: str) -> list[MigrationReport]:
     """The reports of a request not shown yet (the wizard shows them when it opens the request)."""
-    return [
-        MigrationReport.from_dict(json.loads(r.report))
-        for r in store.edition_reports(request_id, unseen_only=True)
-    ]
+    from app.store import stored
+
+    reports = []
+    for r in store.edition_reports(request_id, unseen_only=True):
+        try:
+            reports.append(MigrationReport.from_dict(stored.loads(r.report, "a migration report", dict)))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise stored.damaged("a migration report") from None
+    return reports
