@@ -47,11 +47,13 @@ def client_id(token: str) -> str:
 
 def fingerprint(data: Any) -> str:
     """The payload's fingerprint: SHA-256 of its canonical JSON (sorted keys, no insignificant white space),
-    without the document's local `state`, which the receiver ignores."""
+    without the document's local `state`, which the receiver ignores. A lone surrogate (JSON's `\\ud800`, which
+    the verdict refuses in every answer) is hashed as its code unit: a request holding one is compared, never
+    stored, and must not crash the comparison."""
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k != "state"}
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def parse_key(header: str | None) -> str | None:

@@ -214,6 +214,18 @@ def test_the_fingerprint_leaves_state_out(server: RunningIntake) -> None:
     assert server.service.db.count() == 1
 
 
+def test_a_lone_surrogate_escaped_in_an_answer_is_an_error_not_a_dropped_connection(
+    server: RunningIntake,
+) -> None:
+    # JSON may escape a lone surrogate (a JavaScript export cutting an emoji); found by the hostile-input property
+    # test: the fingerprint, taken before the errors are known, could not encode it and the handler raised.
+    doc = valid_doc()
+    doc.answers["worker.first_name"] = "Ann\ud800"
+    body = assert_problem(post_doc(server, doc.to_dict(), f'"{doc.id}"'), 422, "invalid_request")
+    assert any(e["field"] == "worker.first_name" for e in body["errors"])  # type: ignore[union-attr]
+    assert server.service.db.count() == 0
+
+
 def test_errors_keep_code_message_and_errors_as_extension_members(server: RunningIntake) -> None:
     doc = valid_doc()
     del doc.answers["worker.ssn"]
