@@ -615,7 +615,7 @@ class MainWindow(QMainWindow):
             )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.buttonClicked.connect(lambda button: button is delete and self.delete(summary))
+        box.buttonClicked.connect(lambda button: self.delete(summary) if button is delete else None)
         self.delete_box = box
         box.open()
 
@@ -720,7 +720,7 @@ class MainWindow(QMainWindow):
             combo.blockSignals(False)
         days = settings.value("main/ending_days", 90)
         self.ending_days.blockSignals(True)
-        self.ending_days.setValue(int(days) if str(days).isdigit() else 90)
+        self.ending_days.setValue(int(str(days)) if str(days).isdigit() else 90)
         self.ending_days.blockSignals(False)
         self.ending_check.blockSignals(True)
         self.ending_check.setChecked(str(settings.value("main/ending", "false")).lower() == "true")

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QComboBox,
     QFormLayout,
@@ -35,7 +36,7 @@ from app.forms.session import Issue
 from ui import style
 from ui.wizard import glossary, mnemonics, splitters
 from ui.wizard.editors import Editor, make_editor
-from ui.wizard.group import ColumnRule, GroupEditor
+from ui.wizard.group import GroupEditor, Row
 from ui.wizard.help_panel import HelpPanel, short_link
 
 ERROR_MARK, WARNING_MARK = "✖", "⚠"
@@ -100,7 +101,11 @@ def make_row(
     spec: FieldSpec, label_text: str, applies: GroupRule, group_buttons: tuple[str, str]
 ) -> FieldRow:
     if spec.is_group:
-        rule: ColumnRule = lambda row, column, group=spec.id: applies(group, row, column)  # noqa: E731
+        group_id = spec.id
+
+        def rule(row: Row, column: str) -> bool:
+            return applies(group_id, row, column)
+
         editor: Editor = GroupEditor(spec, rule, *group_buttons)
     else:
         editor = make_editor(spec)
@@ -333,9 +338,13 @@ class StartPage(QWizardPage):
                 self.kind_buttons[kind.id].setVisible(not kind.special)
             self.facts.setHtml(NO_AGREEMENT_YET)
         self.agreement.currentIndexChanged.connect(self._agreement_changed)
-        for kind, button in self.kind_buttons.items():
-            button.clicked.connect(lambda _checked=False, k=kind: self._kind_chosen(k))
-        self.kinds.buttonToggled.connect(lambda _b, on: on and self._kind_toggled())
+        for kind_id, button in self.kind_buttons.items():
+            button.clicked.connect(lambda _checked=False, k=kind_id: self._kind_chosen(k))
+        self.kinds.buttonToggled.connect(self._kind_button_toggled)
+
+    def _kind_button_toggled(self, _button: QAbstractButton, on: bool) -> None:
+        if on:
+            self._kind_toggled()
 
     def _kind_toggled(self) -> None:
         if not self.chosen:
