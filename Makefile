@@ -17,7 +17,7 @@ XVFB := xvfb-run -a -s
 SMALL_SCREEN := "-screen 0 1024x640x24"
 LAPTOP_SCREEN := "-screen 0 1366x768x24"
 
-.PHONY: run test check lint typecheck pytest gui-x11 system-deps bench build build-check clean
+.PHONY: run test quick check lint typecheck pytest gui-x11 system-deps bench build build-check clean
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PY=python3.11)")'
@@ -45,9 +45,24 @@ system-deps:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else echo "Please install:" $$missing "(sudo apt-get install" $$missing")"; exit 1; fi; fi
 
-## test: everything CI runs: lint, format check, type check, the whole test suite (offscreen), the GUI on a real
-##       X server, the packaged build's check
-test: check gui-x11 build-check
+## test: everything CI runs: lint, format check, type check, the whole test suite (offscreen, the slow tests too),
+##       the GUI on a real X server, the packaged build's check. Every part runs even when one before it fails (a
+##       failing test never hides the packaged build's result); the last lines name each part's result, and the
+##       exit status is 1 when any failed.
+TEST_PARTS := lint typecheck pytest gui-x11 build-check
+test: $(STAMP) system-deps
+	@failed=""; passed=""; \
+	for part in $(TEST_PARTS); do \
+	  if $(MAKE) --no-print-directory $$part; then passed="$$passed $$part"; else failed="$$failed $$part"; fi; \
+	done; \
+	echo "make test: passed:$${passed:- none}"; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi
+
+## quick: the developers' loop: lint, then the tests not marked slow, stopping at the first failure (make test runs
+##        everything; PYTEST_ARGS="tests/store" narrows it further)
+quick: $(STAMP)
+	$(BIN)/ruff check .
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -x -m "not slow" $(PYTEST_ARGS)
 
 check: $(STAMP) system-deps lint typecheck pytest
 

@@ -61,6 +61,7 @@ def test_mnemonics_are_unique_on_every_page(qtbot: Any, ctx: Any, catalog: Catal
         flush_deletes()
 
 
+@pytest.mark.slow  # every field of every form: half a minute
 def test_the_help_panel_follows_the_focus_on_every_field(qtbot: Any, ctx: Any, catalog: Catalog) -> None:
     checked = 0
     for form_id, spec in catalog.forms.items():

@@ -48,6 +48,7 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
+@pytest.mark.slow  # opens every window at each screen size
 @pytest.mark.parametrize("screen", list(SIZES))
 def test_every_window_and_dialog_fits_the_screen(screen: str, tmp_path: Path) -> None:
     config, scale, (width, height) = SIZES[screen]

@@ -12,6 +12,7 @@ import io
 import re
 from functools import cache
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -126,12 +127,14 @@ def _render_or_glyph_missing(field: str, text: str) -> Rendered | None:
     return rendered
 
 
+@pytest.mark.slow  # 2,000 PDFs
 @settings(max_examples=2000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(text=texts, field=st.sampled_from(FIELDS))
 def test_any_text_in_every_text_field_prints_or_stops_with_glyph_missing(text: str, field: str) -> None:
     _render_or_glyph_missing(field, text)
 
 
+@pytest.mark.slow  # 300 PDFs read back
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(text=texts, field=st.sampled_from(FIELDS))
 def test_printed_text_reads_back_and_adds_no_link_or_image(text: str, field: str) -> None:

@@ -220,7 +220,7 @@ class SearchMachine(RuleBasedStateMachine):
         _index_is_sound(self.store)
 
 
-TestSearchMachine = SearchMachine.TestCase
+TestSearchMachine = pytest.mark.slow(SearchMachine.TestCase)  # a state machine of many steps
 TestSearchMachine.settings = settings(
     max_examples=25, stateful_step_count=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -2,21 +2,21 @@
 receipt is stored.
 
 A child process opens the encrypted store and sends one queued request to the intake service, which holds each
-POST for a while before and after storing it, so that kills land before the request arrives, after the receiver
-stored it but before the receipt was committed locally, and after. The kill times are drawn at random (seeded),
-spread over the whole send. After each kill the store is opened again (as a restarted program would) and the
-outbox is drained.
+POST for a while before and after storing it. Each kill point is a state, waited for (never a moment slept to):
+the child ready to send; the receiver holding the request's body, not stored yet; the receiver having stored it,
+its answer not sent yet (so the receipt is not committed locally); the child reporting the outcome. After each
+kill the store is opened again (as a restarted program would) and the outbox is drained.
 """
 
 from __future__ import annotations
 
 import collections
 import os
-import random
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,9 +30,17 @@ from tests.conftest import REPO
 from tests.transmit.helpers import FAST, TOKEN, client_for, ready_request, start
 
 ITERATIONS = 30
-SEED = 1129
 DELAY = 0.1  # the receiver holds each POST this long before storing it, and again before answering
-WINDOW = 0.5  # kills are spread over this many seconds after the child is ready (a send takes ~0.4 s)
+KILL_POINTS = ("ready", "body read", "stored", "answered")
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Wait for a state (not for a moment): fails only if it never comes."""
+    for _ in range(30_000):
+        if condition():
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"never: {what}")
 
 
 @pytest.mark.slow
@@ -42,16 +50,14 @@ def test_sigkill_during_send_then_restart(tmp_path: Path, store_key: RawKey, int
         ids = [ready_request(store) for _ in range(ITERATIONS)]
         for request_id in ids:
             queue(store, request_id)
-    rng = random.Random(SEED)
     kinds: collections.Counter[str] = collections.Counter()
     env = {**os.environ, "COC_TEST_KEY": store_key.to_hex(), "COC_TOKEN": TOKEN}
     with start(intake_dir, Faults(delay=DELAY)) as srv:
         client_id = srv.service.authenticate(f"Bearer {TOKEN}")
         assert client_id is not None
         for i, request_id in enumerate(ids):
-            kill_at = (
-                (i + rng.random()) * WINDOW / ITERATIONS
-            )  # stratified: every part of the send gets kills
+            point = KILL_POINTS[i % len(KILL_POINTS)]
+            bodies = srv.stats.bodies
             child = subprocess.Popen(
                 [
                     sys.executable,
@@ -71,7 +77,14 @@ def test_sigkill_during_send_then_restart(tmp_path: Path, store_key: RawKey, int
             try:
                 assert child.stdout is not None
                 assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
-                time.sleep(kill_at)
+                if point == "body read":
+                    wait_for(lambda b=bodies: srv.stats.bodies > b, "the receiver reads the body")
+                elif point == "stored":
+                    wait_for(
+                        lambda r=request_id: srv.service.db.for_client(client_id, r) is not None, "stored"
+                    )
+                elif point == "answered":
+                    assert child.stdout.readline().strip(), "the child reports the outcome"
                 child.send_signal(signal.SIGKILL)
                 child.wait(timeout=30)
             finally:
@@ -103,4 +116,4 @@ def test_sigkill_during_send_then_restart(tmp_path: Path, store_key: RawKey, int
     # exactly once at the receiver, for every request
     assert sorted(r.request_id for r in rows) == sorted(ids)
     print(f"\n{ITERATIONS} kills: {dict(kinds)}")
-    assert kinds["killed before it arrived"] + kinds["killed after the receiver stored it"] >= 1
+    assert kinds["killed before it arrived"] >= 1 and kinds["killed after the receiver stored it"] >= 1

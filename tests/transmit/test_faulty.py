@@ -13,6 +13,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from app.request import State
 from app.store import Store
 from app.transmit import Outbox, Outcome, RetryPolicy, queue
@@ -24,6 +26,7 @@ SEED = 20261129
 POLICY = RetryPolicy(tries_per_send=3, base=0.5, cap=30.0, inline_max_wait=10.0)
 
 
+@pytest.mark.slow  # a thousand requests through faults: half a minute
 def test_thousand_requests_through_a_faulty_receiver(store: Store, intake_dir: Path) -> None:
     ids = [ready_request(store) for _ in range(N)]
     payloads = {i: queue(store, i).payload for i in ids}

@@ -85,6 +85,7 @@ def drip(sock: socket.socket, pieces: Iterator[bytes], gap: float) -> int:
     return sent
 
 
+@pytest.mark.slow  # waits for the handshake deadline
 def test_a_client_that_never_finishes_the_tls_handshake_is_cut(impatient: RunningIntake) -> None:
     host, port = impatient.server.server_address[:2]
     with socket.create_connection((str(host), int(port)), timeout=60) as s:
