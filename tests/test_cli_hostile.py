@@ -129,3 +129,12 @@ def test_an_endless_json_lines_stream_is_read_no_further_than_its_limit(coc, tmp
     assert child.wait(timeout=300) == 2
     assert "line 1" in err and "over 1,048,576 bytes" in err and "nothing was saved" in err
     assert written < 64 * MAX_TEXT_BYTES  # it stopped reading; the pipe pushed back
+
+
+def test_a_program_without_a_console_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A windowed program on Windows has no standard output (None): the filter leaves it None, print does nothing."""
+    from app.cli import main
+
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["forms", "list"]) == 0
+    assert sys.stdout is None

@@ -69,7 +69,7 @@ def interrupted_restore(data: Path) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     harden()  # umask 077 and no core dumps, before any secret is read (app/process.py)
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = VisibleOutput(sys.stdout), VisibleOutput(sys.stderr)
+    sys.stdout, sys.stderr = VisibleOutput.around(sys.stdout), VisibleOutput.around(sys.stderr)
     try:
         return _main(argv)
     finally:

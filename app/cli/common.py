@@ -70,6 +70,11 @@ class VisibleOutput:
     def __init__(self, stream: Any) -> None:
         self._stream = stream
 
+    @classmethod
+    def around(cls, stream: Any) -> Any:
+        """`stream` wrapped; None stays None (a windowed program on Windows has no console: print does nothing)."""
+        return stream if stream is None else cls(stream)
+
     def write(self, text: str) -> int:
         from app.visible import visible
 
