@@ -144,7 +144,6 @@ def save(
         cols.start_date,
         cols.end_date,
         search.name_words(cols.worker_name),
-        search.number_words(doc.id, search.confirmation_of(conn, doc.id) if row else None),
         error_count,
         warning_count,
         revision,
@@ -155,15 +154,15 @@ def save(
         conn.execute(
             "UPDATE requests SET form = ?, edition = ?, agreement = ?, kind = ?, state = ?, worker_name = ?, "
             "name_search = ?, ssn_key = ?, namebirth_key = ?, start_date = ?, end_date = ?, search_name = ?, "
-            "search_number = ?, error_count = ?, "
+            "error_count = ?, "
             "warning_count = ?, revision = ?, updated = ?, seq = ? WHERE id = ?",
             (*values, doc.id),
         )
     else:
         conn.execute(
             "INSERT INTO requests (form, edition, agreement, kind, state, worker_name, name_search, ssn_key, "
-            "namebirth_key, start_date, end_date, search_name, search_number, error_count, warning_count, revision, "
-            "updated, seq, id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "namebirth_key, start_date, end_date, search_name, error_count, warning_count, revision, "
+            "updated, seq, id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*values, doc.id, created),
         )
     conn.execute(
@@ -248,7 +247,14 @@ class Filters:
         params: list[Any] = []
         source = "requests"
         match = search.match_expression(self.text)
-        if match is not None:
+        numbers = search.number_query(self.text)
+        if numbers is not None:  # by name or by number: the union of two small sets (4 characters at least)
+            sql, number_params = numbers
+            names = "SELECT rowid FROM search WHERE search MATCH ? UNION " if match is not None else ""
+            clauses.append(f"seq IN ({names}{sql})")
+            params.extend([match] if match is not None else [])
+            params.extend(number_params)
+        elif match is not None:  # by name only: the index read newest first, as far as the page goes
             source = "search JOIN requests ON requests.seq = search.rowid"
             clauses.append("search MATCH ?")
             params.append(match)
@@ -261,7 +267,8 @@ class Filters:
             params.append(self.agreement.strip().lower())
         if self.ending_within_days is not None:
             today = self.today or dt.date.today()
-            clauses.append("end_date BETWEEN ? AND ?")
+            # "(end_date IS NULL) = 0", always true here, lets the list's "ending" index answer (a walk, no sort)
+            clauses.append("(end_date IS NULL) = 0 AND end_date BETWEEN ? AND ?")
             params.extend(
                 [today.isoformat(), (today + dt.timedelta(days=self.ending_within_days)).isoformat()]
             )

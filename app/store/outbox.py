@@ -125,16 +125,8 @@ def mark_sent(conn: Any, request_id: str, receipt: dict[str, Any], now: str) -> 
         (request_id, key, now, text),
     )
     conn.execute("DELETE FROM outbox WHERE request_id = ?", (request_id,))
-    conn.execute(  # Sent, and found by its confirmation number from now on
-        "UPDATE requests SET state = ?, updated = ?, seq = ?, search_number = ? WHERE id = ?",
-        (
-            State.SENT.value,
-            now,
-            next_seq(conn),
-            search.number_words(request_id, _confirmation(receipt)),
-            request_id,
-        ),
-    )
+    _set_state(conn, request_id, State.SENT, now)
+    search.add_confirmation(conn, request_id, _confirmation(receipt))  # found by its number from now on
     audit.log(conn, request_id, AuditEvent.SENT, "", now)
 
 

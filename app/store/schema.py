@@ -142,6 +142,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "reports of requests carried over to a new edition of their form", _script(REPORTS_SQL)),
     Migration(4, "the search index (FTS5) over names, confirmation numbers and request ids", search.create),
     Migration(5, "an index for each sort order of the request list", _script(ORDER_INDEXES_SQL)),
+    Migration(
+        6, "names in the search index, confirmation numbers in a table of their own", search.separate_numbers
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 
