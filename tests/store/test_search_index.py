@@ -59,8 +59,9 @@ def oracle(query: str, name: str, request_id: str, confirmation: str | None) -> 
         parts = _alnum_parts(fold(confirmation))
         numbers += ["".join(parts[i:]) for i in range(len(parts))]
     compact = "".join(_alnum_parts(fold(query)))
+    # by number: the whole query begins the id, or the confirmation number or one of its parts
     if len(compact) >= 4 and any(n.startswith(compact) for n in numbers):
-        return True  # by number: the whole query begins the id, or the confirmation number or one of its parts
+        return True
     words = fold(query).split()
     for word in words:
         if len(word) >= 3:
@@ -84,7 +85,8 @@ def _index_is_sound(store: Store) -> None:
         for request_id, receipt in conn.execute("SELECT request_id, receipt FROM receipts").fetchall():
             number = json.loads(receipt).get("confirmation") or ""
             parts = _alnum_parts(fold(number))
-            expected += [(w, request_id) for w in dict.fromkeys("".join(parts[i:]) for i in range(len(parts)))]
+            suffixes = dict.fromkeys("".join(parts[i:]) for i in range(len(parts)))
+            expected += [(w, request_id) for w in suffixes]
         assert words == sorted(expected)
 
 
