@@ -116,6 +116,8 @@ def test_enter_on_every_page_goes_on_and_transmits_only_from_the_review(
     assert review is not None and review.transmit_button.isEnabled() and review.transmit_button.isDefault()
     assert not wizard.button(QWizard.WizardButton.FinishButton).isDefault()
     assert sent == []  # arriving at the review with Enter sent nothing
+    target = QApplication.focusWidget()  # the cursor is on the review, never on a button Enter would press
+    assert target is not None and review.isAncestorOf(target), target
 
     # Enter on a step goes there and does nothing else (it used to close the wizard through a hidden default).
     wizard.go_to(1)
@@ -127,6 +129,60 @@ def test_enter_on_every_page_goes_on_and_transmits_only_from_the_review(
     # On the review page, Enter is Transmit, the button in sight that says so.
     qtbot.keyClick(review.problems, Qt.Key.Key_Return)
     assert sent == [doc.id]
+    stop_app(controller)
+
+
+def test_enter_after_clicking_next_into_the_review_transmits_and_never_closes(
+    qtbot: Any, data_dir: Path, catalog: Catalog
+) -> None:
+    """Seen on xcb: Next clicked (or Enter) on the last page hid Next, Qt gave the focus to Done, and the Enter
+    meant for Transmit closed the wizard with nothing sent."""
+    controller = start_app(qtbot, data_dir, catalog)
+    doc = add_example(controller.ctx.store, catalog, "de-employee")
+    controller.open_request(doc.id)
+    wizard = controller.wizards[doc.id]
+    sent: list[str] = []
+    wizard.transmit_requested.disconnect()
+    wizard.transmit_requested.connect(sent.append)
+    qtbot.waitUntil(wizard.isActiveWindow)
+    wizard.go_to_section(wizard.spec.sections[-1].id)
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    click(qtbot, next_button)
+    assert wizard.currentId() == REVIEW_ID
+    target = QApplication.focusWidget()
+    assert target is not None and target is not wizard.button(QWizard.WizardButton.FinishButton)
+    qtbot.keyClick(target, Qt.Key.Key_Return)
+    assert wizard.isVisible() and sent == [doc.id]
+    stop_app(controller)
+
+
+@pytest.mark.parametrize("form", ["de-employee", "dk-employee"])  # Denmark: the family rows' table too
+def test_tab_from_the_last_field_goes_to_next(
+    qtbot: Any, data_dir: Path, catalog: Catalog, form: str
+) -> None:
+    """Seen on xcb: Tab out of a page's last field landed on Back, and Enter there went back a page."""
+    controller = start_app(qtbot, data_dir, catalog)
+    doc = add_example(controller.ctx.store, catalog, form)
+    controller.open_request(doc.id)
+    wizard = controller.wizards[doc.id]
+    qtbot.waitUntil(wizard.isActiveWindow)
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    for section in wizard.spec.sections:
+        wizard.go_to_section(section.id)
+        page = wizard.currentPage()
+        last = None
+        for _ in range(200):  # Tab through the page to its last stop
+            here = QApplication.focusWidget()
+            assert here is not None
+            if not page.isAncestorOf(here):
+                break
+            last = here
+            qtbot.keyClick(here, Qt.Key.Key_Tab)
+        assert last is not None
+        assert QApplication.focusWidget() is next_button, (section.id, QApplication.focusWidget())
+        before = wizard.currentId()
+        qtbot.keyClick(next_button, Qt.Key.Key_Return)
+        assert wizard.currentId() > before  # Enter there goes on
     stop_app(controller)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -115,6 +116,20 @@ class RequestWizard(QWizard):
         ):
             self.button(which).setAccessibleName(name)
         self.customButtonClicked.connect(lambda _which: self.save_now(explicit=True))
+        # Tab out of a page's last field reaches Next (the button Enter presses anyway), then Done, Back, Save and
+        # Close; in Qt's order it reached Back, where an Enter went back a page.
+        chain = [
+            self.button(which)
+            for which in (
+                QWizard.WizardButton.NextButton,
+                QWizard.WizardButton.FinishButton,
+                QWizard.WizardButton.BackButton,
+                QWizard.WizardButton.CustomButton1,
+                QWizard.WizardButton.CancelButton,
+            )
+        ]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
         self.steps = StepList()
         self.steps.chosen.connect(self.go_to)
         self.setSideWidget(self.steps)
@@ -438,10 +453,23 @@ class RequestWizard(QWizard):
                 self.spec, self.session, self.judge(across=True), self.can_transmit, self.read_only
             )
             self._read_others()
+            self._focus_review()
         elif page is self.start_page:
             self.start_page.agreement.setFocus(Qt.FocusReason.OtherFocusReason)
         self._mark_steps()
         self._set_default_button()
+
+    def _focus_review(self) -> None:
+        """The cursor goes to the problems, the first thing to read, unless it is in the step list (Enter on a
+        step goes there and nothing more) or on the review already. Qt gives the focus of a Next that hides to
+        Done, where the Enter meant for Transmit would close the wizard with nothing sent."""
+        review = self.review_page
+        here = QApplication.focusWidget()
+        if review is None or (
+            here is not None and (self.steps.isAncestorOf(here) or review.isAncestorOf(here))
+        ):
+            return
+        review.problems.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _read_others(self) -> None:
         """Read the worker's other requests on the database thread; the review shows what they say once read."""
