@@ -71,6 +71,11 @@ def box(
     return message
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 error', '2 errors': never 'error(s)'."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def names_a_command(text: str) -> bool:
     return bool(_COMMAND.search(text))
 

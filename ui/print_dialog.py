@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSize, QStandardPaths, Qt
 from PySide6.QtGui import QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -35,11 +36,13 @@ from PySide6.QtWidgets import (
 
 from app.forms import FormSpec
 from app.printing import PrintError, Rendered, render, write_pdf
-from app.request import RequestDoc
+from app.request import RequestDoc, State
 from ui import style, windows
+from ui.messages import counted
 
 log = logging.getLogger(__name__)
 
+TRANSMITTED = frozenset({State.QUEUED, State.SENT, State.APPROVED, State.REJECTED})
 PRINT_DPI = 300  # pages are painted onto the printer as images of this resolution at most
 Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None]
 Audit = Callable[[str, dict[str, Any]], None]
@@ -147,20 +150,27 @@ class PrintDialog(QDialog):
         self.rendered = rendered
         self.error = ""
         self._load(rendered.pdf)
+        pages, errors = counted(rendered.pages, "page"), counted(rendered.errors, "error")
         if rendered.masked:  # not addressed to SSA: never "ready to send"
             text = (
-                f"Internal copy: do not fax. {rendered.pages} pages for the employer's files, with the Social "
+                f"Internal copy: do not fax. {pages} for the employer's files, with the Social "
                 "Security number masked and no cover sheet to SSA."
             )
             if not rendered.ready:
-                text += f" The request still has {rendered.errors} error(s)."
+                text += f" The request still has {errors}."
             state = "ok" if rendered.ready else "error"
+        elif self.doc.state in TRANSMITTED:  # a fax would be a second copy of what the receiver has
+            text = (
+                f"Transmitted already: the receiving service has this request, so a fax sends it a second time. "
+                f"{pages}, cover sheet first."
+            )
+            state = "warning"
         elif rendered.ready:
-            text = f"Ready to send: {rendered.pages} pages, cover sheet first."
+            text = f"Ready to send: {pages}, cover sheet first."
             state = "ok"
         else:
             text = (
-                f"✖ NOT READY TO SEND: this request has {rendered.errors} error(s). Every page is marked, and the "
+                f"✖ NOT READY TO SEND: this request has {errors}. Every page is marked, and the "
                 "first page lists the errors; correct the request before faxing it."
             )
             state = "error"
@@ -256,7 +266,12 @@ class PrintDialog(QDialog):
 
     def save_pdf(self) -> None:
         """Ask where to save with the system dialog (not blocking), then save."""
-        dialog = QFileDialog(self, "Save the fax copy", f"request-{self.doc.id[:8]}.pdf", "PDF files (*.pdf)")
+        name = f"request-{self.doc.id[:8]}.pdf"
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        start = (
+            str(Path(folder) / name) if folder and Path(folder).is_dir() else name
+        )  # not the launch folder
+        dialog = QFileDialog(self, "Save the fax copy", start, "PDF files (*.pdf)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("pdf")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -274,6 +289,8 @@ class PrintDialog(QDialog):
             style.text_color(self.status, "error")
             return False
         self._record("file", self.rendered.pages)
+        self.status.setText(f"Saved: {path} ({counted(self.rendered.pages, 'page')}).")
+        style.text_color(self.status, "ok")
         return True
 
     def _record(self, to: str, pages: int) -> None:

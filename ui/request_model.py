@@ -19,6 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from app.request import State
 from app.store import ListOrder, RequestSummary, Store
 from ui import ops
+from ui.messages import counted
 from ui.tasks import TaskManager
 
 PAGE_SIZE = 200
@@ -342,8 +343,7 @@ class RequestListModel(QAbstractTableModel):
             found = self._across.get(row.id)
             return "\n\n".join(found) if found else "No warning about the worker's other requests."
         if key == "errors":
-            parts = [f"{row.error_count} error(s)", f"{row.warning_count} warning(s)"]
-            return ", ".join(parts)
+            return f"{counted(row.error_count, 'error')}, {counted(row.warning_count, 'warning')}"
         if key == "state" and row.state is State.READY:
             return "No error left: it can be transmitted or printed."
         if key == "state" and row.state is State.DRAFT:

@@ -54,8 +54,24 @@ def test_preview_of_a_valid_request(qtbot: Any) -> None:
 def test_preview_of_an_invalid_request_says_not_ready(qtbot: Any) -> None:
     dialog = dialog_for(qtbot, employer__email="nope")
     assert dialog.rendered is not None and not dialog.rendered.ready
-    assert "NOT READY TO SEND: this request has 1 error(s)" in dialog.status.text()
+    assert "NOT READY TO SEND: this request has 1 error." in dialog.status.text()  # never "error(s)"
     assert dialog.print_button.isEnabled()  # printing an internal, marked copy is allowed
+
+
+def test_a_transmitted_request_is_not_ready_to_send_again(qtbot: Any) -> None:
+    """Seen on xcb: the fax copy of a request just transmitted said "Ready to send", inviting a second copy."""
+    import ui  # noqa: F401 - applies ui.qtcompat before any widget exists
+    from app.request import State
+    from ui.print_dialog import PrintDialog
+
+    doc, spec = example("de-employee")
+    doc.state = State.SENT
+    dialog = PrintDialog(doc, spec)
+    qtbot.addWidget(dialog)
+    text = dialog.status.text()
+    assert text.startswith("Transmitted already: the receiving service has this request")
+    assert "Ready to send" not in text and "3 pages, cover sheet first" in text
+    assert dialog.print_button.isEnabled()  # a paper copy may still be wanted
 
 
 def test_masking_renders_again(qtbot: Any) -> None:
@@ -107,6 +123,7 @@ def test_save_writes_the_pdf_atomically_and_privately(qtbot: Any, tmp_path: Path
     assert [p.name for p in folder.iterdir()] == ["fax.pdf"]
     assert events == [("printed", {"masked": True, "pages": 4, "to": "file", "source": "gui"})]
     assert list(private_tmp.iterdir()) == []
+    assert dialog.status.text() == f"Saved: {path} (4 pages)."  # what was written, and where
 
 
 def test_a_failed_save_says_why(qtbot: Any, tmp_path: Path) -> None:
@@ -126,8 +143,15 @@ def test_closing_drops_the_pdf(qtbot: Any) -> None:
 @pytest.mark.qt_log_ignore(
     "This plugin does not support propagateSizeHints"
 )  # Qt's own file dialog, offscreen
-def test_save_pdf_opens_a_file_dialog_without_blocking(qtbot: Any, tmp_path: Path) -> None:
+def test_save_pdf_opens_a_file_dialog_without_blocking(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QStandardPaths
     from PySide6.QtWidgets import QFileDialog
+
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda _where: str(documents))
 
     dialog = dialog_for(qtbot)
     dialog.show()
@@ -135,6 +159,8 @@ def test_save_pdf_opens_a_file_dialog_without_blocking(qtbot: Any, tmp_path: Pat
     chooser = dialog.findChild(QFileDialog)
     assert chooser is not None and chooser.isVisible()
     assert chooser.acceptMode() == QFileDialog.AcceptMode.AcceptSave
+    assert chooser.directory().absolutePath() == str(documents)  # not the folder the program was started in
+    assert chooser.selectedFiles()[0].endswith(".pdf")
     chooser.reject()
 
 

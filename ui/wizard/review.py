@@ -28,7 +28,7 @@ from app.forms.session import FormSession, Issue
 from app.forms.validate import country_name
 from app.forms.verdict import Verdict
 from app.request import State
-from ui import style
+from ui import messages, style
 from ui.receipt_panel import STATUS, ReceiptPanel
 from ui.wizard import splitters
 from ui.wizard.group import cell_text
@@ -36,8 +36,7 @@ from ui.wizard.group import cell_text
 ERROR_COLOR, WARNING_COLOR = "#b00020", "#7a4f00"
 
 
-def count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+count = messages.counted
 
 
 def masked_ssn(value: str) -> str:
