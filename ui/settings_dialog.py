@@ -180,6 +180,7 @@ class SettingsDialog(QDialog):
         self.token.setPlaceholderText("leave empty to keep the current key")
         self.token.setAccessibleName("Access key")
         self.token_place = QLabel()
+        self.token_place.setWordWrap(True)
         self.forget_token = QCheckBox("&Forget the stored access key")
         self.forget_token.setAccessibleName("Forget the stored access key")
         for text, widget in (
@@ -218,7 +219,14 @@ class SettingsDialog(QDialog):
         t = values["transmission"]
         self.endpoint.setText(t.get("endpoint") or "")
         self.ca_bundle.setText(t.get("ca_bundle") or "")
-        self.token_place.setText(f"Access key: {t.get('token') or 'not set'}")
+        session = t.get("session_endpoint")
+        if session and not t.get("token"):  # make run's local service: sending works with nothing set here
+            self.token_place.setText(
+                f"Until a service is set here, requests go to the local test service started with the application "
+                f"({session}), with its own access key."
+            )
+        else:
+            self.token_place.setText(f"Access key: {t.get('token') or 'not set'}")
         self.forget_token.setEnabled(bool(t.get("token")))
 
     def values(self) -> dict[str, Any]:

@@ -46,6 +46,28 @@ def test_settings_open_with_their_shortcut_and_speak_plainly(
     stop_app(controller)
 
 
+def test_settings_say_when_the_local_test_service_is_in_use(
+    qtbot: Any, data_dir: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen under make run: requests went to the local service, and Settings said only 'Access key: not set'."""
+    from app.transmit.settings import ENV_SESSION_ENDPOINT, ENV_SESSION_TOKEN
+
+    monkeypatch.setenv(ENV_SESSION_ENDPOINT, "https://127.0.0.1:44683")
+    monkeypatch.setenv(ENV_SESSION_TOKEN, "session-token-0123456789")
+    controller = start_app(qtbot, data_dir, catalog)
+    window = controller.window
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.table, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    dialog = controller.settings_dialog
+    dialog.tabs.setCurrentIndex(dialog.tab_names.index("transmission"))
+    note = dialog.token_place.text()
+    assert "local test service" in note and "https://127.0.0.1:44683" in note and "not set" not in note
+    assert "session-token" not in note
+    dialog.reject()
+    stop_app(controller)
+
+
 def test_an_employer_profile_with_errors_is_saved_only_when_the_user_says_so(
     qtbot: Any, data_dir: Path, catalog: Catalog
 ) -> None:
