@@ -392,8 +392,8 @@ class MainWindow(QMainWindow):
     def _build_locked_page(self) -> QWidget:
         page = QWidget()
         text = QLabel(
-            "Locked.\n\nThe encrypted store was closed after a quiet spell, and nothing personal is shown. "
-            "Type the passphrase to go on."
+            "Locked.\n\nThe encrypted store is closed, and nothing personal is shown (it locks after a quiet spell, "
+            "or by Lock). Type the passphrase to go on."
         )
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text.setWordWrap(True)

@@ -232,7 +232,7 @@ class UnlockDialog(_PassphraseDialog):
         self.setMinimumWidth(460)
         if locked:
             text = (
-                "The requests were locked after a quiet spell, and the encrypted file was closed. "
+                "The requests are locked and the encrypted file is closed. "
                 "Type the passphrase to go on where you were."
             )
         else:

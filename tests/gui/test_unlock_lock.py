@@ -145,3 +145,26 @@ def test_the_idle_watcher_fires_once_after_the_quiet_spell(qtbot: Any) -> None:
     watcher.countdown.poll()
     assert fired == [True]
     watcher.stop()
+
+
+def test_locking_by_hand_does_not_claim_a_quiet_spell(qtbot: Any, data_dir: Path, catalog: Catalog) -> None:
+    """Seen on xcb: Lock pressed a second after typing, and both the window and the dialog said the requests were
+    locked "after a quiet spell"."""
+    from tests.gui.test_wizard_flow import toolbar_button
+
+    controller = start_app(qtbot, data_dir, catalog)
+    window = controller.window
+    lock = toolbar_button(window, window.lock_action)
+    qtbot.mouseClick(lock, Qt.MouseButton.LeftButton)
+    assert controller.is_locked and controller.dialog is not None and controller.dialog.isVisible()
+    shown = [
+        label.text()
+        for top in (window, controller.dialog)
+        for label in top.findChildren(QLabel)
+        if label.isVisibleTo(top) and label.text()
+    ]
+    assert any("locked" in t.lower() for t in shown)
+    assert not any(
+        "was closed after a quiet spell" in t or "locked after a quiet spell" in t for t in shown
+    ), shown
+    stop_app(controller)
