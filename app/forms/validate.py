@@ -286,7 +286,8 @@ def _check_ein(value: str, field: FieldSpec) -> Problem | None:
     except ValidationError:
         return _err(
             "invalid_ein",
-            f"{field.label} is not a valid Employer Identification Number (00-0000000 with an IRS prefix).",
+            f"{field.label}: the IRS never issues this number (nine digits, 00-0000000, the first two one of "
+            "the IRS's prefixes).",
         )
     except Exception:
         return _err("invalid_ein", f"{field.label} is not an Employer Identification Number.")

@@ -99,3 +99,21 @@ def test_no_value_makes_a_check_raise(ftype: FieldType, value: Any, fmt: str) ->
 def test_no_string_makes_a_check_raise(ftype: FieldType, value: str, fmt: str) -> None:
     field = spec(ftype, format=fmt if ftype is FieldType.FOREIGN_ID else "", choices=(Choice("a", "A"),))
     check_value(field, value)
+
+
+@pytest.mark.parametrize(
+    ("ftype", "label", "value"),
+    [
+        (FieldType.EIN, "Employer Identification Number (EIN)", "12-345"),
+        (FieldType.EIN, "Employer Identification Number (EIN)", "07-3456789"),
+        (FieldType.SSN, "Social Security number", "000-12-3456"),
+    ],
+)
+def test_an_identifier_message_says_what_is_wrong_without_repeating_the_label(
+    ftype: FieldType, label: str, value: str
+) -> None:
+    """Seen in Settings: "Employer Identification Number (EIN) is not a valid Employer Identification Number"."""
+    problem = check_value(FieldSpec(id="s.f", type=ftype, label=label, help="h"), value)
+    assert problem is not None and problem.message.startswith(f"{label}: ")
+    assert problem.message.count(label.split(" (")[0]) == 1, problem.message
+    assert "never issues this number" in problem.message
