@@ -76,10 +76,13 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
 
-## gui-x11: on Xvfb with Qt's xcb platform: the end-to-end GUI test and the start/stop tests, then the smoke run
-##          with every screen's screenshot at 1024x640, and at 1366x768 with 125% scaling
+## gui-x11: on Xvfb with Qt's xcb platform: the end-to-end GUI test, the start/stop tests, and the tests of what
+##          keys do (focus moves as a real window system moves it), then the smoke run with every screen's
+##          screenshot at 1024x640, and at 1366x768 with 125% scaling
+X11_TESTS := tests/gui/test_end_to_end.py tests/gui/test_desktop_run.py tests/gui/test_wizard_keys.py \
+	tests/gui/test_pickers.py
 gui-x11: $(STAMP) system-deps
-	$(XVFB) $(SMALL_SCREEN) env QT_QPA_PLATFORM=xcb $(BIN)/pytest -q tests/gui/test_end_to_end.py tests/gui/test_desktop_run.py
+	$(XVFB) $(SMALL_SCREEN) env QT_QPA_PLATFORM=xcb $(BIN)/pytest -q $(X11_TESTS)
 	$(XVFB) $(SMALL_SCREEN) env QT_QPA_PLATFORM=xcb $(BIN)/coc gui --smoke --screenshots build/screenshots/1024x640
 	$(XVFB) $(LAPTOP_SCREEN) env QT_QPA_PLATFORM=xcb QT_SCALE_FACTOR=1.25 $(BIN)/coc gui --smoke \
 	  --screenshots build/screenshots/1366x768-125
