@@ -82,7 +82,10 @@ class Watchdog:
             if self._thread is None and not self._closed:
                 self._thread = threading.Thread(target=self._run, name="deadline-watchdog", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if (
+                self._heap[0] is watch
+            ):  # the earliest deadline now: the thread sleeps until a later one otherwise
+                self._cond.notify()
         return watch
 
     def disarm(self, watch: Watch) -> bool:
