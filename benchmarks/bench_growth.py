@@ -5,7 +5,8 @@ For each size:
 - unlock: passphrase to an open store (`Store.open`), interleaved with the key derivation alone (PBKDF2-HMAC-SHA512,
   256,000 iterations: the designed cost), one after the other, alternating which goes first;
 - search as you type: each keystroke of typing the search targets' names, confirmation numbers and request ids,
-  asking the store exactly what the request list asks (`ui.ops.list_page`: the count and the first page of 200);
+  asking the store exactly what the request list asks for a new query (`ui.ops.list_page`: the count and the
+  first page, `ui.request_model.PAGE_SIZE` rows);
 - first paint: creating the main window to its first paint with the first page of rows (in this process),
   against the same window over an empty store;
 - launch: `coc` in a fresh process (the command line, then the window) to the unlocked main window showing the
@@ -209,6 +210,7 @@ def _unlock(row: Row) -> None:
 
 def _search(row: Row) -> None:
     from ui import ops
+    from ui.request_model import PAGE_SIZE
 
     typed = keystrokes(row.store)
     times: dict[str, list[float]] = {t: [] for t in typed}
@@ -216,7 +218,7 @@ def _search(row: Row) -> None:
         for _ in range(SEARCH_ROUNDS):
             for text in typed:
                 t0 = time.perf_counter()
-                ops.list_page(store, ops.Query(text=text), 0, 200)
+                ops.list_page(store, ops.Query(text=text), 0, PAGE_SIZE)
                 times[text].append(time.perf_counter() - t0)
     per = {t: median(v) for t, v in times.items()}
     row.search = statistics.fmean(per.values())
@@ -315,7 +317,7 @@ def run() -> list[Result]:
         ),
         Result(
             "growth",
-            f"search as you type, {n} (per keystroke: count + first 200 rows)",
+            f"search as you type, {n} (per keystroke: count + first page)",
             big.search,
             small.search,
             f"the same keystrokes, {small.store.size:,} requests",

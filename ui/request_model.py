@@ -22,7 +22,7 @@ from ui import ops
 from ui.messages import counted
 from ui.tasks import TaskManager
 
-PAGE_SIZE = 200
+PAGE_SIZE = 100  # rows per page: more than any screen shows, fetched again as the list scrolls
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("worker", "Worker"),
     ("agreement", "Agreement"),
@@ -124,14 +124,15 @@ class RequestListModel(QAbstractTableModel):
     def set_query(self, query: ops.Query) -> None:
         """Show the requests matching `query`, from the first page."""
         self._query = query
-        self.refresh()
+        self.refresh(keep_loaded=False)
 
-    def refresh(self) -> None:
-        """Start over with the current query (after a save, a delete, an unlock)."""
+    def refresh(self, *, keep_loaded: bool = True) -> None:
+        """Start over with the current query (after a save, a delete, an unlock), reading again as many rows as were
+        loaded (the scroll position stays); a new query (`set_query`) reads one page."""
         self._active = True
         self._generation += 1
         generation = self._generation
-        wanted = max(PAGE_SIZE, len(self._rows))
+        wanted = max(PAGE_SIZE, len(self._rows)) if keep_loaded else PAGE_SIZE
         self.beginResetModel()
         self._rows = []
         self._across = {}

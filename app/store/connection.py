@@ -251,6 +251,9 @@ def verify(conn: Any) -> None:
             raise DamagedStore()
 
 
+CACHE_KIB = 64 * 1024
+
+
 def configure(conn: Any) -> None:
     """The settings of a working connection; the first statements that may write to the file."""
     with translated():
@@ -260,3 +263,7 @@ def configure(conn: Any) -> None:
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
+        # Pages are decrypted and authenticated as they are read, so the page cache, not the disk's, is what keeps
+        # a search or a scroll from paying that again: 64 MiB at most (SQLite's default is 2 MiB; it grows only as
+        # pages are read), the hot part of a store of 100,000 requests.
+        conn.execute(f"PRAGMA cache_size = {-CACHE_KIB:d}")

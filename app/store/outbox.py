@@ -156,6 +156,20 @@ def receipt(conn: Any, request_id: str) -> dict[str, Any] | None:
     return stored.loads(row[0], "a receipt", dict) if row else None
 
 
+def confirmations(conn: Any, request_ids: list[str]) -> dict[str, str]:
+    """The receiver's confirmation numbers of those of `request_ids` that have a receipt, in one query per 500 ids
+    (a page of the list asks for its rows' numbers at once)."""
+    out: dict[str, str] = {}
+    for i in range(0, len(request_ids), 500):  # SQLite's limit on parameters
+        chunk = request_ids[i : i + 500]
+        sql = f"SELECT request_id, receipt FROM receipts WHERE request_id IN ({','.join('?' * len(chunk))})"
+        for request_id, text in conn.execute(sql, chunk):
+            number = stored.loads(text, "a receipt", dict).get("confirmation")
+            if isinstance(number, str):
+                out[request_id] = number
+    return out
+
+
 def receiver_errors(conn: Any, request_id: str) -> list[dict[str, Any]]:
     state_of(conn, request_id)
     row = conn.execute("SELECT errors FROM receiver_errors WHERE request_id = ?", (request_id,)).fetchone()

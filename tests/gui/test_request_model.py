@@ -54,6 +54,21 @@ def test_paging_loads_a_page_at_a_time(qtmodeltester: Any, ctx: Any, store: Stor
     qtmodeltester.check(model, force_py=True)
 
 
+def test_a_new_query_reads_one_page_and_a_refresh_keeps_what_was_loaded(ctx: Any, store: Store) -> None:
+    """Typing in the search box after scrolling far asks the store for one page, not for as many rows as the
+    previous list had loaded; a refresh of the same list (after a save) keeps the rows loaded, so the view stays."""
+    fill(store, PAGE_SIZE * 3)
+    model = model_for(ctx)
+    model.set_query(ops.Query())
+    model.fetchMore()
+    model.fetchMore()
+    assert model.rowCount() == PAGE_SIZE * 3
+    model.refresh()
+    assert model.rowCount() == PAGE_SIZE * 3
+    model.set_query(ops.Query(text="zed"))
+    assert (model.total, model.rowCount()) == (PAGE_SIZE * 3, PAGE_SIZE)
+
+
 def test_sorting_both_ways_reads_the_store_order_from_either_end(ctx: Any, store: Store) -> None:
     fill(store, PAGE_SIZE + 30)
     model = model_for(ctx)

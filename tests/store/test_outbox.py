@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.request import State
-from app.store import InvalidTransition, InvalidValue, RequestNotFound, Store
+from app.store import DamagedStore, InvalidTransition, InvalidValue, RequestNotFound, Store
 from app.store import audit as audit_module
 from tests.store.helpers import PASSPHRASE, make_doc
 
@@ -84,6 +84,27 @@ def test_mark_sent_stores_receipt_and_leaves_the_outbox(store: Store) -> None:
     with pytest.raises(InvalidTransition):
         store.record_attempt(rid, "x", "2030-01-01T00:00:00Z")
     assert store.receipt(_ready(store)) is None
+
+
+def test_confirmations_of_a_page_of_rows(store: Store) -> None:
+    """The list asks the numbers of a page's sent rows at once: those without a receipt (or whose receipt has no
+    number) are left out; an id that is not in the store is simply absent; a crafted receipt is damage."""
+    sent = []
+    for i in range(3):
+        rid = _ready(store)
+        store.enqueue(rid, "{}", f"key-{i}")
+        store.mark_sent(
+            rid, {"confirmation": f"COC-000{i}"} if i < 2 else {"received": "2027-01-01T10:00:00Z"}
+        )
+        sent.append(rid)
+    draft = _ready(store)
+    ids = [*sent, draft, "no-such-request"] * 200  # more ids than SQLite takes in one statement
+    assert store.confirmations(ids) == {sent[0]: "COC-0000", sent[1]: "COC-0001"}
+    assert store.confirmations([]) == {}
+    with store.connection() as conn:
+        conn.execute("UPDATE receipts SET receipt = '[1]' WHERE request_id = ?", (sent[0],))
+    with pytest.raises(DamagedStore):
+        store.confirmations(sent)
 
 
 def test_dequeue_back_to_draft_with_the_receivers_errors(store: Store) -> None:
