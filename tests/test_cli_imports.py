@@ -136,3 +136,53 @@ def test_validate_loads_the_form_engine_and_nothing_else_heavy(tmp_path: Path) -
         k: v for k, v in culprits.items() if not any(k == a or k.startswith(a + ".") for a in allowed)
     }
     assert unexpected == {}, _explain(unexpected)
+
+
+def test_each_command_is_found_in_the_modules_that_register_it() -> None:
+    """`coc COMMAND` builds its parser from `COMMAND_OWNERS[COMMAND]` alone: the table names every command the
+    modules register, and each command's modules register it (with its sub-commands, as in the whole parser)."""
+    import argparse
+
+    from app.cli import COMMAND_OWNERS, build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        (action,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return dict(action.choices)
+
+    whole = commands(build_parser())
+    assert set(COMMAND_OWNERS) == set(whole)
+    for command in COMMAND_OWNERS:
+        alone = commands(build_parser(command))
+        assert command in alone
+        assert alone[command].format_help() == whole[command].format_help()
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["validate", "x.json"], "validate"),
+        (["--data-dir", "validate", "drafts", "list"], "drafts"),
+        (["--data-dir=d", "gui"], "gui"),
+        (["--", "store", "init"], "store"),
+        (["--version"], None),
+        ([], None),
+    ],
+)
+def test_the_command_is_the_first_word_that_is_not_an_option_of_coc(
+    argv: list[str], command: str | None
+) -> None:
+    from app.cli import command_of
+
+    assert command_of(argv) == command
+
+
+def test_a_command_imports_only_its_own_module(tmp_path: Path) -> None:
+    """`coc validate` builds no parser for the store, the outbox or the roster: their modules are not imported."""
+    probe = (
+        "import sys\nfrom app.cli import main\nmain(['notices'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('app.cli.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "['app.cli.common', 'app.cli.notices_cmd']"

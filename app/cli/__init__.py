@@ -30,8 +30,43 @@ COMMAND_MODULES = (
     "app.cli.notices_cmd",
 )
 
+# The module(s) that register each command: `coc COMMAND ...` imports only those (`coc validate` need not load the
+# store, the transmission or the roster code); `coc`, `coc --help` and anything else build the whole parser.
+# `tests/test_cli_imports.py` holds this table to what the modules register.
+COMMAND_OWNERS = {
+    "forms": ("app.cli.forms_cmd", "app.cli.docs_cmd"),
+    "new": ("app.cli.request_cmd",),
+    "validate": ("app.cli.request_cmd",),
+    "store": ("app.cli.store_cmd",),
+    "drafts": ("app.cli.drafts_cmd",),
+    "print": ("app.cli.print_cmd",),
+    "settings": ("app.cli.transmit_cmd",),
+    "outbox": ("app.cli.transmit_cmd",),
+    "status": ("app.cli.transmit_cmd",),
+    "editions": ("app.cli.transmit_cmd",),
+    "gui": ("app.cli.gui_cmd",),
+    "demo": ("app.cli.demo_cmd",),
+    "import": ("app.cli.roster_cmd",),
+    "export": ("app.cli.roster_cmd",),
+    "notices": ("app.cli.notices_cmd",),
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command `argv` names (its first word that is not an option of `coc` itself), or None."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word == "--data-dir":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or, for a known `command`, of that command alone."""
     import importlib
 
     parser = argparse.ArgumentParser(
@@ -43,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", help="folder of the encrypted store (default: COC_DATA_DIR or the user-data folder)"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_OWNERS.get(command or "", COMMAND_MODULES):
         module = importlib.import_module(name)
         module.register(subparsers)
         if hasattr(module, "default_handler"):
@@ -77,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(command_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     data = data_dir(args.data_dir)
     args.startup_notes = [note for note in (tighten_dir(data), interrupted_restore(data)) if note]
