@@ -93,6 +93,7 @@ class AppController(QObject):
         scrub.add_provider(self.personal_values)
         self.is_locked = False
         self._quitting = False
+        self._warm_timer: QTimer | None = None
         self.pending_transmit: str | None = None  # Transmit waits for Settings
         self.transmit_box: QMessageBox | None = None
 
@@ -114,12 +115,12 @@ class AppController(QObject):
         if not self.ctx.catalog_loaded:
             self.ctx.tasks.run_io(load_catalog, self.ctx.set_catalog)
         if not self.store_path.exists():
-            QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
+            self._warm_up_while_typing()
             self.show_create()
             return
         remembered = keychain.recall(self.store_path) if self.keychain.available else None
         if remembered is None:
-            QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
+            self._warm_up_while_typing()
             self.show_unlock()
             return
         # With a remembered key nobody types: the window comes at once, and the wizard's code after the list shows
@@ -129,6 +130,21 @@ class AppController(QObject):
         self.ctx.tasks.run_db(
             lambda: Store.open(path, key=remembered), self._opened, lambda _e: self.show_unlock()
         )
+
+    def _warm_up_while_typing(self) -> None:
+        """Import the windows' code while the passphrase is being typed (`_postpone_warm_up` if it comes first)."""
+        timer = self._warm_timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(self._warm_up)
+        timer.start(WARM_UP_DELAY_MS)
+
+    def _postpone_warm_up(self) -> None:
+        """A passphrase came before the warm-up ran (pasted, or filled by a password manager): the windows' code is
+        imported after the list shows, as with a remembered key, never while the store opens and the list loads."""
+        timer, self._warm_timer = self._warm_timer, None
+        if timer is not None and timer.isActive():
+            timer.stop()
+            self.unlocked.connect(lambda: QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up))
 
     @staticmethod
     def _warm_up() -> None:
@@ -167,6 +183,7 @@ class AppController(QObject):
         windows.present(dialog, modal=locked)
 
     def _create(self, passphrase: str, remember: bool) -> None:
+        self._postpone_warm_up()
         path = self.store_path
         self.ctx.tasks.run_db(
             lambda: Store.create(path, passphrase),
@@ -175,6 +192,7 @@ class AppController(QObject):
         )
 
     def _unlock(self, passphrase: str, remember: bool) -> None:
+        self._postpone_warm_up()
         path = self.store_path
         self.ctx.tasks.run_db(
             lambda: Store.open(path, passphrase),

@@ -82,6 +82,41 @@ def test_a_wrong_passphrase_says_so_and_the_right_one_opens(
     stop_app(controller)
 
 
+def test_a_passphrase_typed_before_the_warm_up_puts_it_after_the_list(
+    qtbot: Any, data_dir: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The windows' code is imported while the passphrase is typed; a passphrase that comes first (pasted, or
+    filled in by a password manager) opens the store without that import competing with it: it runs once, after
+    the list shows."""
+    from tests.gui.conftest import NO_KEYCHAIN
+    from ui import controller as controller_module
+    from ui.controller import AppController
+    from ui.tasks import TaskManager
+
+    events: list[str] = []
+    monkeypatch.setattr(AppController, "_warm_up", staticmethod(lambda: events.append("warm-up")))
+    monkeypatch.setattr(controller_module, "WARM_UP_DELAY_MS", 0)
+    Store.create(data_dir, PASSPHRASE).close()
+    controller = AppController(
+        data_dir, catalog=catalog, tasks=TaskManager(inline=True), keychain_status=NO_KEYCHAIN
+    )
+    controller.unlocked.connect(lambda: events.append("unlocked"))
+    controller.start()
+    dialog = controller.dialog
+    dialog.passphrase.setText("harbor lamp 8 violet")
+    dialog.unlock_button.click()  # before the event loop ran the warm-up's timer; a wrong one
+    for _ in range(3):
+        QApplication.processEvents()  # the timer was due: it no longer runs
+    assert controller.ctx.store is None and events == []
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.unlock_button.click()
+    assert controller.window is not None and events == ["unlocked"]
+    qtbot.waitUntil(lambda: events == ["unlocked", "warm-up"])
+    QApplication.processEvents()
+    assert events == ["unlocked", "warm-up"]
+    stop_app(controller)
+
+
 def test_the_lock_clears_personal_data_from_every_widget(
     qtbot: Any, data_dir: Path, catalog: Catalog
 ) -> None:
