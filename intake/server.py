@@ -315,8 +315,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.body_left:
             self._linger()
         self._disarm()
-        with contextlib.suppress(OSError, ValueError):
-            super().finish()
+        # StreamRequestHandler.finish closes the reader only when closing the writer (which flushes) succeeded: on a
+        # connection cut by a deadline the reader stayed open, and with it the socket's descriptor, until garbage
+        # collection warned of an unclosed socket. Each is closed whatever the other does.
+        for stream in (self.wfile, self.rfile):
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
 
     def answer(self, result: Answer) -> None:
         body = json.dumps(result.body, ensure_ascii=False).encode("utf-8")
