@@ -17,6 +17,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -77,11 +78,12 @@ def run_app(app_args: list[str], folder: Path | None = None) -> int:
     forms_root = local_forms_root(folder)
     running = serve_in_thread(folder, [token])
     child: subprocess.Popen[bytes] | None = None
-    stop_asked = False
+    stop_asked: float | None = None  # when a stop was asked (monotonic seconds)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stop_asked
-        stop_asked = True
+        if stop_asked is None:
+            stop_asked = time.monotonic()
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)
 
@@ -95,7 +97,7 @@ def run_app(app_args: list[str], folder: Path | None = None) -> int:
             ENV_SESSION_FORMS_ROOT: str(forms_root),
         }
         child = subprocess.Popen([sys.executable, "-m", "app", *(app_args or ["gui"])], env=env)
-        if stop_asked:  # a signal came before the child existed
+        if stop_asked is not None:  # a signal came before the child existed
             child.send_signal(signal.SIGTERM)
         gui = app_args in ([], ["gui"])
         what = "the application" if gui else f"coc {' '.join(app_args)}"
@@ -105,7 +107,16 @@ def run_app(app_args: list[str], folder: Path | None = None) -> int:
             f"{how} to stop both.",
             flush=True,
         )
-        return child.wait()
+        while True:  # until the application ends; after a stop was asked, for at most the grace period
+            try:
+                return child.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                if stop_asked is not None and time.monotonic() - stop_asked > CHILD_GRACE_SECONDS:
+                    _say(
+                        f"the application did not stop within {CHILD_GRACE_SECONDS} s of the signal: stopped it"
+                    )
+                    child.kill()
+                    return child.wait()
     finally:
         if child is not None and child.poll() is None:
             child.terminate()

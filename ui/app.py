@@ -6,6 +6,8 @@ window is wanted, so that the core never loads Qt).
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import logging
 import signal
 import sys
@@ -52,6 +54,21 @@ def setup_logging(data_dir: Path) -> logging.Handler:
     return handler
 
 
+STOP_REPORT_SECONDS = (
+    60  # a stop asked by a signal and not done by then: where each thread is, on standard error
+)
+
+
+def _stop_asked(_signum: int, _frame: object) -> None:
+    """Quit through the event loop, so that a signal that comes before the loop runs is not lost. Should quitting
+    hang, the place where each thread waits (code locations only, no data) goes to standard error after a minute,
+    for the report; the launcher stops the application after its grace period."""
+    if sys.stderr is not None and hasattr(sys.stderr, "fileno"):
+        with contextlib.suppress(OSError, ValueError, RuntimeError):  # no usable standard error
+            faulthandler.dump_traceback_later(STOP_REPORT_SECONDS, file=sys.stderr)
+    QTimer.singleShot(0, QApplication.quit)
+
+
 def run(
     data_dir: Path, *, smoke: bool = False, screenshots: Path | None = None, notes: Sequence[str] = ()
 ) -> int:
@@ -69,8 +86,7 @@ def run(
     crash.install()
     handler = setup_logging(data_dir)
     for sig in STOP_SIGNALS:  # Ctrl+C, `kill`, a closed terminal: save what is pending and quit
-        # through the event loop, so that a signal that comes before the loop runs is not lost
-        signal.signal(sig, lambda *_args: QTimer.singleShot(0, QApplication.quit))
+        signal.signal(sig, _stop_asked)
     heartbeat = QTimer()  # lets Python see the signals while Qt's event loop runs
     heartbeat.start(500)
     heartbeat.timeout.connect(lambda: None)
