@@ -1,7 +1,8 @@
 """The desktop application: building wizards, and launching to the unlock dialog.
 
-- building the wizard of each shipped form (goal: under 50 ms for the slowest form); a page is built on its first
-  visit, and the cost of building all of them is reported beside it;
+- building the wizard of each shipped form, in a window whose store holds 100,000 requests (the largest of
+  `benchmarks/stores.py`) (goal: under 50 ms for the slowest form); a page is built on its first visit, and the
+  cost of building all of them is reported beside it;
 - launch to the unlock dialog, as a fresh process, against a bare QApplication with an empty QMainWindow in the
   same run (goal: within 3x).
 
@@ -23,7 +24,7 @@ from benchmarks.common import Result, median
 
 REPO = Path(__file__).resolve().parent.parent
 PASSPHRASE = "harbor lamp 7 violet"
-LAUNCH_RUNS = 3
+LAUNCH_RUNS = 7
 
 BARE = """
 from PySide6.QtWidgets import QApplication, QMainWindow
@@ -92,7 +93,7 @@ def _wizards() -> list[Result]:
     from app.forms import default_catalog
     from app.request import RequestDoc
     from app.store import Store
-    from app.store.keys import random_key
+    from benchmarks.stores import growth_stores
     from ui.context import AppContext
     from ui.gui_settings import open_settings
     from ui.tasks import TaskManager
@@ -100,9 +101,10 @@ def _wizards() -> list[Result]:
 
     catalog = default_catalog()
     results: list[Result] = []
+    biggest = growth_stores()[-1]
     with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp:
         data = Path(tmp)
-        store = Store.create(data, key=random_key())
+        store = Store.open(biggest.folder, key=biggest.key)
         ctx = AppContext(data, catalog, TaskManager(inline=True), open_settings(data), store)
         shells: list[float] = []
         full: list[float] = []
@@ -126,7 +128,13 @@ def _wizards() -> list[Result]:
     n = len(shells)
     results.append(
         Result(
-            "gui", f"wizard build, slowest of {n} forms", max(shells), None, "", "< 50 ms", max(shells) < 0.05
+            "gui",
+            f"wizard build, slowest of {n} forms, {biggest.size // 1000}k store",
+            max(shells),
+            None,
+            "",
+            "< 50 ms",
+            max(shells) < 0.05,
         )
     )
     results.append(Result("gui", f"wizard build, median of {n} forms", statistics.median(shells), None))
