@@ -267,10 +267,12 @@ class PrintDialog(QDialog):
     def save_pdf(self) -> None:
         """Ask where to save with the system dialog (not blocking), then save."""
         name = f"request-{self.doc.id[:8]}.pdf"
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        start = (
-            str(Path(folder) / name) if folder and Path(folder).is_dir() else name
-        )  # not the launch folder
+        where = QStandardPaths.StandardLocation
+        folders = [QStandardPaths.writableLocation(w) for w in (where.DocumentsLocation, where.HomeLocation)]
+        folder = next(
+            (f for f in folders if f and Path(f).is_dir()), ""
+        )  # never the folder it was started in
+        start = str(Path(folder) / name) if folder else name
         dialog = QFileDialog(self, "Save the fax copy", start, "PDF files (*.pdf)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("pdf")

@@ -162,6 +162,18 @@ def test_save_pdf_opens_a_file_dialog_without_blocking(
     assert chooser.directory().absolutePath() == str(documents)  # not the folder the program was started in
     assert chooser.selectedFiles()[0].endswith(".pdf")
     chooser.reject()
+    documents.rmdir()  # no Documents folder: the home folder
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setattr(
+        QStandardPaths,
+        "writableLocation",
+        lambda where: str(home if where == QStandardPaths.StandardLocation.HomeLocation else documents),
+    )
+    dialog.save_pdf()
+    chooser = next(c for c in dialog.findChildren(QFileDialog) if c.isVisible())
+    assert chooser.directory().absolutePath() == str(home)
+    chooser.reject()
 
 
 @pytest.mark.qt_log_ignore("This plugin does not support raise")  # brought to the front, offscreen
