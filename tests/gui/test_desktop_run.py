@@ -94,6 +94,14 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def loaded(pid: int) -> str:
+    """The files mapped into the process (its shared libraries and plugins)."""
+    try:
+        return (Path("/proc") / str(pid) / "maps").read_text()
+    except OSError:
+        return ""
+
+
 def port_open(url: str) -> bool:
     port = int(url.rsplit(":", 1)[1])
     with socket.socket() as s:
@@ -171,6 +179,12 @@ def test_make_run_prints_one_line_and_sigterm_leaves_no_process(
     app = application_pid(make.pid)
     family = [*descendants(make.pid)]
     assert app in family and port_open(url)
+    # The window opens on the platform the desktop names (xcb on Xvfb in make gui-x11), never offscreen behind
+    # the user's back: the application loads that platform's plugin.
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] or "xcb"
+    wait_until(lambda: f"libq{platform}.so" in loaded(app), f"the {platform} platform plugin to load")
+    if platform != "offscreen":
+        assert "libqoffscreen.so" not in loaded(app)
 
     make.send_signal(signal.SIGTERM)
     stopped(make, family)
