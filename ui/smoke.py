@@ -2,8 +2,9 @@
 
 It creates a store in a temporary folder with a generated passphrase (through the first-run dialog), fills it with
 example requests, opens the main window, builds the wizard of every shipped form (every page), walks one request
-through every page to the review, opens the print preview and the settings, locks and unlocks, and exits 0, or 1
-with the reasons. Every window and dialog is shown with its longest message, and checked against the screen it
+through every page to the review, shows the question when it changed elsewhere, opens the print preview, the
+settings, About, the unexpected-problem dialog and the roster import, locks and unlocks, and exits 0, or 1 with
+the reasons. Every window and dialog is shown with its longest message, and checked against the screen it
 is on (`ui.screen_checks`: inside the screen, buttons whole, nothing overlapping, no text cut). With
 `--screenshots` each one is saved as a PNG. The packaged build runs it as its own check; CI runs it on a real X
 server at 1024x640, and at 1366x768 with 125% scaling.
@@ -287,6 +288,20 @@ def _walk(data_dir: Path, shoot: Shooter) -> None:
     wizard.go_to(REVIEW_ID)
     shoot(wizard, "wizard-review")
 
+    # Changed elsewhere while open here: the question, with more differences than it lists.
+    from ui.wizard.conflict import ConflictDialog
+
+    theirs = wizard.snapshot()
+    theirs.answers = {  # a colleague's edits: every text answer (codes of countries and states stay)
+        k: f"{v} (edited)" if isinstance(v, str) and not (len(v) == 2 and v.isupper()) else v
+        for k, v in theirs.answers.items()
+    }
+    conflict = ConflictDialog(wizard, wizard.spec, wizard.snapshot(), theirs, "2027-01-04 09:30")
+    conflict.open()
+    shoot(conflict, "conflict")
+    conflict.done(0)
+    conflict.deleteLater()
+
     # The print preview of a request with errors (its longest status), from the review page.
     wizard.review_page.print_button.click() if wizard.review_page is not None else None
     ctx.tasks.wait()
@@ -324,6 +339,30 @@ def _walk(data_dir: Path, shoot: Shooter) -> None:
         shoot(settings, "settings" if tab == 0 else f"settings-{tab + 1}")
     settings.reject()
     settle()
+
+    # Help, About: the licence and the third-party notices.
+    window.about_action.trigger()
+    about = window.about_dialog
+    if about is None:
+        raise SmokeFailed("the About box did not open")
+    shoot(about, "about")
+    about.reject()
+
+    # An unexpected problem: what it means for the work, and a long report.
+    from ui.crash import CrashDialog
+
+    frames = "".join(
+        f'  File "ui/module_{n}.py", line {n}, in step_{n}\n    do_the_step()\n' for n in range(60)
+    )
+    crash = CrashDialog(
+        f"Traceback (most recent call last):\n{frames}RuntimeError: a smoke run's example report",
+        str(data_dir / "crash-reports" / "crash-2027-01-04T093000.txt"),
+        window,
+    )
+    crash.open()
+    shoot(crash, "crash")
+    crash.reject()
+    crash.deleteLater()
 
     # The Import roster dialog: rows that become drafts with errors, and one skipped (no such agreement).
     roster = data_dir / "roster.csv"

@@ -40,6 +40,10 @@ EVERY_SCREEN = {
     "receipt",
     "wizard-new",
     "wizard-sent-review",
+    "conflict",
+    "about",
+    "crash",
+    "import-roster",
 }
 
 
