@@ -42,7 +42,7 @@ from ui.messages import counted
 
 log = logging.getLogger(__name__)
 
-TRANSMITTED = frozenset({State.QUEUED, State.SENT, State.APPROVED, State.REJECTED})
+TRANSMITTED = frozenset({State.SENT, State.APPROVED, State.REJECTED})
 PRINT_DPI = 300  # pages are painted onto the printer as images of this resolution at most
 Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None]
 Audit = Callable[[str, dict[str, Any]], None]
@@ -159,6 +159,12 @@ class PrintDialog(QDialog):
             if not rendered.ready:
                 text += f" The request still has {errors}."
             state = "ok" if rendered.ready else "error"
+        elif self.doc.state is State.QUEUED:  # it goes by itself: a fax would be a second copy
+            text = (
+                f"Queued for transmission: it goes to the receiving service by itself, so a fax sends it a second "
+                f"time. {pages}, cover sheet first."
+            )
+            state = "warning"
         elif self.doc.state in TRANSMITTED:  # a fax would be a second copy of what the receiver has
             text = (
                 f"Transmitted already: the receiving service has this request, so a fax sends it a second time. "

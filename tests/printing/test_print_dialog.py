@@ -72,6 +72,12 @@ def test_a_transmitted_request_is_not_ready_to_send_again(qtbot: Any) -> None:
     assert text.startswith("Transmitted already: the receiving service has this request")
     assert "Ready to send" not in text and "3 pages, cover sheet first" in text
     assert dialog.print_button.isEnabled()  # a paper copy may still be wanted
+    doc.state = State.QUEUED
+    queued = PrintDialog(doc, spec)
+    qtbot.addWidget(queued)
+    assert queued.status.text().startswith(
+        "Queued for transmission: it goes to the receiving service by itself"
+    )
 
 
 def test_masking_renders_again(qtbot: Any) -> None:
