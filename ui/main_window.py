@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QStackedWidget,
+    QStyle,
     QTableView,
     QToolBar,
     QToolButton,
@@ -41,6 +42,8 @@ from ui.receipt_panel import ReceiptPanel
 from ui.request_model import COLUMNS, RequestListModel
 
 SEARCH_DELAY_MS = 250
+CELL_PADDING = 10  # a cell's margins around its text (6 px in Qt's styles), with room to spare
+HEADER_PADDING = 2  # a column title's margins, beyond the cell's
 EDITABLE = frozenset({State.DRAFT, State.READY, State.QUEUED})
 DONE = frozenset({State.SENT, State.APPROVED, State.REJECTED})
 
@@ -346,21 +349,18 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        widths = {  # the worker's name takes what is left
-            "agreement": 100,
-            "kind": 88,
-            "start": 86,
-            "end": 86,
-            "days_left": 68,
-            "state": 80,
-            "confirmation": 128,
-            "errors": 48,
-            "across": 112,
-            "updated": 118,
-        }
-        for i, (key, _title) in enumerate(COLUMNS):
-            if key in widths:
-                self.table.setColumnWidth(i, widths[key])
+        metrics = self.table.fontMetrics()
+        arrow = self.table.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize) + 8  # the sort indicator
+        bold = QFont(header.font())
+        bold.setBold(True)  # the style may draw the titles bold
+        titles = QFontMetrics(bold)
+        for i, (key, title) in enumerate(
+            COLUMNS
+        ):  # whole texts ("United Kingdom"); the worker takes the rest
+            if key != "worker":
+                head = titles.horizontalAdvance(title) + HEADER_PADDING + (arrow if key == "updated" else 0)
+                text = max((metrics.horizontalAdvance(t) for t in self.model.widest(key)), default=0)
+                self.table.setColumnWidth(i, max(head, text) + CELL_PADDING)
         header.setSortIndicator(len(COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
         header.setSortIndicatorShown(True)
         gui_settings.restore_header(self.ctx.settings, "main/list", header)

@@ -36,6 +36,16 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("across", "Other requests"),  # ⚠ where the verdict warns about the worker's other requests
     ("updated", "Last change"),
 )
+SAMPLES: dict[str, list[str]] = {  # the widest texts of the columns whose texts have a fixed shape
+    "start": ["2000-00-00"],
+    "end": ["2000-00-00"],
+    "days_left": ["0,000"],
+    "state": [s.label for s in State if s is not State.APPROVED] + ["Approved"],
+    "confirmation": ["COC-0000-000000"],
+    "errors": ["000"],
+    "across": ["⚠ 0 warnings"],
+    "updated": ["today 00:00", "2000-00-00"],
+}
 WARNING_COLOR = QColor("#7a4f00")
 SOON_DAYS = 30  # a certificate ending within this many days is shown as urgent
 # Column -> (order when ascending, read backwards?) ; (order when descending, read backwards?)
@@ -73,6 +83,17 @@ def local_time(stamp: str) -> str:
     except ValueError:
         return stamp
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def short_time(stamp: str, today: dt.date | None = None) -> str:
+    """The list's Last change: 'today 17:55' for today, the date alone before (the tooltip has both)."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return stamp
+    if moment.date() == (today or dt.date.today()):
+        return moment.strftime("today %H:%M")
+    return moment.strftime("%Y-%m-%d")
 
 
 class RequestListModel(QAbstractTableModel):
@@ -329,7 +350,7 @@ class RequestListModel(QAbstractTableModel):
         if key == "state":
             if row.state is State.QUEUED and self.queue_note:
                 return f"{row.state.label} ({self.queue_note})"
-            return row.state.label
+            return "Approved" if row.state is State.APPROVED else row.state.label  # the tooltip says what
         if key == "confirmation":
             return self._confirmations.get(row.id, "")
         if key == "errors":
@@ -337,7 +358,7 @@ class RequestListModel(QAbstractTableModel):
         if key == "across":
             found = self._across.get(row.id, ())
             return "" if not found else "⚠ 1 warning" if len(found) == 1 else f"⚠ {len(found)} warnings"
-        return local_time(row.updated)
+        return short_time(row.updated)
 
     def _tooltip(self, row: RequestSummary, key: str) -> str | None:
         if key == "across":
@@ -349,12 +370,27 @@ class RequestListModel(QAbstractTableModel):
             return "No error left: it can be transmitted or printed."
         if key == "state" and row.state is State.DRAFT:
             return "Being written: errors remain."
+        if key == "state" and row.state is State.APPROVED:
+            return "Certificate approved: SSA issued the certificate."
         if key == "state" and row.state is State.QUEUED and self.queue_note:
             return "Queued: it is sent once transmission is set up in Settings, Transmission."
         if key == "days_left":
             left = days_left(row)
             return None if left is None else f"The assignment's last day is {row.end_date}."
+        if key == "updated":
+            return f"Last changed {local_time(row.updated)}"
+        if key in ("worker", "agreement", "kind", "state", "confirmation"):  # the whole text where it is cut
+            return self._text(row, key) or None
         return None
+
+    def widest(self, key: str) -> list[str]:
+        """The longest texts a column may show (its width is made for them); none for the worker, who takes
+        what is left, and for the state, whose long notes are in its tooltip."""
+        if key == "agreement":
+            return list(self._names.values())
+        if key == "kind":
+            return list(self._kind_names.values())
+        return SAMPLES.get(key, [])
 
     def sortable(self, column: int) -> bool:
         return 0 <= column < len(COLUMNS) and (COLUMNS[column][0] in SORTS or COLUMNS[column][0] == AGREEMENT)

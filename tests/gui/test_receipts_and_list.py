@@ -118,3 +118,27 @@ def test_the_status_bar_says_the_total(qtbot: Any, app: Any, catalog: Catalog, m
     assert window.model.rowCount() == 2 and window.model.total == 3
     assert window.count_label.text() == "3 requests"
     assert app.ctx.store.get(app.sent_id).state is State.SENT
+
+
+def test_agreement_kind_and_last_change_are_shown_whole(qtbot: Any, app: Any, catalog: Catalog) -> None:
+    """Seen on xcb at 1024x640 and 1366x768: 'United Kingd…', 'Self-emplo…' in every list."""
+    import datetime as dt
+
+    from ui.request_model import short_time
+
+    add_example(app.ctx.store, catalog, "gb-employee", worker__last_name="Sample")
+    add_example(app.ctx.store, catalog, "jp-self_employed", worker__last_name="Rei")
+    window = app.window
+    window.refresh()
+    metrics = window.table.fontMetrics()
+    for key in ("agreement", "kind", "updated"):
+        col = column(key)
+        texts = [window.model.index(r, col).data() for r in range(window.model.rowCount())]
+        assert any(t in ("United Kingdom", "Self-employed") for t in texts) or key == "updated"
+        for text in texts:
+            assert metrics.horizontalAdvance(text) + 8 <= window.table.columnWidth(col), (key, text)
+    assert short_time("2027-01-04T09:30:00Z", today=dt.date(2027, 1, 5)) == "2027-01-04"
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert short_time(now).startswith("today ")
+    tip = window.model.index(0, column("updated")).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Last changed 20")
