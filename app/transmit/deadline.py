@@ -62,6 +62,13 @@ def cut(sock: object) -> bool:
     return True
 
 
+COMPACT_AFTER = 64  # disarmed watches the heap may hold before it is compacted (when they are most of it)
+
+
+def _no_socket() -> object:
+    return None
+
+
 class Watchdog:
     """Cuts sockets whose deadline passed. One daemon thread, started on first use, sleeping until the next
     deadline (never polling)."""
@@ -73,6 +80,7 @@ class Watchdog:
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._disarmed = 0  # disarmed watches still in the heap
         self.cuts = 0
 
     def arm(self, socket_of: SocketOf, seconds: float) -> Watch:
@@ -89,9 +97,20 @@ class Watchdog:
         return watch
 
     def disarm(self, watch: Watch) -> bool:
-        """Forget `watch`; True when its deadline had already cut the socket."""
+        """Forget `watch`; True when its deadline had already cut the socket.
+
+        What the watch refers to (a connection's handler, its headers) is let go at once, and the heap is compacted
+        once most of it is disarmed watches: left in the heap until their deadlines, they kept every finished
+        connection of the last minute alive (30 MB for 1,000 connections carrying 30 KB keys)."""
         with self._cond:
-            watch.done = True
+            if not watch.done:
+                watch.done = True
+                watch.socket_of = _no_socket
+                self._disarmed += 1
+                if self._disarmed > COMPACT_AFTER and self._disarmed * 2 > len(self._heap):
+                    self._heap = [w for w in self._heap if not w.done]
+                    heapq.heapify(self._heap)
+                    self._disarmed = 0
             return watch.expired
 
     def close(self) -> None:
@@ -105,7 +124,8 @@ class Watchdog:
         with self._cond:
             while not self._closed:
                 while self._heap and self._heap[0].done:
-                    heapq.heappop(self._heap)
+                    if not heapq.heappop(self._heap).expired:
+                        self._disarmed -= 1
                 if not self._heap:
                     self._cond.wait()
                     continue

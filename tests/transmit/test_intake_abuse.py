@@ -10,26 +10,16 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from intake import RunningIntake
 from tests.conftest import REPO
-from tests.transmit.helpers import TOKEN, start, valid_doc
+from tests.transmit.helpers import TOKEN, start, valid_doc, wait_for
 from tests.transmit.wire import connect, exchange, request
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    """Wait for a state of the server (not for a moment): fails only if it never comes."""
-    for _ in range(6000):
-        if condition():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"never: {what}")
 
 
 def closed_by_peer(sock: socket.socket) -> bool:
@@ -131,6 +121,12 @@ def rss_kib(pid: int) -> int:
     return int(match.group(1))
 
 
+def threads(pid: int) -> int:
+    match = re.search(r"^Threads:\s+(\d+)", Path(f"/proc/{pid}/status").read_text(), re.M)
+    assert match
+    return int(match.group(1))
+
+
 @pytest.fixture
 def server_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
     env = {**os.environ, "INTAKE_TOKEN": TOKEN}
@@ -194,8 +190,10 @@ def test_a_thousand_unauthenticated_large_key_posts_leave_the_memory_flat(
     proc, url, ca = server_process
     key_size = 30 * 1024  # under the head limit (32 KiB), so each reaches authentication
     assert set(unauthenticated_posts(url, ca, 200, key_size)) == {401}  # warm-up: threads, TLS, allocator
+    quiet = threads(proc.pid)
     before = rss_kib(proc.pid)
     assert set(unauthenticated_posts(url, ca, 1000, key_size)) == {401}
+    wait_for(lambda: threads(proc.pid) <= quiet, "every connection's thread ended")  # measured at rest
     after = rss_kib(proc.pid)
     print(
         f"\nserver RSS after 200 posts: {before} KiB; after 1,000 more: {after} KiB ({after - before:+d} KiB)"
