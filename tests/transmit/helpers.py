@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,3 +120,12 @@ class FakeClock:
 
     def advance_to(self, when: float) -> None:
         self.now = max(self.now, when)
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Wait for a state (of the server, of a child), not for a moment: fails only if it never comes (a minute)."""
+    for _ in range(6000):
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"never: {what}")
