@@ -68,7 +68,10 @@ class BulkActions(QObject):
         ctx = self.ctx
 
         def done(result: Any) -> None:
-            text = f"Import undone: {result.deleted} new request(s) deleted, {result.restored} put back as they were."
+            text = (
+                f"Import undone: {messages.counted(result.deleted, 'new request')} deleted, "
+                f"{result.restored} put back as they were."
+            )
             if result.kept:
                 text += f" {result.kept} changed or sent since were kept."
             self.window.show_all()
@@ -93,7 +96,7 @@ class BulkActions(QObject):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Transmit all ready",
-            f"Transmit {len(ready)} ready request(s) to the receiving service?",
+            f"Transmit {messages.counted(len(ready), 'ready request')} to the receiving service?",
             QMessageBox.StandardButton.Cancel,
             self.window,
         )
@@ -121,7 +124,7 @@ class BulkActions(QObject):
             self._end_progress()
             self.window.refresh()
             sent = sum(1 for _i, outcome, _t in results if outcome == "sent")
-            text = f"{sent} of {len(results)} request(s) sent."
+            text = f"{sent} of {messages.counted(len(results), 'request')} sent."
             lines = [f"{names[i]}: {what}" for i, _outcome, what in results]
             self.summary = self._summary("Transmit all ready", text, lines)
 
@@ -242,7 +245,9 @@ class BulkActions(QObject):
             )
 
         def done(count: int) -> None:
-            window.statusBar().showMessage(f"Register of {count} request(s) written to {path}.", 15000)
+            window.statusBar().showMessage(
+                f"Register of {messages.counted(count, 'request')} written to {path}.", 15000
+            )
 
         def failed(exc: BaseException) -> None:
             from app.errors import UserError

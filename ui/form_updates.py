@@ -153,8 +153,9 @@ class FormUpdates(QObject):
             else "Every form is already in its newest edition."
         )
         hint = (
-            f"{len(result.reports)} request(s) were carried over to the new editions; each shows what changed the "
-            "first time you open it."
+            f"{messages.counted(len(result.reports), 'request')} "
+            f"{'was' if len(result.reports) == 1 else 'were'} carried over to the new editions; each shows what "
+            "changed the first time you open it."
             if result.reports
             else ""
         )

@@ -83,7 +83,7 @@ class OutboxRunner(QObject):
             if newer:
                 names = ", ".join(sorted(newer)[:4]) + (" and more" if len(newer) > 4 else "")
                 self.editions.emit(
-                    f"The receiving service has a newer edition of {len(newer)} form(s) ({names}): "
+                    f"The receiving service has a newer edition of {messages.counted(len(newer), 'form')} ({names}): "
                     "update them with Update forms (Tools menu) before sending requests on them."
                 )
 

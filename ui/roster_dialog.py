@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from ui import style, windows
 from ui.context import AppContext
+from ui.messages import counted
 
 if TYPE_CHECKING:
     from app.roster.mapping import Mapping
@@ -260,9 +261,11 @@ class RosterDialog(QDialog):
             if row.action.value == "skip":
                 verdict = row.reason
             elif row.errors:
-                verdict = f"{row.errors} error(s)" + (f", {row.warnings} warning(s)" if row.warnings else "")
+                verdict = counted(row.errors, "error") + (
+                    f", {counted(row.warnings, 'warning')}" if row.warnings else ""
+                )
             else:
-                verdict = "Ready" + (f" ({row.warnings} warning(s))" if row.warnings else "")
+                verdict = "Ready" + (f" ({counted(row.warnings, 'warning')})" if row.warnings else "")
             problems = (
                 "; ".join(p.text() for p in row.problems)
                 or (" ".join(issue.message for issue in row.issues if issue.is_error)[:200])
@@ -272,9 +275,9 @@ class RosterDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.preview_table.setItem(i, j, item)
-        total = len(self.table.rows) if self.table is not None else 0
+        total = sum(1 for row in plan.rows if row.action.value != "skip")  # a skipped row is not imported
         self.notes_label.setText("\n".join(plan.notes))
-        self.import_button.setText(f"&Import {total:,} row(s)")
+        self.import_button.setText(f"&Import {counted(total, 'row')}")
         self.import_button.setEnabled(total > 0)
 
     # --- importing -----------------------------------------------------------------------------------------------
@@ -424,7 +427,7 @@ class ImportedBar(QWidget):
 
     def show_import(self, count: int, text: str, batch_id: str) -> None:
         self.batch_id = batch_id
-        self.label.setText(f"{text} Showing the {count:,} request(s) of this import.")
+        self.label.setText(f"{text} Showing the {counted(count, 'request')} of this import.")
         self.undo_button.setVisible(bool(batch_id))
         self.show()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 from typing import Any
 
 import pytest
@@ -55,9 +56,9 @@ def test_no_known_problem_shows_a_command_on_screen() -> None:
     )
 
 
-def test_no_text_in_the_windows_names_a_command() -> None:
-    """Every string in ui/ that is not a docstring: none tells the user to type a command."""
-    offenders = []
+def ui_strings() -> list[tuple[str, int, str]]:
+    """Every string in ui/ that is not a docstring: (file, line, text)."""
+    found = []
     for path in sorted((REPO / "ui").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         docstrings = {
@@ -70,9 +71,30 @@ def test_no_text_in_the_windows_names_a_command() -> None:
         }
         for node in ast.walk(tree):
             text = node.value if isinstance(node, ast.Constant) and id(node) not in docstrings else None
-            if isinstance(text, str) and messages.names_a_command(text):
-                offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: {text[:60]}")
+            if isinstance(text, str):
+                found.append((str(path.relative_to(REPO)), node.lineno, text))
+    return found
+
+
+def test_no_text_in_the_windows_names_a_command() -> None:
+    """Every string in ui/ that is not a docstring: none tells the user to type a command."""
+    offenders = [f"{p}:{n}: {t[:60]}" for p, n, t in ui_strings() if messages.names_a_command(t)]
     assert offenders == []
+
+
+def test_no_text_in_the_windows_counts_in_the_plural_of_forms() -> None:
+    """'1 error', '3 rows' (messages.counted), never 'error(s)' or 'row(s)'."""
+    offenders = [f"{p}:{n}: {t[:60]}" for p, n, t in ui_strings() if re.search(r"[a-z]\(s\)", t)]
+    assert offenders == []
+
+
+def test_counted_says_one_and_many() -> None:
+    assert [messages.counted(n, "row") for n in (0, 1, 2, 1000)] == [
+        "0 rows",
+        "1 row",
+        "2 rows",
+        "1,000 rows",
+    ]
 
 
 def test_a_store_problem_box_points_to_the_screen(qtbot: Any) -> None:

@@ -221,5 +221,5 @@ def test_newer_form_editions_at_the_receiver_are_announced(
         configure(qtbot, controller, running)
         controller.outbox.check_editions()
         text = controller.window.statusBar().currentMessage()
-        assert "newer edition of 1 form(s) (si-employee)" in text
+        assert "newer edition of 1 form (si-employee)" in text
         stop_app(controller)

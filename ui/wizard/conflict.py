@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.forms.model import FormSpec
 from app.request import RequestDoc
+from ui.messages import counted
 from ui.wizard.review import answer_text
 
 SHOWN = 8  # differences listed in the box; every one is in the details
@@ -35,7 +36,7 @@ def _shown(spec: FormSpec, field_id: str, value: Any) -> str:
     if spec.has_field(field_id):
         f = spec.field(field_id)
         if f.is_group and isinstance(value, list):
-            return f"{len(value)} row(s)"
+            return counted(len(value), "row")
         return answer_text(f, value)
     return str(value)
 
