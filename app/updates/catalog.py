@@ -9,19 +9,20 @@ asked for.
 
 from __future__ import annotations
 
-import logging
 import threading
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from app.forms import Catalog, DefinitionsInvalid, FormSpec, load
 from app.forms.editions import is_newer
 from app.forms.loader import ORIGIN_UPDATED
 from app.paths import data_dir
-from app.updates.installed import UPDATES_DIR, Editions, Installed
+from app.updates.pointer import UPDATES_DIR, pointer_stamp
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from app.updates.installed import Editions, Installed
 
 CACHED_SETS = 4  # the application's, and a receiver's running in the same process (tests, `make run`)
 _LOCK = threading.Lock()
@@ -38,7 +39,13 @@ def updates_dir(data: Path | None = None) -> Path:
 def installed_catalog(bundled: Catalog, editions: Editions | None = None) -> Catalog:
     """`bundled` with the editions installed in `editions` (default: the data folder's); cached until the
     installed set changes, so asking again costs one `stat`."""
-    editions = editions or Editions(updates_dir())
+    if editions is None:
+        base = updates_dir()
+        if pointer_stamp(base) is None:  # nothing installed: one stat, without importing what reads editions
+            return bundled
+        from app.updates.installed import Editions
+
+        editions = Editions(base)
     stamp = editions.stamp()
     if stamp is None:
         return bundled
@@ -63,7 +70,9 @@ def _load_entry(editions: Editions, entry: Installed) -> Catalog | None:
     try:
         return _load(str(editions.folder(entry)))
     except DefinitionsInvalid as exc:
-        log.warning(
+        import logging
+
+        logging.getLogger(__name__).warning(
             "installed forms of %s do not load (%s); not used", entry.agreement, exc.errors[0].code.value
         )
         return None

@@ -30,11 +30,10 @@ from app.errors import UserError
 from app.fileio import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, fsync_dir, private_dir, write_private
 from app.forms import DefinitionsInvalid, load
 from app.updates.bundle import Bundle, BundleError, detail
+from app.updates.pointer import POINTER, pointer_stamp
 
 log = logging.getLogger(__name__)
 
-UPDATES_DIR = "form-updates"
-POINTER = "installed.json"
 POINTER_FORMAT = 1
 _PARTIAL = ".new-"
 _BUNDLE_FOLDER = re.compile(r"[a-z]{2}-[0-9a-f]{24}")  # what `install` names a bundle's folder
@@ -86,11 +85,7 @@ class Editions:
 
     def stamp(self) -> tuple[int, int, int] | None:
         """What identifies the installed set without reading it (None when nothing is installed)."""
-        try:
-            st = self.pointer.stat()
-        except OSError:
-            return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        return pointer_stamp(self.base)
 
     def entries(self) -> list[Installed]:
         """The installed bundles; none when nothing is installed or the list cannot be read (the bundled
