@@ -46,7 +46,11 @@ def load_catalog() -> Catalog:
     unlock); the context adds the editions installed in the data folder."""
     from app.forms.loader import shipped_catalog
 
-    return shipped_catalog()
+    catalog = shipped_catalog()
+    # every agreement's file read here, not on the main thread when the list first asks for their names
+    for _agreement in catalog.agreements.values():
+        pass
+    return catalog
 
 
 class AppController(QObject):

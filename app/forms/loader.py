@@ -181,25 +181,88 @@ class Catalog:
         return text
 
 
-class LazyForms(Mapping[str, FormSpec]):
-    """A catalog's forms, each built the first time it is asked for, once (thread-safe: the GUI loads the catalog
-    on one thread and opens forms on another). The ids are known from the start; a form whose definition turns
-    out to be broken raises `DefinitionsInvalid` when asked for (the shipped definitions are checked whole in CI
-    and by `coc forms check`, which builds every form at once)."""
+Maker = Callable[[], FormSpec | None]
+
+
+class LazyAgreements(Mapping[str, Agreement]):
+    """The shipped agreements, each file read the first time it is asked for, once (thread-safe: the GUI loads the
+    catalog on one thread and opens forms on another): `coc validate` reads the one agreement its request names.
+    An agreement's id is its file's name (the loader holds them equal), so the files name the keys; a file that
+    turns out to be broken raises `DefinitionsInvalid` when asked for (the shipped definitions are checked whole in
+    CI and by `coc forms check`, which reads every file at once)."""
 
     def __init__(
-        self, makers: Mapping[str, Callable[[], FormSpec | None]], errors: list[DefinitionError]
+        self,
+        root: Path,
+        read: Callable[[FileReader], tuple[Agreement, dict[str, Maker]] | None],
+        errors: list[DefinitionError],
+        lock: threading.RLock,
     ) -> None:
-        self._makers = dict(makers)
+        self._root = root
+        self._paths = {p.stem: p for p in sorted((root / "agreements").glob("*.toml"))}
+        self._readers = read
+        self._read: dict[str, tuple[Agreement, dict[str, Maker]]] = {}
+        self._errors = errors
+        self._lock = lock
+
+    def entry(self, agreement_id: str) -> tuple[Agreement, dict[str, Maker]]:
+        """The agreement and the makers of its forms; KeyError when no file defines it."""
+        got = self._read.get(agreement_id)
+        if got is not None:
+            return got
+        path = self._paths[agreement_id]
+        with self._lock:
+            got = self._read.get(agreement_id)
+            if got is None:
+                before = len(self._errors)
+                r = FileReader(path, self._root, self._errors)
+                result = self._readers(r) if r.data is not None else None
+                found = list(dict.fromkeys(self._errors[before:]))
+                if result is None or found:
+                    raise DefinitionsInvalid(found)
+                got = self._read[agreement_id] = result
+        return got
+
+    def __getitem__(self, agreement_id: str) -> Agreement:
+        return self.entry(agreement_id)[0]
+
+    def __contains__(self, agreement_id: object) -> bool:
+        return agreement_id in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+class LazyForms(Mapping[str, FormSpec]):
+    """A catalog's forms, each built the first time it is asked for, once, from its agreement's file read then
+    (`LazyAgreements`: a form's id starts with its agreement's). Listing the forms reads every agreement; a form
+    whose definition turns out to be broken raises `DefinitionsInvalid` when asked for."""
+
+    def __init__(
+        self, agreements: LazyAgreements, errors: list[DefinitionError], lock: threading.RLock
+    ) -> None:
+        self._agreements = agreements
         self._built: dict[str, FormSpec] = {}
         self._errors = errors
-        self._lock = threading.RLock()
+        self._lock = lock
+
+    def _maker(self, form_id: object) -> Maker:
+        """KeyError for a form that is not offered, as for a dict."""
+        if not isinstance(form_id, str) or "-" not in form_id:
+            raise KeyError(form_id)
+        agreement_id = form_id.split("-", 1)[0]
+        if agreement_id not in self._agreements:
+            raise KeyError(form_id)
+        return self._agreements.entry(agreement_id)[1][form_id]
 
     def __getitem__(self, form_id: str) -> FormSpec:
         spec = self._built.get(form_id)
         if spec is not None:
             return spec
-        make = self._makers[form_id]  # KeyError for a form that is not offered, as for a dict
+        make = self._maker(form_id)
         with self._lock:
             spec = self._built.get(form_id)
             if spec is None:
@@ -212,13 +275,18 @@ class LazyForms(Mapping[str, FormSpec]):
         return spec
 
     def __contains__(self, form_id: object) -> bool:
-        return form_id in self._makers
+        try:
+            self._maker(form_id)
+        except KeyError:
+            return False
+        return True
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._makers)
+        for agreement_id in self._agreements:
+            yield from self._agreements.entry(agreement_id)[1]
 
     def __len__(self) -> int:
-        return len(self._makers)
+        return sum(1 for _ in self)
 
 
 @dataclass
@@ -247,8 +315,8 @@ def check(root: Path | None = None) -> list[DefinitionError]:
 
 @cache
 def _shipped() -> Catalog:
-    """The shipped definitions (checked whole by `coc forms check` in CI), with each form built on first use: the
-    list of agreements is ready in a few milliseconds, and `coc validate` builds the one form it needs."""
+    """The shipped definitions (checked whole by `coc forms check` in CI), with each agreement read and each form
+    built on first use: `coc validate` reads the shared files and the one agreement its request needs."""
     catalog, errors = _load(None, lazy=True)
     if errors or catalog is None:
         raise DefinitionsInvalid(errors)
@@ -286,6 +354,23 @@ def _load(root: Path | None, *, lazy: bool = False) -> tuple[Catalog | None, lis
     default_paper = _read_default_paper(root, errors)
     # Forms are built only from sound shared files: otherwise every form would repeat their problems.
     shared_ok = not errors
+    kind_infos = MappingProxyType({k: d.info for k, d in kinds.items()})
+    if lazy and shared_ok:
+        lock = threading.RLock()
+        lazy_agreements = LazyAgreements(
+            root,
+            functools.partial(_read_agreement, sections=sections, kinds=kinds, default_paper=default_paper),
+            errors,
+            lock,
+        )
+        if not len(lazy_agreements):
+            errors.append(
+                DefinitionError(DefCode.MISSING_KEY, "agreements/", "", "no agreement definitions found")
+            )
+            return None, errors
+        return Catalog(
+            lazy_agreements, LazyForms(lazy_agreements, errors, lock), root, kinds=kind_infos
+        ), errors
     agreements: dict[str, Agreement] = {}
     makers: dict[str, Callable[[], FormSpec | None]] = {}
     for path in sorted((root / "agreements").glob("*.toml")):
@@ -305,13 +390,8 @@ def _load(root: Path | None, *, lazy: bool = False) -> tuple[Catalog | None, lis
         errors.append(
             DefinitionError(DefCode.MISSING_KEY, "agreements/", "", "no agreement definitions found")
         )
-    forms: Mapping[str, FormSpec]
-    if lazy and not errors:
-        forms = LazyForms(makers, errors)
-    else:
-        built = {form_id: make() for form_id, make in makers.items()}
-        forms = MappingProxyType({k: v for k, v in built.items() if v is not None})
-    kind_infos = MappingProxyType({k: d.info for k, d in kinds.items()})
+    built = {form_id: make() for form_id, make in makers.items()}
+    forms = MappingProxyType({k: v for k, v in built.items() if v is not None})
     catalog = Catalog(MappingProxyType(agreements), forms, root, kinds=kind_infos)
     # A shared file's problem is found once per form built from it: report it once.
     return catalog, list(dict.fromkeys(errors))

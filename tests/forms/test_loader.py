@@ -12,6 +12,7 @@ from app.cli import main
 from app.forms import DefinitionsInvalid, FieldType, Severity, check, load
 from app.forms.errors import DefCode
 from app.forms.expr import Expr
+from app.forms.loader import _load
 from app.forms.model import FactStatus
 from tests.forms import minidefs
 
@@ -61,6 +62,37 @@ def test_signed_agreement_is_listed_but_never_offered(defs: Path) -> None:
 def test_unknown_form_suggests_the_closest(defs: Path) -> None:
     with pytest.raises(LookupError, match="did you mean 'zz-employee'"):
         load(defs).form("zz-employe")
+
+
+def test_the_shipped_catalog_reads_an_agreement_when_it_is_asked_for(defs: Path) -> None:
+    """The shipped catalog loads this way (`coc validate` reads the one agreement its request needs): a broken
+    agreement file does not stop another agreement's form, and is refused, located, when it is asked for."""
+    (defs / "agreements" / "mx.toml").write_text('id = "mx"\nname = "Mexico\n', encoding="utf-8")
+    catalog, errors = _load(defs, lazy=True)
+    assert catalog is not None and errors == []
+    assert catalog.form("zz-employee").agreement.id == "zz"
+    assert list(catalog.agreements) == ["mx", "zz"] and "mx" in catalog.agreements
+    assert "zz-employee" in catalog.forms and "zz-other" not in catalog.forms
+    for odd in ("xx-employee", "../zz-employee", "zz", "", 7):
+        assert odd not in catalog.forms
+    with pytest.raises(DefinitionsInvalid) as caught:
+        catalog.agreements["mx"]
+    assert [(e.code, e.file) for e in caught.value.errors] == [(DefCode.TOML_SYNTAX, "agreements/mx.toml")]
+    with pytest.raises(DefinitionsInvalid):
+        list(catalog.forms)  # listing the forms reads every agreement
+    assert [e.code for e in check(defs)] == [DefCode.TOML_SYNTAX]  # and the whole check finds it at once
+
+
+def test_the_shipped_catalog_read_lazily_is_the_whole_one() -> None:
+    lazy, errors = _load(None, lazy=True)
+    assert lazy is not None and errors == []
+    whole = load()
+    assert list(lazy.forms) == list(whole.forms) and len(lazy.forms) == len(whole.forms)
+    assert list(lazy.agreements) == list(whole.agreements)
+    # compared by repr: two loads of the same files build values that do not compare equal as objects
+    assert [repr(lazy.agreements[a]) for a in lazy.agreements] == [repr(a) for a in whole.agreements.values()]
+    for form_id in whole.forms:
+        assert repr(lazy.form(form_id)) == repr(whole.form(form_id))
 
 
 # ---------------------------------------------------------------------------------------------- broken corpus
