@@ -126,19 +126,20 @@ def apply(conn: Any, items: Sequence[BatchItem], now: str) -> tuple[str, list[in
     batch_id = str(uuid.uuid4())
     conn.execute("INSERT INTO batches (id, kind, at) VALUES (?, 'import', ?)", (batch_id, now))
     current = _current(conn, [item.doc.id for item in items])
-    revisions: list[int] = []
-    records: list[tuple[str, str, int | None, int]] = []
     for item in items:
         state, base = current.get(item.doc.id, (None, None))
         if base != item.base_revision:
             raise BatchConflict()
         if state is not None and state not in UPDATABLE:
             raise BatchConflict(f"A request became {state.label.lower()} meanwhile; nothing was saved.")
-        revision, _state = drafts.save(
-            conn, item.doc, item.error_count, item.warning_count, now, base_revision=item.base_revision
-        )
-        records.append((batch_id, item.doc.id, base, revision))
-        revisions.append(revision)
+    saved = drafts.save_all(
+        conn, [(item.doc, item.error_count, item.warning_count, item.base_revision) for item in items], now
+    )
+    revisions = [revision for revision, _state in saved]
+    records = [
+        (batch_id, item.doc.id, item.base_revision, revision)
+        for item, revision in zip(items, revisions, strict=True)
+    ]
     conn.executemany(
         "INSERT INTO batch_items (batch_id, request_id, before_rev, after_rev) VALUES (?, ?, ?, ?)", records
     )

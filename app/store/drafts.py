@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,21 +90,9 @@ def _doc_json(doc: RequestDoc, state: State, created: str, updated: str) -> str:
         raise InvalidValue("The request's answers are not plain JSON data (text, numbers, lists, objects).")
 
 
-def save(
-    conn: Any,
-    doc: RequestDoc,
-    error_count: int,
-    warning_count: int,
-    now: str,
-    *,
-    base_revision: int | None,
-    dequeue_reason: str = "edited",
-) -> tuple[int, State]:
-    """Write `doc` as a new revision; returns (revision, state). Runs inside the caller's transaction.
-
-    `base_revision` is the revision the caller's copy was read at (None for a request not in the store yet): when
-    the stored request is at another revision (changed, deleted or added elsewhere meanwhile), `RevisionConflict`
-    and nothing is written."""
+def _check(doc: RequestDoc, error_count: int, warning_count: int) -> None:
+    """What every save refuses before reading the store: counts that are not counts, a document that would not read
+    back."""
     if isinstance(error_count, bool) or not isinstance(error_count, int) or error_count < 0:
         raise InvalidValue("error_count must be a whole number, 0 or more.")
     if isinstance(warning_count, bool) or not isinstance(warning_count, int) or warning_count < 0:
@@ -115,9 +103,43 @@ def save(
         raise InvalidValue(f"Not a valid request document: {exc}")
     if not doc.form:
         raise InvalidValue("A request needs a form id (such as 'de-employee').")
-    row = conn.execute(
-        "SELECT state, revision, created, updated FROM requests WHERE id = ?", (doc.id,)
-    ).fetchone()
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One save worked out against the stored row: the requests row's values, the revision row, the audit."""
+
+    previous: State | None
+    state: State
+    revision: int
+    created: str
+    values: tuple[Any, ...]  # the requests row, in UPDATE_SQL's order (id last)
+
+
+CURRENT_SQL = "SELECT state, revision, created, updated FROM requests WHERE id = ?"
+ROW_COLUMNS = (
+    "form, edition, agreement, kind, state, worker_name, name_search, ssn_key, namebirth_key, start_date, "
+    "end_date, search_name, error_count, warning_count, revision, updated, seq"
+)
+UPDATE_SQL = f"UPDATE requests SET {', '.join(f'{c} = ?' for c in ROW_COLUMNS.split(', '))} WHERE id = ?"
+INSERT_SQL = f"INSERT INTO requests ({ROW_COLUMNS}, id, created) VALUES ({', '.join('?' * 19)})"
+REVISION_SQL = (
+    "INSERT INTO revisions (request_id, rev, saved, state, error_count, warning_count, doc) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+PRUNE_SQL = "DELETE FROM revisions WHERE request_id = ? AND rev <= ?"
+
+
+def _write(
+    doc: RequestDoc,
+    error_count: int,
+    warning_count: int,
+    now: str,
+    row: Any,
+    base_revision: int | None,
+    seq: int,
+) -> _Write:
+    """The save of `doc` over the stored `row` (None: not stored), or the refusal `save` makes."""
     previous = State(row[0]) if row else None
     if previous is not None and previous not in EDITABLE:
         raise InvalidTransition(
@@ -148,40 +170,98 @@ def save(
         warning_count,
         revision,
         now,
-        next_seq(conn),
+        seq,
+        doc.id,
     )
+    return _Write(previous, state, revision, created, values)
+
+
+def save(
+    conn: Any,
+    doc: RequestDoc,
+    error_count: int,
+    warning_count: int,
+    now: str,
+    *,
+    base_revision: int | None,
+    dequeue_reason: str = "edited",
+) -> tuple[int, State]:
+    """Write `doc` as a new revision; returns (revision, state). Runs inside the caller's transaction.
+
+    `base_revision` is the revision the caller's copy was read at (None for a request not in the store yet): when
+    the stored request is at another revision (changed, deleted or added elsewhere meanwhile), `RevisionConflict`
+    and nothing is written."""
+    _check(doc, error_count, warning_count)
+    row = conn.execute(CURRENT_SQL, (doc.id,)).fetchone()
+    w = _write(doc, error_count, warning_count, now, row, base_revision, next_seq(conn))
     if row:
-        conn.execute(
-            "UPDATE requests SET form = ?, edition = ?, agreement = ?, kind = ?, state = ?, worker_name = ?, "
-            "name_search = ?, ssn_key = ?, namebirth_key = ?, start_date = ?, end_date = ?, search_name = ?, "
-            "error_count = ?, "
-            "warning_count = ?, revision = ?, updated = ?, seq = ? WHERE id = ?",
-            (*values, doc.id),
-        )
+        conn.execute(UPDATE_SQL, w.values)
     else:
-        conn.execute(
-            "INSERT INTO requests (form, edition, agreement, kind, state, worker_name, name_search, ssn_key, "
-            "namebirth_key, start_date, end_date, search_name, error_count, warning_count, revision, "
-            "updated, seq, id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*values, doc.id, created),
-        )
-    conn.execute(
-        "INSERT INTO revisions (request_id, rev, saved, state, error_count, warning_count, doc) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (doc.id, revision, now, state.value, error_count, warning_count, _doc_json(doc, state, created, now)),
-    )
-    if revision > REVISIONS_KEPT:
-        conn.execute(
-            "DELETE FROM revisions WHERE request_id = ? AND rev <= ?", (doc.id, revision - REVISIONS_KEPT)
-        )
-    if previous is State.QUEUED:  # editing takes it out of the outbox, in this same transaction
+        conn.execute(INSERT_SQL, (*w.values, w.created))
+    doc_json = _doc_json(doc, w.state, w.created, now)
+    conn.execute(REVISION_SQL, (doc.id, w.revision, now, w.state.value, error_count, warning_count, doc_json))
+    if w.revision > REVISIONS_KEPT:
+        conn.execute(PRUNE_SQL, (doc.id, w.revision - REVISIONS_KEPT))
+    if w.previous is State.QUEUED:  # editing takes it out of the outbox, in this same transaction
         conn.execute("DELETE FROM outbox WHERE request_id = ?", (doc.id,))
         audit.log(conn, doc.id, AuditEvent.DEQUEUED, {"reason": dequeue_reason}, now)
-    if previous is None:
-        audit.log(conn, doc.id, AuditEvent.CREATED, {"revision": revision}, now)
+    if w.previous is None:
+        audit.log(conn, doc.id, AuditEvent.CREATED, {"revision": w.revision}, now)
     elif audit.last_event(conn, doc.id) != AuditEvent.EDITED:  # a run of autosaves is one "edited" entry
-        audit.log(conn, doc.id, AuditEvent.EDITED, {"revision": revision}, now)
-    return revision, state
+        audit.log(conn, doc.id, AuditEvent.EDITED, {"revision": w.revision}, now)
+    return w.revision, w.state
+
+
+SaveItem = tuple[RequestDoc, int, int, int | None]  # (doc, error_count, warning_count, base_revision)
+
+
+def save_all(conn: Any, items: Sequence[SaveItem], now: str) -> list[tuple[int, State]]:
+    """`save` for each item, in order, inside the caller's transaction: the same checks, refusals and rows, but a
+    few statements for the whole lot (the stored rows read in chunks, the rows written with executemany) instead
+    of five round trips per document. A roster import saves 1,000 drafts at once."""
+    ids = [item[0].id for item in items]
+    if len(set(ids)) != len(ids):  # the same request twice: each save has to see the one before it
+        return [save(conn, d, e, w, now, base_revision=b) for d, e, w, b in items]
+    stored_rows: dict[str, Any] = {}
+    for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+        chunk = ids[start : start + 500]
+        sql = f"SELECT id, state, revision, created, updated FROM requests WHERE id IN ({','.join('?' * len(chunk))})"
+        stored_rows.update((str(r[0]), r[1:]) for r in conn.execute(sql, chunk))
+    seq = next_seq(conn)
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    revisions: list[tuple[Any, ...]] = []
+    prunes: list[tuple[str, int]] = []
+    dequeued: list[tuple[str]] = []
+    entries: list[tuple[str, AuditEvent, dict[str, Any]]] = []
+    out: list[tuple[int, State]] = []
+    for i, (doc, error_count, warning_count, base_revision) in enumerate(items):
+        _check(doc, error_count, warning_count)
+        row = stored_rows.get(doc.id)
+        w = _write(doc, error_count, warning_count, now, row, base_revision, seq + i)
+        if row:
+            updates.append(w.values)
+        else:
+            inserts.append((*w.values, w.created))
+        doc_json = _doc_json(doc, w.state, w.created, now)
+        revisions.append((doc.id, w.revision, now, w.state.value, error_count, warning_count, doc_json))
+        if w.revision > REVISIONS_KEPT:
+            prunes.append((doc.id, w.revision - REVISIONS_KEPT))
+        if w.previous is State.QUEUED:
+            dequeued.append((doc.id,))
+            entries.append((doc.id, AuditEvent.DEQUEUED, {"reason": "edited"}))
+        if w.previous is None:
+            entries.append((doc.id, AuditEvent.CREATED, {"revision": w.revision}))
+        elif audit.last_event(conn, doc.id) != AuditEvent.EDITED:
+            entries.append((doc.id, AuditEvent.EDITED, {"revision": w.revision}))
+        out.append((w.revision, w.state))
+    conn.executemany(UPDATE_SQL, updates)
+    conn.executemany(INSERT_SQL, inserts)
+    conn.executemany(REVISION_SQL, revisions)
+    conn.executemany(PRUNE_SQL, prunes)
+    conn.executemany("DELETE FROM outbox WHERE request_id = ?", dequeued)
+    audit.log_many(conn, entries, now)
+    return out
 
 
 def _load(doc_json: str, state: str, updated: str, revision: int | None = None) -> RequestDoc:
