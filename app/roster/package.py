@@ -20,7 +20,7 @@ document type declaration (Excel writes none; one could declare entities).
 
 from __future__ import annotations
 
-import re
+import string
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,17 +121,18 @@ def _local(name: str) -> str:
     return name if ":" not in name else name.rpartition(":")[2]
 
 
-_REF = re.compile(r"([A-Za-z]*)([0-9]+)")
+_LETTERS = string.ascii_letters
 _COLUMNS: dict[str, int] = {}  # column letters -> 0-based column, as met (rosters repeat the same few)
 
 
 def _position(ref: str) -> tuple[int, int]:
-    """A reference's (row, column), 0-based (`B12` -> (11, 1)), as calamine reads it: letters (either case), then
-    digits; the column is -1 when there are no letters. ValueError for what calamine refuses too."""
-    match = _REF.fullmatch(ref)
-    if match is None or not match.group(2).isascii():
+    """A reference's (row, column), 0-based (`B12` -> (11, 1)), as calamine reads it: ASCII letters (either case),
+    then ASCII digits; the column is -1 when there are no letters. ValueError for what calamine refuses too. (String
+    methods rather than a regular expression: this runs for every cell of the sheet.)"""
+    digits = ref.lstrip(_LETTERS)
+    if not (digits.isascii() and digits.isdigit()):  # also refuses no digits at all
         raise ValueError(ref)
-    letters, digits = match.groups()
+    letters = ref[: len(ref) - len(digits)]
     column = _COLUMNS.get(letters)
     if column is None:
         column = -1

@@ -190,24 +190,65 @@ class _Context:
     matches: dict[str, RefMatch]
     store: Store | None
     constants: dict[str, Any]
-    # (column, field) -> the forms without that field; (form, target) -> its field; cells read, per field object
+    # (column, field) -> the forms without that field; form -> how a row of it is read; cells read, per field
     absent: dict[tuple[str, str], set[str]] = field(default_factory=dict)
-    fields: dict[tuple[str, str], FieldSpec | None] = field(default_factory=dict)
-    parsed: dict[tuple[int, type, Any], values.Parsed] = field(default_factory=dict)
+    layouts: dict[str, _Layout] = field(default_factory=dict)
+    parsed: dict[int, dict[tuple[type, Any], values.Parsed]] = field(default_factory=dict)
+    given_columns: dict[str, int | None] = field(default_factory=dict)  # AGREEMENT, KIND -> its column
 
-    def field_of(self, spec: FormSpec, target: str) -> FieldSpec | None:
-        key = (spec.id, target)
-        if key not in self.fields:
-            self.fields[key] = _field(spec, target)
-        return self.fields[key]
+    def column_of(self, target: str) -> int | None:
+        if target not in self.given_columns:
+            self.given_columns[target] = self.mapping.column_of(target)
+        return self.given_columns[target]
+
+    def layout(self, spec: FormSpec) -> _Layout:
+        """How a row for `spec` is read, worked out once per form and import: the constants as read for its
+        fields, each mapped column's field (None where the form has none), and the profile's answers."""
+        found = self.layouts.get(spec.id)
+        if found is not None:
+            return found
+        constants: dict[str, Any] = {}
+        for target, constant in self.constants.items():
+            f = _field(spec, target) if target not in (AGREEMENT, KIND) else None
+            if f is not None:
+                parsed = self.parse(f, constant)
+                if parsed.value is not None:
+                    constants[f.id] = parsed.value
+        columns = []
+        for column, target in self.mapping.columns.items():
+            if target not in (AGREEMENT, KIND):
+                f = _field(spec, target)
+                memo = self.parsed_by(f) if f is not None else None
+                columns.append((column, self.table.column_name(column), target, f, memo))
+        base = {k: v for k, v in self.profile.items() if spec.has_field(k)}
+        if spec.has_field("host.country"):
+            base["host.country"] = spec.agreement.country
+        found = self.layouts[spec.id] = _Layout(spec.id, constants, columns, base)
+        return found
+
+    def parsed_by(self, f: FieldSpec) -> dict[tuple[type, Any], values.Parsed]:
+        memo = self.parsed.get(id(f))
+        if memo is None:
+            memo = self.parsed[id(f)] = {}
+        return memo
 
     def parse(self, f: FieldSpec, cell: Any) -> values.Parsed:
         """`values.parse`, remembered for this import (rosters repeat countries, dates, yes/no...)."""
-        key = (id(f), type(cell), cell)
-        hit = self.parsed.get(key)
+        memo = self.parsed_by(f)
+        key = (type(cell), cell)
+        hit = memo.get(key)
         if hit is None:
-            hit = self.parsed[key] = values.parse(f, cell, date_order=self.mapping.date_order)
+            hit = memo[key] = values.parse(f, cell, date_order=self.mapping.date_order)
         return hit
+
+
+@dataclass(frozen=True)
+class _Layout:
+    form: str
+    constants: dict[str, Any]  # field id -> the constant's value, as read for this form
+    # (column, its name, target, the form's field and the cells read for it; None where the form has none)
+    columns: list[tuple[int, str, str, FieldSpec | None, dict[tuple[type, Any], values.Parsed] | None]]
+    base: dict[str, Any]  # the employer profile's answers the form has, and the host country
 
 
 def _form_for(ctx: _Context, cells: list[Any]) -> tuple[FormSpec | None, str]:
@@ -215,7 +256,7 @@ def _form_for(ctx: _Context, cells: list[Any]) -> tuple[FormSpec | None, str]:
     catalog = ctx.catalog
 
     def given(target: str) -> str:
-        column = ctx.mapping.column_of(target)
+        column = ctx.column_of(target)
         text = values.as_text(cells[column]) if column is not None else ""
         return text or values.as_text(ctx.constants.get(target))
 
@@ -251,28 +292,20 @@ def _field(spec: FormSpec, target: str) -> FieldSpec | None:
     return spec.field(other) if other and spec.has_field(other) else None
 
 
-def _answers(ctx: _Context, spec: FormSpec, cells: list[Any], problems: list[CellProblem]) -> dict[str, Any]:
+def _answers(ctx: _Context, layout: _Layout, cells: list[Any], problems: list[CellProblem]) -> dict[str, Any]:
     """The roster's answers for one row (constants, then non-empty cells), each read for its field."""
-    answers: dict[str, Any] = {}
-    for target, constant in ctx.constants.items():
-        f = ctx.field_of(spec, target) if target not in (AGREEMENT, KIND) else None
-        if f is not None:
-            parsed = ctx.parse(f, constant)
-            if parsed.value is not None:
-                answers[f.id] = parsed.value
-    for column, target in ctx.mapping.columns.items():
-        if target in (AGREEMENT, KIND):
-            continue
+    answers = dict(layout.constants)
+    for column, name, target, f, memo in layout.columns:
         cell = cells[column]
         if cell is None:
             continue
-        f = ctx.field_of(spec, target)
-        if f is None:  # a column for some forms only (Germany's previous postings): noted once, not per row
-            ctx.absent.setdefault((ctx.table.column_name(column), target), set()).add(spec.id)
+        # a column for some forms only (Germany's previous postings): noted once, not per row
+        if f is None or memo is None:
+            ctx.absent.setdefault((name, target), set()).add(layout.form)
             continue
-        parsed = ctx.parse(f, cell)
+        parsed = memo.get((type(cell), cell)) or ctx.parse(f, cell)  # `ctx.parse`, its memo read here
         if parsed.problem:
-            problems.append(CellProblem(ctx.table.column_name(column), f.id, parsed.problem))
+            problems.append(CellProblem(name, f.id, parsed.problem))
         if parsed.value is not None and parsed.value != "":
             answers[f.id] = parsed.value
     return answers
@@ -283,7 +316,8 @@ def _plan_row(ctx: _Context, number: int, cells: list[Any], seen: dict[str, int]
     if spec is None:
         return RowPlan(number, Action.SKIP, reason)
     problems: list[CellProblem] = []
-    answers = _answers(ctx, spec, cells, problems)
+    layout = ctx.layout(spec)
+    answers = _answers(ctx, layout, cells, problems)
     ref = answers.get(EXTERNAL_REF) if isinstance(answers.get(EXTERNAL_REF), str) else None
     if ref:
         if ref in seen:
@@ -293,10 +327,7 @@ def _plan_row(ctx: _Context, number: int, cells: list[Any], seen: dict[str, int]
         seen[ref] = number
     match = ctx.matches.get(ref) if ref else None
     if match is None:
-        base = {k: v for k, v in ctx.profile.items() if spec.has_field(k)}
-        if spec.has_field("host.country"):
-            base["host.country"] = spec.agreement.country
-        doc = RequestDoc(form=spec.id, edition=spec.edition, answers={**base, **answers})
+        doc = RequestDoc(form=spec.id, edition=spec.edition, answers={**layout.base, **answers})
         issues = _verdict(doc, ctx.catalog)
         return _with_verdict(
             RowPlan(number, Action.CREATE, "", spec.id, ref, doc, None, problems=problems), issues

@@ -38,6 +38,9 @@ class Columns:
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, spaces collapsed: 'José  Núñez' -> 'jose nunez'."""
+    # ASCII (most names): nothing to decompose, and case-folding is lower-casing. Every save folds a name.
+    if text.isascii():
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().split())

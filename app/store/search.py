@@ -62,6 +62,8 @@ NUMBERS_BY_REQUEST_SQL = "CREATE INDEX confirmation_words_by_request ON confirma
 
 def _clean(text: str) -> str:
     """Folded, without control characters (they are never typed, and would end an FTS5 string)."""
+    if text.isascii() and text.isprintable():  # no control character, no surrogate: nothing to drop
+        return fold(text)
     return fold("".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs")))
 
 
