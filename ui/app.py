@@ -54,14 +54,14 @@ def setup_logging(data_dir: Path) -> logging.Handler:
     return handler
 
 
-STOP_REPORT_SECONDS = (
-    60  # a stop asked by a signal and not done by then: where each thread is, on standard error
-)
+# A stop asked by a signal and not done by then: where each thread is goes to standard error (before the launcher's
+# grace period of 30 s ends).
+STOP_REPORT_SECONDS = 20
 
 
 def _stop_asked(_signum: int, _frame: object) -> None:
     """Quit through the event loop, so that a signal that comes before the loop runs is not lost. Should quitting
-    hang, the place where each thread waits (code locations only, no data) goes to standard error after a minute,
+    hang, the place where each thread waits (code locations only, no data) goes to standard error after 20 s,
     for the report; the launcher stops the application after its grace period."""
     if sys.stderr is not None and hasattr(sys.stderr, "fileno"):
         with contextlib.suppress(OSError, ValueError, RuntimeError):  # no usable standard error
