@@ -217,17 +217,28 @@ SaveItem = tuple[RequestDoc, int, int, int | None]  # (doc, error_count, warning
 
 def save_all(conn: Any, items: Sequence[SaveItem], now: str) -> list[tuple[int, State]]:
     """`save` for each item, in order, inside the caller's transaction: the same checks, refusals and rows, but a
-    few statements for the whole lot (the stored rows read in chunks, the rows written with executemany) instead
-    of five round trips per document. A roster import saves 1,000 drafts at once."""
+    few statements per 500 documents (their stored rows read at once, their rows written with executemany) instead
+    of five round trips per document. A roster import saves 1,000 drafts at once; the chunks bound the rows held
+    in memory for a large one."""
     ids = [item[0].id for item in items]
     if len(set(ids)) != len(ids):  # the same request twice: each save has to see the one before it
         return [save(conn, d, e, w, now, base_revision=b) for d, e, w, b in items]
-    stored_rows: dict[str, Any] = {}
-    for start in range(0, len(ids), 500):  # SQLite's limit on parameters
-        chunk = ids[start : start + 500]
-        sql = f"SELECT id, state, revision, created, updated FROM requests WHERE id IN ({','.join('?' * len(chunk))})"
-        stored_rows.update((str(r[0]), r[1:]) for r in conn.execute(sql, chunk))
     seq = next_seq(conn)
+    out: list[tuple[int, State]] = []
+    for start in range(0, len(items), SAVE_CHUNK):
+        out.extend(_save_chunk(conn, items[start : start + SAVE_CHUNK], now, seq + start))
+    return out
+
+
+SAVE_CHUNK = 500  # documents per statement; also under SQLite's limit on parameters in old builds (999)
+
+
+def _save_chunk(conn: Any, items: Sequence[SaveItem], now: str, seq: int) -> list[tuple[int, State]]:
+    ids = [item[0].id for item in items]
+    sql = (
+        f"SELECT id, state, revision, created, updated FROM requests WHERE id IN ({','.join('?' * len(ids))})"
+    )
+    stored_rows = {str(r[0]): r[1:] for r in conn.execute(sql, ids)}
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     revisions: list[tuple[Any, ...]] = []
