@@ -146,6 +146,14 @@ def _position(ref: str) -> tuple[int, int]:
     return row, column
 
 
+def _attribute(attrs: list[str], name: str) -> str | None:
+    """An attribute's value from expat's ordered list (names at even places), or None."""
+    for i in range(0, len(attrs) - 1, 2):
+        if attrs[i] == name:
+            return attrs[i + 1]
+    return None
+
+
 class _Extent:
     """The span of the cells that hold a value, placed as calamine places them; stops at the first excess.
 
@@ -162,12 +170,13 @@ class _Extent:
         top = left = 1 << 62
         bottom = right = -1
 
-        def start(name: str, attrs: dict[str, str]) -> None:
+        def start(name: str, attrs: list[str]) -> None:  # attrs: [name, value, name, value...]
             nonlocal row, column, cell_row, cell_column, pending, top, left, bottom, right
             if ":" in name:
                 name = name.rpartition(":")[2]
             if name == "c":
-                ref = attrs.get("r")
+                # Excel writes r first
+                ref = attrs[1] if attrs and attrs[0] == "r" else _attribute(attrs, "r")
                 if ref is None:
                     column += 1
                     cell_row = row
@@ -176,7 +185,7 @@ class _Extent:
                 cell_column = column
                 pending = True
             elif name == "row":
-                ref = attrs.get("r")
+                ref = attrs[1] if attrs and attrs[0] == "r" else _attribute(attrs, "r")
                 row = row + 1 if ref is None else _position(ref)[0]
                 column = -1
                 pending = False
@@ -205,6 +214,7 @@ def _check_sheet(
 ) -> None:
     extent = _Extent(max_rows, max_columns)
     parser = _parser()
+    parser.ordered_attributes = True  # a list is cheaper to build than a dict, for every element of the sheet
     parser.StartElementHandler = extent.start
     try:
         for chunk in _chunks(archive, info):

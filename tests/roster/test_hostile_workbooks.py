@@ -128,6 +128,17 @@ def test_cells_far_apart_are_refused_before_calamine_makes_their_grid(tmp_path: 
     refused_in_child(path, "far.xlsx", "more than")
 
 
+def test_a_reference_after_other_attributes_is_read_too(tmp_path: Path) -> None:
+    """The guard reads `r` wherever it stands among a cell's or a row's attributes (Excel writes it first)."""
+    far = '<row spans="1:2" r="9000"><c s="1" t="n" r="XFD9000"><v>1</v></c></row>'
+    path = workbook(tmp_path / "late.xlsx", HEADER + ROW2 + far)
+    with pytest.raises(package.SheetTooLarge, match="rows"):
+        package.check(path, max_rows=8_000, max_columns=20_000)
+    with pytest.raises(package.SheetTooLarge, match="columns"):
+        package.check(path, max_rows=10_000, max_columns=16_000)
+    package.check(path, max_rows=9_000, max_columns=16_384)
+
+
 def test_a_far_cell_in_a_utf16_sheet_or_a_part_not_named_as_a_sheet_is_found_too(tmp_path: Path) -> None:
     far = f'<row r="1048576">{cell("XFD1048576", "x")}</row>'
     refused_in_child(workbook(tmp_path / "utf16.xlsx", HEADER + ROW2 + far, encoding="utf-16"), "more than")
@@ -189,10 +200,19 @@ def test_the_guard_places_cells_as_calamine_does(tmp_path: Path) -> None:
         for _ in range(rng.randint(1, 6)):
             number += rng.randint(1, 4)
             attr = f' r="{number}"' if rng.random() < 0.6 else ""
+            attr = (
+                f' spans="1:12"{attr}' if rng.random() < 0.3 else attr
+            )  # the number not the first attribute
             cells = []
             for column in sorted(rng.sample(range(12), rng.randint(0, 5))):
                 ref = f"{readers.column_letter(column)}{number}" if rng.random() < 0.6 else None
-                cells.append(cell(ref, "v") if rng.random() < 0.8 else f'<c r="{ref or "A1"}"/>')
+                if rng.random() < 0.8:
+                    written = cell(ref, "v")
+                    if ref and rng.random() < 0.3:  # the reference after another attribute
+                        written = written.replace(f' r="{ref}" t="inlineStr"', f' t="inlineStr" r="{ref}"')
+                    cells.append(written)
+                else:
+                    cells.append(f'<c r="{ref or "A1"}"/>')
             rows.append(f"<row{attr}>{''.join(cells)}</row>")
         path = workbook(tmp_path / f"case{case}.xlsx", "".join(rows))
         book = python_calamine.load_workbook(str(path))
