@@ -107,7 +107,8 @@ def _check(doc: RequestDoc, error_count: int, warning_count: int) -> None:
 
 @dataclass(frozen=True)
 class _Write:
-    """One save worked out against the stored row: the requests row's values, the revision row, the audit."""
+    """One save worked out against the stored row: the state before and after, the new revision, and the values of
+    the request's row."""
 
     previous: State | None
     state: State
