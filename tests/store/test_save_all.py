@@ -15,6 +15,7 @@ from app.store.keys import random_key
 from tests.store.helpers import make_doc
 
 NOW = "2026-12-01T10:00:00Z"
+BEFORE = "2026-12-01T09:00:00Z"  # when the existing requests were saved
 TABLES = {
     "requests": "SELECT * FROM requests ORDER BY seq",
     "revisions": "SELECT * FROM revisions ORDER BY seq",
@@ -25,8 +26,9 @@ TABLES = {
 
 
 def _store(folder: Path, existing: list[RequestDoc]) -> Store:
-    """A store holding `existing`: the first queued, the second saved 50 times (its next save prunes)."""
-    store = Store.create(folder, key=random_key())
+    """A store holding `existing`: the first queued, the second saved 50 times (its next save prunes). Its clock
+    is fixed: two stores made a second apart on a busy machine must still hold the same rows."""
+    store = Store.create(folder, key=random_key(), now=lambda: BEFORE)
     for i, doc in enumerate(existing):
         copy = RequestDoc.from_dict(doc.to_dict())
         store.save(copy, error_count=0)
