@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from app.store import Store
 from app.store.keys import KDF_ITERATIONS
-from benchmarks.common import Result, fmt_time, median
+from benchmarks.common import Result, fmt_time, launch_marks, median
 from benchmarks.population import TARGETS
 from benchmarks.stores import PASSPHRASE, GrowthStore, growth_stores
 
@@ -133,28 +132,8 @@ sys.exit(main(["--data-dir", {data!r}, "gui"]))
 
 def launch(code: str) -> tuple[float, float]:
     """(seconds from starting the process to its "ready" line, its peak resident size in MB)."""
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: with bytecode caches
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=REPO,
-    )
-    assert proc.stdout is not None
-    ready = rss = None
-    for line in proc.stdout:
-        if line.startswith("ready"):
-            ready = time.perf_counter() - t0
-            rss = int(line.split()[1]) / 1024
-            break
-    proc.wait(timeout=120)
-    if ready is None or rss is None:
-        raise RuntimeError(f"the launch did not finish: {proc.stderr.read() if proc.stderr else ''}")
-    return ready, rss
+    marks, ready = launch_marks(code)
+    return marks[ready], int(ready.split()[1]) / 1024
 
 
 def keystrokes(store: GrowthStore) -> list[str]:

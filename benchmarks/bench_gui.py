@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Result, median
+from benchmarks.common import Result, launch_marks, median
 
 REPO = Path(__file__).resolve().parent.parent
 PASSPHRASE = "harbor lamp 7 violet"
@@ -63,28 +61,7 @@ os._exit(0)
 
 def _launch(code: str) -> dict[str, float]:
     """Seconds from starting the process to each line it prints ("dialog", "ready")."""
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    # As installed, with bytecode caches (pip writes them): a launch must not compile every module each time.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=REPO,
-    )
-    assert proc.stdout is not None
-    marks: dict[str, float] = {}
-    for line in proc.stdout:
-        marks[line.strip()] = time.perf_counter() - t0
-        if line.strip() == "ready":
-            break
-    proc.wait(timeout=60)
-    if "ready" not in marks:
-        raise RuntimeError(f"the launch did not finish: {proc.stderr.read() if proc.stderr else ''}")
-    return marks
+    return launch_marks(code, timeout=60)[0]
 
 
 def _wizards() -> list[Result]:

@@ -7,10 +7,16 @@ measured in the same run, so it means something on any machine.
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -61,3 +67,32 @@ def fmt_time(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds:.2f} s"
+
+
+def launch_marks(code: str, timeout: float = 120.0) -> tuple[dict[str, float], str]:
+    """Run `python -c code` from the repository as an installed program would start (with bytecode caches, which
+    pip writes; offscreen unless QT_QPA_PLATFORM says otherwise): the seconds from starting it to each line it
+    printed, up to the line that starts with "ready", and that line."""
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    assert proc.stdout is not None
+    marks: dict[str, float] = {}
+    ready = ""
+    for line in proc.stdout:
+        marks[line.strip()] = time.perf_counter() - t0
+        if line.startswith("ready"):
+            ready = line.strip()
+            break
+    proc.wait(timeout=timeout)
+    if not ready:
+        raise RuntimeError(f"the launch did not finish: {proc.stderr.read() if proc.stderr else ''}")
+    return marks, ready
