@@ -455,7 +455,8 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.model.refresh()
 
-    def _loaded(self, total: int) -> None:
+    def _loaded(self, total: int | None) -> None:
+        """Rows arrived, or their count (None while more match than the rows loaded and they are being counted)."""
         if total == 0:
             filtered = self.model.query != replace(
                 ops.Query(), order=self.model.query.order, reverse=self.model.query.reverse
@@ -466,10 +467,13 @@ class MainWindow(QMainWindow):
                 else "No request yet. Choose New request (Ctrl+N) to start one."
             )
         self.empty_label.setVisible(total == 0)
-        noun = "request" if total == 1 else "requests"
+        # the list loads more as it scrolls: the total is what counts
+        shown = self.model.rowCount()
         self.count_label.setText(
-            f"{total:,} {noun}"
-        )  # the list loads more as it scrolls: the total is what counts
+            messages.counted(total, "request")
+            if total is not None
+            else f"More than {messages.counted(shown, 'request')} (counting…)"
+        )
         self._restore_selection()
         self._selection_changed()
 

@@ -55,31 +55,56 @@ class Query:
 
 @dataclass(frozen=True)
 class Page:
-    total: int
+    """Rows of the list from `offset`. `total`: how many requests match, or None when more match than this page
+    reaches and they were not counted (the list asks `count` apart, after showing the page)."""
+
+    total: int | None
     offset: int
     rows: list[RequestSummary]
     confirmations: dict[str, str] = field(default_factory=dict)  # request id -> the receiver's number
 
+    @property
+    def more(self) -> bool:
+        """Whether requests match beyond this page."""
+        return self.total is None or self.offset + len(self.rows) < self.total
 
-def list_page(store: Store, query: Query, offset: int, limit: int, total: int | None = None) -> Page:
+
+def list_page(store: Store, query: Query, offset: int, limit: int) -> Page:
     """Rows `offset` to `offset + limit` of the list, with the confirmation numbers of those sent; a reversed
-    sort is the store's order reversed (an index walked backwards: as fast)."""
-    filters: dict[str, Any] = {
+    sort is the store's order reversed (an index walked backwards: as fast). The rows are read as `limit + 1`, so
+    that whether more match is known without counting them: a short page gives the exact total at no cost, a full
+    one leaves it to `count`, whose cost grows with the matches (every "S" among 100,000 requests), not the page's."""
+    filters = _filters(query)
+    if query.ids:
+        rows = [summary for summary in (_summary_or_none(store, i) for i in query.ids) if summary is not None]
+        total: int | None = len(rows)
+        rows = rows[offset : offset + limit]
+    elif query.agreements_by_name and query.agreement is None:
+        total, rows = _by_agreement(store, filters, query, offset, limit)
+    else:
+        rows = store.list(
+            **filters, order_by=query.order, reverse=query.reverse, limit=limit + 1, offset=offset
+        )
+        total = offset + len(rows) if len(rows) <= limit else None
+        del rows[limit:]
+    return Page(total, offset, rows, confirmations(store, rows))
+
+
+def count(store: Store, query: Query) -> int:
+    """How many requests match `query`: what a full first page leaves to count (a page of given ids, or sorted by
+    agreement name, carries its total already)."""
+    ready = query.ids or (query.agreements_by_name and query.agreement is None)
+    total = list_page(store, query, 0, 0).total if ready else None
+    return total if total is not None else store.count(**_filters(query))
+
+
+def _filters(query: Query) -> dict[str, Any]:
+    return {
         "state": query.states(),
         "agreement": query.agreement,
         "text": query.text or None,
         "ending_within_days": query.ending_within_days,
     }
-    if query.ids:
-        rows = [summary for summary in (_summary_or_none(store, i) for i in query.ids) if summary is not None]
-        total, rows = len(rows), rows[offset : offset + limit]
-    elif query.agreements_by_name and query.agreement is None:
-        total, rows = _by_agreement(store, filters, query, offset, limit)
-    else:
-        if total is None:
-            total = store.count(**filters)
-        rows = store.list(**filters, order_by=query.order, reverse=query.reverse, limit=limit, offset=offset)
-    return Page(total, offset, rows, confirmations(store, rows))
 
 
 def _by_agreement(

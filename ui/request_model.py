@@ -2,7 +2,9 @@
 
 `canFetchMore`/`fetchMore` ask the database thread for the next page of `store.list` and append it when it
 arrives; a new query (search text, filters, sort) starts over with a new generation, and pages of an older
-generation that arrive late are dropped. Sorting maps a column to one of the store's fixed orders; the other
+generation that arrive late are dropped. A keystroke in the search box asks only its first page (one row more than
+shown, to know whether more match); when more do, their count is a task of its own, queued after the page, skipped
+when a newer query came meanwhile, and shown when it arrives. Sorting maps a column to one of the store's fixed orders; the other
 direction reads that order from its end, so every sort is an indexed query and no row is loaded twice.
 """
 
@@ -98,10 +100,11 @@ def short_time(stamp: str, today: dt.date | None = None) -> str:
 
 class RequestListModel(QAbstractTableModel):
     """Signals:
-    loaded(int): a page arrived; the argument is the total number of matching requests.
+    loaded(object): a page arrived, or the count of the matches; the argument is the number of matching requests,
+        or None while they are being counted (more match than the rows loaded).
     """
 
-    loaded = Signal(int)
+    loaded = Signal(object)
 
     def __init__(
         self,
@@ -124,7 +127,8 @@ class RequestListModel(QAbstractTableModel):
         self._rows: list[RequestSummary] = []
         self._confirmations: dict[str, str] = {}
         self.queue_note = ""  # what a queued request waits for, when it waits for something ("not set up")
-        self._total = 0
+        self._total: int | None = 0  # None: more match than the rows loaded, and their count has not arrived
+        self._more = False  # requests match beyond the rows loaded
         self._query = ops.Query()
         self._generation = 0
         self._fetching = False
@@ -139,7 +143,8 @@ class RequestListModel(QAbstractTableModel):
         return self._query
 
     @property
-    def total(self) -> int:
+    def total(self) -> int | None:
+        """How many requests match: None while they are being counted (more than `rowCount()`)."""
         return self._total
 
     def set_query(self, query: ops.Query) -> None:
@@ -158,13 +163,14 @@ class RequestListModel(QAbstractTableModel):
         self._rows = []
         self._across = {}
         self._confirmations = {}
-        self._total = 0
+        self._total = None
+        self._more = False
         self._fetching = True
         self.endResetModel()
         query = self._query
         self._tasks.run_db(
             lambda: ops.list_page(self._store(), query, 0, wanted),
-            lambda page: self._arrived(generation, page),
+            lambda page: self._arrived(generation, page, query),
             lambda exc: self._failed(generation, exc),
         )
 
@@ -177,6 +183,7 @@ class RequestListModel(QAbstractTableModel):
         self._across = {}
         self._confirmations = {}
         self._total = 0
+        self._more = False
         self._fetching = False
         self.endResetModel()
 
@@ -197,24 +204,47 @@ class RequestListModel(QAbstractTableModel):
         if row >= 0:
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._rows[row]
-            self._total = max(0, self._total - 1)
+            if self._total is not None:
+                self._total = max(0, self._total - 1)
             self.endRemoveRows()
             self.loaded.emit(self._total)
 
-    def _arrived(self, generation: int, page: ops.Page) -> None:
+    def _arrived(self, generation: int, page: ops.Page, query: ops.Query) -> None:
         if generation != self._generation:
             return
         self._fetching = False
-        self._total = page.total
-        fresh = page.rows[: max(0, page.total - len(self._rows))]
+        self._more = page.more
+        uncounted = self._total is None and page.total is None and page.offset == 0
+        if page.total is not None:  # a short page: the exact total, for free
+            self._total = page.total
         self._confirmations.update(page.confirmations)
-        if fresh:
+        if page.rows:
             first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._rows.extend(fresh)
+            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
+            self._rows.extend(page.rows)
             self.endInsertRows()
-            self._check_across([r.id for r in fresh])
+            self._check_across([r.id for r in page.rows])
         self.loaded.emit(self._total)
+        if uncounted:
+            self._count(generation, query)
+
+    def _count(self, generation: int, query: ops.Query) -> None:
+        """Count the matches of `query` (of `generation`) on the database thread, after its first page; skipped
+        there when a newer query came meanwhile (typing on: its own count follows its own page), and dropped here
+        when one came while it ran."""
+
+        def count() -> int | None:
+            if generation != self._generation:  # read on the database thread: an int, set on the GUI thread
+                return None
+            return ops.count(self._store(), query)
+
+        def arrived(total: int | None) -> None:
+            if total is None or generation != self._generation:
+                return
+            self._total = total
+            self.loaded.emit(total)
+
+        self._tasks.run_db(count, arrived, lambda exc: self._failed(generation, exc, paging=False))
 
     def _check_across(self, ids: list[str]) -> None:
         """Ask, in the background, which of `ids` have warnings across requests; show them when they come."""
@@ -238,24 +268,24 @@ class RequestListModel(QAbstractTableModel):
         """The verdict's warnings across requests of a loaded row (empty when none, or not known yet)."""
         return list(self._across.get(request_id, ()))
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
+    def _failed(self, generation: int, exc: BaseException, *, paging: bool = True) -> None:
+        if paging and generation == self._generation:
             self._fetching = False
         self._tasks.report(exc)
 
     # --- paging --------------------------------------------------------------------------------------------------
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt's API
-        return not parent.isValid() and self._active and not self._fetching and len(self._rows) < self._total
+        return not parent.isValid() and self._active and not self._fetching and self._more
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if not self.canFetchMore(parent):
             return
         self._fetching = True
-        generation, query, offset, total = self._generation, self._query, len(self._rows), self._total
+        generation, query, offset = self._generation, self._query, len(self._rows)
         self._tasks.run_db(
-            lambda: ops.list_page(self._store(), query, offset, PAGE_SIZE, total),
-            lambda page: self._arrived(generation, page),
+            lambda: ops.list_page(self._store(), query, offset, PAGE_SIZE),
+            lambda page: self._arrived(generation, page, query),
             lambda exc: self._failed(generation, exc),
         )
 

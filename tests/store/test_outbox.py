@@ -88,7 +88,7 @@ def test_mark_sent_stores_receipt_and_leaves_the_outbox(store: Store) -> None:
 
 def test_confirmations_of_a_page_of_rows(store: Store) -> None:
     """The list asks the numbers of a page's sent rows at once: those without a receipt (or whose receipt has no
-    number) are left out; an id that is not in the store is simply absent; a crafted receipt is damage."""
+    number) are left out; an id that is not in the store is simply absent."""
     sent = []
     for i in range(3):
         rid = _ready(store)
@@ -101,10 +101,51 @@ def test_confirmations_of_a_page_of_rows(store: Store) -> None:
     ids = [*sent, draft, "no-such-request"] * 200  # more ids than SQLite takes in one statement
     assert store.confirmations(ids) == {sent[0]: "COC-0000", sent[1]: "COC-0001"}
     assert store.confirmations([]) == {}
+
+
+@pytest.mark.parametrize(
+    ("receipt", "number", "damaged"),
+    [
+        ("[1]", None, True),  # not an object
+        ("not json", None, True),
+        ("[" * 990 + "]" * 990, None, True),  # deeper than Python's reader goes
+        ('{"confirmation": 7}', None, False),  # an object without a number: nothing to show
+        ('{"confirmation": ["COC-1"]}', None, False),
+        (b'{"confirmation": "COC-1"}', None, False),  # a blob: the store writes text
+        # a lone surrogate, decoded by SQLite, is not UTF-8 that the driver reads
+        ('{"confirmation": "COC-\\ud800"}', "COC-\ud800", False),
+        ('{"confirmation": "COC-\\"1\\"", "extra": NaN}', 'COC-"1"', False),  # what Python's reader takes too
+    ],
+)
+def test_a_crafted_receipt_never_fails_the_numbers_of_a_page(
+    store: Store, receipt: str | bytes, number: str | None, damaged: bool
+) -> None:
+    """Receipts are untrusted text (a crafted store or backup): the numbers of a page never fail on one, the row's
+    number is simply missing; opening a receipt that is not a JSON object still says it is damaged."""
+    rid, other = _ready(store), _ready(store)
+    for i, request_id in enumerate((rid, other)):
+        store.enqueue(request_id, "{}", f"key-{i}")
+        store.mark_sent(request_id, {"confirmation": f"COC-{i}"})
     with store.connection() as conn:
-        conn.execute("UPDATE receipts SET receipt = '[1]' WHERE request_id = ?", (sent[0],))
-    with pytest.raises(DamagedStore):
-        store.confirmations(sent)
+        conn.execute("UPDATE receipts SET receipt = ? WHERE request_id = ?", (receipt, rid))
+    expected = {other: "COC-1"} | ({rid: number} if number is not None else {})
+    assert store.confirmations([rid, other]) == expected
+    if damaged:
+        with pytest.raises(DamagedStore):
+            store.receipt(rid)
+
+
+def test_a_number_that_is_not_utf8_is_no_number(store: Store) -> None:
+    """Text that is not UTF-8 in a crafted file: the driver would fail the whole page's query on it."""
+    rid = _ready(store)
+    store.enqueue(rid, "{}", "key")
+    store.mark_sent(rid, {"confirmation": "COC-1"})
+    with store.connection() as conn:
+        conn.execute(
+            "UPDATE receipts SET receipt = CAST(? AS TEXT) WHERE request_id = ?",
+            (b'{"confirmation": "COC-\xff"}', rid),
+        )
+    assert store.confirmations([rid]) == {}
 
 
 def test_dequeue_back_to_draft_with_the_receivers_errors(store: Store) -> None:
