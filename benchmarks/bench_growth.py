@@ -5,8 +5,13 @@ For each size:
 - unlock: passphrase to an open store (`Store.open`), interleaved with the key derivation alone (PBKDF2-HMAC-SHA512,
   256,000 iterations: the designed cost), one after the other, alternating which goes first;
 - search as you type: each keystroke of typing the search targets' names, confirmation numbers and request ids,
-  asking the store exactly what the request list asks for a new query (`ui.ops.list_page`: the count and the
-  first page, `ui.request_model.PAGE_SIZE` rows);
+  asking the store exactly what the request list asks for a new query: its first page (`ui.ops.list_page`,
+  `ui.request_model.PAGE_SIZE` rows read as one more, to know whether more match) with the confirmation numbers of
+  its sent rows. When the page is full the list then counts the matches in a task of its own (`ui.ops.count`, the
+  status bar says "More than 100 requests" until it arrives): that count is timed after the page, as the list
+  asks it, and reported on a row of its own (per keystroke that asks it, and how many do), not in the keystroke's
+  time. The sizes are interleaved keystroke by keystroke (their order alternating), each store open on its own
+  connection, so that every size sees the same load;
 - the full check (`Store.check`: every page's HMAC and the b-trees, then the search index), which no longer runs at
   unlock but on demand, after a restore and at idle: once per size;
 - first paint: creating the main window to its first paint with the first page of rows (in this process),
@@ -154,8 +159,11 @@ class Row:
     store: GrowthStore
     unlock: float = 0.0
     kdf: float = 0.0
-    search: float = 0.0  # mean per keystroke
+    search: float = 0.0  # mean per keystroke: the first page
     slowest: tuple[float, str] = (0.0, "")
+    count: float = 0.0  # mean per keystroke whose first page was full: the count that follows it
+    counted: int = 0  # how many keystrokes asked for a count
+    keystrokes: int = 0
     paint: float = 0.0
     check: float = 0.0
     paint_empty: float = 0.0
@@ -197,22 +205,44 @@ def _check(row: Row) -> None:
         row.check = time.perf_counter() - t0
 
 
-def _search(row: Row) -> None:
+def _search(rows: list[Row]) -> None:
     from ui import ops
     from ui.request_model import PAGE_SIZE
 
-    typed = keystrokes(row.store)
-    times: dict[str, list[float]] = {t: [] for t in typed}
-    with Store.open(row.store.folder, key=row.store.key) as store:
-        for _ in range(SEARCH_ROUNDS):
-            for text in typed:
-                t0 = time.perf_counter()
-                ops.list_page(store, ops.Query(text=text), 0, PAGE_SIZE)
-                times[text].append(time.perf_counter() - t0)
-    per = {t: median(v) for t, v in times.items()}
-    row.search = statistics.fmean(per.values())
-    worst = max(per, key=lambda t: per[t])
-    row.slowest = (per[worst], worst)
+    typed = [keystrokes(row.store) for row in rows]
+    pages: list[dict[str, list[float]]] = [{t: [] for t in ts} for ts in typed]
+    counts: list[dict[str, list[float]]] = [{} for _ in rows]
+    stores = [Store.open(row.store.folder, key=row.store.key) for row in rows]
+    try:
+        for r in range(SEARCH_ROUNDS):
+            for k in range(max(len(ts) for ts in typed)):
+                order = list(range(len(rows)))
+                if (r + k) % 2:
+                    order.reverse()
+                for i in order:
+                    if k >= len(typed[i]):
+                        continue
+                    text, store = typed[i][k], stores[i]
+                    query = ops.Query(text=text)
+                    t0 = time.perf_counter()
+                    page = ops.list_page(store, query, 0, PAGE_SIZE)
+                    t1 = time.perf_counter()
+                    pages[i][text].append(t1 - t0)
+                    if page.total is None:  # what the list asks next, in a task of its own
+                        t1 = time.perf_counter()
+                        ops.count(store, query)
+                        counts[i].setdefault(text, []).append(time.perf_counter() - t1)
+    finally:
+        for store in stores:
+            store.close()
+    for row, times, counted in zip(rows, pages, counts, strict=True):
+        per = {t: median(v) for t, v in times.items()}
+        row.search = statistics.fmean(per.values())
+        worst = max(per, key=lambda t: per[t])
+        row.slowest = (per[worst], worst)
+        row.keystrokes = len(per)
+        row.counted = len(counted)
+        row.count = statistics.fmean(median(v) for v in counted.values()) if counted else 0.0
 
 
 def _paint(rows: list[Row]) -> None:
@@ -281,10 +311,11 @@ def run() -> list[Result]:
     make_application(["bench"])
     rows = [Row(s) for s in growth_stores()]
     for row in rows:
-        print(f"  {row.store.size:,} requests: unlock, search ...", file=sys.stderr, flush=True)
+        print(f"  {row.store.size:,} requests: unlock, full check ...", file=sys.stderr, flush=True)
         _unlock(row)
-        _search(row)
         _check(row)
+    print("  search as you type ...", file=sys.stderr, flush=True)
+    _search(rows)
     print("  first paint ...", file=sys.stderr, flush=True)
     _paint(rows)
     print("  launches ...", file=sys.stderr, flush=True)
@@ -307,7 +338,7 @@ def run() -> list[Result]:
         ),
         Result(
             "growth",
-            f"search as you type, {n} (per keystroke: count + first page)",
+            f"search as you type, {n} (per keystroke: the first page, its confirmation numbers)",
             big.search,
             small.search,
             f"the same keystrokes, {small.store.size:,} requests",
@@ -315,6 +346,13 @@ def run() -> list[Result]:
             big.search <= 1.5 * small.search,
         ),
         Result("growth", f"search, slowest keystroke at {n} ({big.slowest[1]!r})", big.slowest[0], None),
+        Result(
+            "growth",
+            f"search, the count after a full first page, {n} ({big.counted} of {big.keystrokes} keystrokes)",
+            big.count,
+            small.count,
+            f"{small.store.size:,} requests ({small.counted} of {small.keystrokes} keystrokes)",
+        ),
         Result(
             "growth",
             f"first paint of the list, {n}",
@@ -350,15 +388,17 @@ def table() -> str:
     """The growth table, as Markdown (printed by `python -m benchmarks`)."""
     lines = [
         "| requests | file | bulk entry | unlock (key derivation alone) | full check | first paint | search, per "
-        "keystroke (slowest) | launch, key remembered (bare Qt) | memory (bare Qt) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "keystroke (slowest) | count after a full page (keystrokes) | launch, key remembered (bare Qt) "
+        "| memory (bare Qt) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in TABLE:
         s = r.store
         lines.append(
             f"| {s.size:,} | {s.path.stat().st_size / 1e6:.0f} MB | {s.added:,} in {s.entry_seconds:.1f} s "
             f"| {fmt_time(r.unlock)} ({fmt_time(r.kdf)}) | {fmt_time(r.check)} | {fmt_time(r.paint)} | {fmt_time(r.search)} "
-            f"({fmt_time(r.slowest[0])}) | {fmt_time(r.remembered)} ({fmt_time(r.bare)}) | {r.rss:.0f} MB "
+            f"({fmt_time(r.slowest[0])}) | {fmt_time(r.count)} ({r.counted}) "
+            f"| {fmt_time(r.remembered)} ({fmt_time(r.bare)}) | {r.rss:.0f} MB "
             f"({r.bare_rss:.0f} MB) |"
         )
     return "\n".join(lines)
