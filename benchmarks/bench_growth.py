@@ -8,7 +8,7 @@ For each size:
   asking the store exactly what the request list asks for a new query: its first page (`ui.ops.list_page`,
   `ui.request_model.PAGE_SIZE` rows read as one more, to know whether more match) with the confirmation numbers of
   its sent rows. When the page is full the list then counts the matches in a task of its own (`ui.ops.count`, the
-  status bar says "More than 100 requests" until it arrives): that count is timed after the page, as the list
+  status bar says "More than 50 requests" until it arrives): that count is timed after the page, as the list
   asks it, and reported on a row of its own (per keystroke that asks it, and how many do), not in the keystroke's
   time. The sizes are interleaved keystroke by keystroke (their order alternating), each store open on its own
   connection, so that every size sees the same load;

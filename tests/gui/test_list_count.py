@@ -84,7 +84,7 @@ def test_a_search_scrolls_to_all_its_matches_without_the_count(
     while model.canFetchMore():
         model.fetchMore()
         pages += 1
-    assert pages == 3 and model.rowCount() == 250
+    assert pages == -(-250 // PAGE_SIZE) and model.rowCount() == 250
     assert len({model.summary(r).id for r in range(250)}) == 250  # no row twice
     assert {model.summary(r).worker_name.split(",")[0] for r in range(250)} == {"Smith"}
     assert model.total == 250  # the last, short page said it
@@ -159,7 +159,7 @@ def test_the_status_bar_never_says_a_count_of_an_older_query(
         tasks.shutdown()
     assert window.count_label.text() == "150 requests"
     assert "210 requests" not in shown
-    assert set(shown) <= {"150 requests", "More than 100 requests (counting…)"}
+    assert set(shown) <= {"150 requests", f"More than {PAGE_SIZE} requests (counting…)"}
 
 
 def test_a_damaged_receipt_still_shows_its_row(
@@ -182,3 +182,67 @@ def test_a_damaged_receipt_still_shows_its_row(
     shown = {model.summary(r).id: model.index(r, number).data() for r in range(model.rowCount())}
     assert shown == {ids[0]: "", ids[1]: "COC-1"}
     assert reported == [] and model.total == 2
+
+
+def test_a_window_taller_than_a_page_fills_itself_and_scrolls_to_every_match(
+    qtbot: Any, ctx: Any, store: Store
+) -> None:
+    """A search reads one page; in a window that shows more rows than a page (a maximised window on a 2560x1440
+    screen shows 52), Qt's view asks for more while the last row loaded is in sight: the rows fill the window with
+    no scrolling, no more is read than that, and scrolling on reaches every match."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    from ui.main_window import MainWindow
+
+    total = PAGE_SIZE * 4 + 7
+    fill(store, "Smith", total)
+    fill(store, "Jones", 20)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    table, model = window.table, window.model
+    row = table.verticalHeader().defaultSectionSize()
+    window.resize(1200, 400 + row * PAGE_SIZE * 3 // 2)
+    window.show()
+    qtbot.waitExposed(window)
+    assert table.viewport().height() > row * (PAGE_SIZE + 5)  # more rows in sight than a page holds
+    window.search.setText("smith")
+    window.apply_filters()
+    qtbot.waitUntil(lambda: model.rowCount() > PAGE_SIZE)
+    QApplication.processEvents()
+    bottom = table.indexAt(QPoint(5, table.viewport().height() - 2))
+    assert bottom.isValid() and table.verticalScrollBar().value() == 0  # filled, and nothing scrolled
+    assert model.rowCount() == 2 * PAGE_SIZE and model.canFetchMore()  # the next rows not read yet
+    bar = table.verticalScrollBar()
+    while model.canFetchMore():  # scrolled to the end of the rows loaded, again and again
+        qtbot.waitUntil(lambda: bar.maximum() > bar.value())  # the rows read last are laid out below
+        loaded = model.rowCount()
+        bar.setValue(bar.maximum())
+        qtbot.waitUntil(lambda loaded=loaded: model.rowCount() > loaded)
+    assert model.rowCount() == total == model.total
+    assert len({model.summary(r).id for r in range(total)}) == total  # no row twice
+    assert {model.summary(r).worker_name.split(",")[0] for r in range(total)} == {"Smith"}
+    assert window.count_label.text() == f"{total} requests"
+
+
+def test_the_store_benchmark_asks_the_page_the_list_asks() -> None:
+    from benchmarks import bench_store
+
+    assert bench_store.PAGE == PAGE_SIZE
+
+
+def test_select_all_after_an_import_of_up_to_100_takes_it_whole(qtbot: Any, ctx: Any, store: Store) -> None:
+    """An import's requests come in pages of 100 (the store reads them all for any page), so that Select all then
+    Transmit all ready takes an import of 80 whole, as it did before search pages were cut to 50."""
+    from ui.main_window import MainWindow
+    from ui.request_model import IMPORT_PAGE_SIZE
+
+    fill(store, "Smith", 80)
+    ids = [s.id for s in store.list(text="smith")]
+    fill(store, "Jones", 10)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show_ids(ids, "80 requests imported")
+    window.table.selectAll()
+    assert PAGE_SIZE < len(ids) <= IMPORT_PAGE_SIZE
+    assert sorted(s.id for s in window.selected_summaries()) == sorted(ids)
