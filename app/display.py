@@ -9,6 +9,7 @@ to the Debian package that provides it. No Qt is imported here (`app/` never loa
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -72,6 +73,22 @@ def _ldd(args: list[str]) -> str:
     return result.stdout
 
 
+def _start_ldd(args: list[str]) -> Callable[[], str]:
+    """Start `ldd` now; its output when the returned function is called (the launch imports meanwhile)."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+    def output() -> str:
+        try:
+            out, _err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return ""
+        return out
+
+    return output
+
+
 def plugin_path(platform: str) -> Path | None:
     """PySide6's platform plugin `libq<platform>.so`, found without importing PySide6."""
     spec = importlib.util.find_spec("PySide6")
@@ -86,18 +103,32 @@ def plugin_path(platform: str) -> Path | None:
 
 def missing_libraries(plugin: Path, run: Runner | None = None) -> list[str]:
     """The libraries `plugin` needs that the dynamic loader cannot find (none known when `ldd` is absent)."""
+    return _start_missing(plugin, run)()
+
+
+def _start_missing(plugin: Path, run: Runner | None) -> Callable[[], list[str]]:
     ldd = shutil.which("ldd")
     if ldd is None:
-        return []
+        return list
+    args = [ldd, str(plugin)]
+    output: Callable[[], str]
     try:
-        output = (run or _ldd)([ldd, str(plugin)])
+        output = functools.partial(run, args) if run is not None else _start_ldd(args)
     except (OSError, subprocess.SubprocessError):
-        return []
-    missing: list[str] = []
-    for line in output.splitlines():
-        name, _, where = line.strip().partition("=>")
-        if where.strip() == "not found" and name.strip() not in missing:
-            missing.append(name.strip())
+        return list
+
+    def missing() -> list[str]:
+        try:
+            text = output()
+        except (OSError, subprocess.SubprocessError):
+            return []
+        found: list[str] = []
+        for line in text.splitlines():
+            name, _, where = line.strip().partition("=>")
+            if where.strip() == "not found" and name.strip() not in found:
+                found.append(name.strip())
+        return found
+
     return missing
 
 
@@ -124,30 +155,47 @@ def _platforms(environ: Mapping[str, str]) -> list[str]:
 def check_display(environ: Mapping[str, str] | None = None, run: Runner | None = None) -> str | None:
     """Raise `DisplayProblem` when no window can open; return the platform to ask Qt for when Qt's own first
     choice would fail while another works (None: leave Qt's choice alone). Linux only; elsewhere nothing to say."""
+    return start_check(environ, run)()
+
+
+def start_check(
+    environ: Mapping[str, str] | None = None, run: Runner | None = None
+) -> Callable[[], str | None]:
+    """`check_display` in two steps: what needs no waiting at once (no display at all raises here), and `ldd` on the
+    platform plugins started in the background; the returned function waits for it and judges (raising
+    `DisplayProblem` too). A launch imports its code meanwhile, on the other core."""
     env = os.environ if environ is None else environ
     if not sys.platform.startswith("linux"):
-        return None
+        return lambda: None
     platforms = _platforms(env)
     explicit = bool(env.get("QT_QPA_PLATFORM", "").strip())
     if not explicit and not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         raise DisplayProblem(
             "There is no display to open the window on (DISPLAY is not set).", NO_DISPLAY_HINT
         )
-    problems: list[tuple[str, list[str]]] = []
+    checks: list[tuple[str, Callable[[], list[str]]]] = []
     for platform in platforms:
         plugin = plugin_path(platform)
-        if plugin is None:
-            continue  # not a plugin of this PySide6 (Qt says so itself), or PySide6 is missing: not ours to judge
-        missing = missing_libraries(plugin, run)
-        if not missing:
-            return None if not problems else platform
-        problems.append((platform, missing))
-    if not problems:
-        return None
-    platform, missing = problems[0]
-    packages = packages_for(sorted({lib for _p, libs in problems for lib in libs}, key=str.lower))
-    raise DisplayProblem(
-        f"The window cannot open: Qt's {platform} display support needs system libraries that are missing "
-        f"({', '.join(missing)}).",
-        f"Install them with: sudo apt-get install {' '.join(packages)} (then start the application again).",
-    )
+        if (
+            plugin is not None
+        ):  # else not a plugin of this PySide6 (Qt says so itself), or no PySide6: not ours
+            checks.append((platform, _start_missing(plugin, run)))
+
+    def judge() -> str | None:
+        problems: list[tuple[str, list[str]]] = []
+        for platform, check in checks:
+            missing = check()
+            if not missing:
+                return None if not problems else platform
+            problems.append((platform, missing))
+        if not problems:
+            return None
+        platform, missing = problems[0]
+        packages = packages_for(sorted({lib for _p, libs in problems for lib in libs}, key=str.lower))
+        raise DisplayProblem(
+            f"The window cannot open: Qt's {platform} display support needs system libraries that are missing "
+            f"({', '.join(missing)}).",
+            f"Install them with: sudo apt-get install {' '.join(packages)} (then start the application again).",
+        )
+
+    return judge

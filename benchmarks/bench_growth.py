@@ -66,7 +66,7 @@ print("ready", peak, flush=True)
 # the first rows of its list. With a remembered key, the keychain's answer is the only stand-in (there is no system
 # keychain here); with a typed passphrase, it is typed into the real dialog as soon as the dialog shows.
 LAUNCH = """
-import importlib.abc, importlib.machinery, os, resource, sys
+import importlib.machinery, os, resource, sys
 sys.path.insert(0, {repo!r})
 
 
@@ -113,7 +113,7 @@ def patch(uc):
     uc.AppController._opened = ready
 
 
-class Patcher(importlib.abc.MetaPathFinder):
+class Patcher:  # a finder on sys.meta_path (not importlib.abc's class: importing that costs what no launch pays)
     # patches ui.controller when `coc` imports it, so that nothing is imported earlier than in a real launch
     def find_spec(self, name, path=None, target=None):
         if name != "ui.controller":

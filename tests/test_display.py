@@ -73,7 +73,7 @@ def test_coc_gui_stops_with_the_message_before_loading_qt(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
-    monkeypatch.setattr(display, "_ldd", ldd(LDD_MISSING))
+    monkeypatch.setattr(display, "_start_ldd", lambda _args: lambda: LDD_MISSING)
     loaded = set(sys.modules)
     assert main(["gui"]) == 3
     assert "sudo apt-get install libxcb-icccm4 libxcb-keysyms1" in capsys.readouterr().err

@@ -20,7 +20,7 @@ from app.store import Store, StoreError, keychain, locate
 from app.store import unlock as store_unlock
 from app.store.keychain import KeychainStatus
 from ui import actions, messages, ops, scrub, style, windows
-from ui.context import AppContext
+from ui.context import AppContext, in_use
 from ui.gui_settings import open_settings
 from ui.lock import ClipboardGuard, IdleWatcher
 from ui.outbox_runner import OutboxRunner
@@ -38,18 +38,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WARM_UP_DELAY_MS = 300  # after the dialog is on screen; nobody types a passphrase faster
+DEFINITIONS_DELAY_MS = 100  # after the unlocked window, with a remembered key: its first rows come first
 WINDOW_MODULES = ("ui.main_window", "ui.wizard", "ui.settings_dialog")
 
 
-def load_catalog() -> Catalog:
+def load_catalog(data_dir: Path) -> Catalog:
     """The bundled definitions, imported and loaded on a background thread (the form engine is not needed to
-    unlock); the context adds the editions installed in the data folder."""
+    unlock); the context adds the editions installed in the data folder. The index of their names is kept for
+    the next launch (`app.catalog_index`)."""
+    from app import catalog_index
     from app.forms.loader import shipped_catalog
 
     catalog = shipped_catalog()
     # every agreement's file read here, not on the main thread when the list first asks for their names
     for _agreement in catalog.agreements.values():
         pass
+    stamp = catalog_index.stamp(data_dir)
+    index = catalog_index.CatalogIndex.of(in_use(catalog, data_dir))
+    if catalog_index.read(data_dir, stamp) != index:
+        catalog_index.write(data_dir, stamp, index)
     return catalog
 
 
@@ -98,6 +105,7 @@ class AppController(QObject):
         self.is_locked = False
         self._quitting = False
         self._warm_timer: QTimer | None = None
+        self._loading_definitions = False
         self.pending_transmit: str | None = None  # Transmit waits for Settings
         self.transmit_box: QMessageBox | None = None
 
@@ -116,24 +124,47 @@ class AppController(QObject):
 
         The definitions load in the background meanwhile (on the pool, beside the key derivation), and the windows'
         code is imported while the passphrase is being typed."""
-        if not self.ctx.catalog_loaded:
-            self.ctx.tasks.run_io(load_catalog, self.ctx.set_catalog)
         if not self.store_path.exists():
+            self.load_definitions()
             self._warm_up_while_typing()
             self.show_create()
             return
         remembered = keychain.recall(self.store_path) if self.keychain.available else None
         if remembered is None:
+            self.load_definitions()
             self._warm_up_while_typing()
             self.show_unlock()
             return
-        # With a remembered key nobody types: the window comes at once, and the wizard's code after the list shows
-        # (warming it up meanwhile would compete with the list for the interpreter).
+        # With a remembered key nobody types: the window comes at once, its list named from the index kept at the
+        # last launch; the definitions load after the list shows, then the wizard's code (either would compete
+        # with the list for the interpreter). Without an index made from these definitions, they load first.
+        if not self.ctx.catalog_loaded:
+            from app import catalog_index
+
+            data_dir = self.ctx.data_dir
+            self.ctx.index = catalog_index.read(data_dir, catalog_index.stamp(data_dir))
+            if self.ctx.index is None:
+                self.load_definitions()
+            else:
+                self.unlocked.connect(lambda: QTimer.singleShot(DEFINITIONS_DELAY_MS, self.load_definitions))
         self.unlocked.connect(lambda: QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up))
         path = self.store_path
         self.ctx.tasks.run_db(
             lambda: Store.open(path, key=remembered), self._opened, lambda _e: self.show_unlock()
         )
+
+    def load_definitions(self) -> None:
+        """Load the definitions on the pool (once), for the windows that need them (the list, once they came)."""
+        if self.ctx.catalog_loaded or self._loading_definitions:
+            return
+        self._loading_definitions = True
+        data_dir = self.ctx.data_dir
+        self.ctx.tasks.run_io(lambda: load_catalog(data_dir), self._definitions_loaded)
+
+    def _definitions_loaded(self, catalog: Catalog) -> None:
+        self.ctx.set_catalog(catalog)
+        if self.window is not None:
+            self.window.definitions_loaded()
 
     def _warm_up_while_typing(self) -> None:
         """Import the windows' code while the passphrase is being typed (`_postpone_warm_up` if it comes first)."""

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.request import RequestDoc, State
-from app.store import DuplicateMode, RequestSummary
+from app.store import DuplicateMode, RequestSummary, Store
 from ui import gui_settings, messages, ops, style, windows
 from ui.context import AppContext
 from ui.receipt_panel import ReceiptPanel
@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
             ctx.agreement_names,
             self,
             ctx.kind_names,
-            across=lambda store, ids: ops.across_warnings(store, ctx.catalog, ids),
+            across=self._across if ctx.catalog_loaded else None,  # else when the definitions arrive
         )
         self.model.loaded.connect(self._loaded)
         self._build_actions()
@@ -291,8 +291,8 @@ class MainWindow(QMainWindow):
         self.agreement_filter = QComboBox()
         self.agreement_filter.setAccessibleName("Filter by agreement")
         self.agreement_filter.addItem("Any agreement", None)
-        for agreement in self.ctx.catalog.in_force():
-            self.agreement_filter.addItem(agreement.name, agreement.id)
+        for agreement_id, name in self.ctx.in_force():
+            self.agreement_filter.addItem(name, agreement_id)
         agreement_label = QLabel("A&greement:")
         agreement_label.setBuddy(self.agreement_filter)
         self.ending_check = QCheckBox("Certificates &ending within")
@@ -679,6 +679,26 @@ class MainWindow(QMainWindow):
             toolbar.setEnabled(False)
         for action in self.actions():
             action.setEnabled(action in (self.quit_action,))
+
+    def _across(self, store: Store, ids: list[str]) -> dict[str, list[str]]:
+        return ops.across_warnings(store, self.ctx.catalog, ids)
+
+    def definitions_loaded(self) -> None:
+        """The definitions arrived after the list (a launch with a remembered key started from the index of their
+        names): take their names where they differ, and judge the rows across requests."""
+        self.model.set_names(self.ctx.agreement_names, self.ctx.kind_names)
+        wanted = [(None, "Any agreement"), *((i, n) for i, n in self.ctx.in_force())]
+        combo = self.agreement_filter
+        shown = [(combo.itemData(i), combo.itemText(i)) for i in range(combo.count())]
+        if shown != wanted:
+            chosen = self.agreement_filter.currentData()
+            self.agreement_filter.blockSignals(True)
+            self.agreement_filter.clear()
+            for agreement_id, name in wanted:
+                self.agreement_filter.addItem(name, agreement_id)
+            self.agreement_filter.setCurrentIndex(max(0, self.agreement_filter.findData(chosen)))
+            self.agreement_filter.blockSignals(False)
+        self.model.set_across(self._across)
 
     def show_unlocked(self) -> None:
         self.stack.setCurrentIndex(0)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.forms.loader import Catalog
 from app.request import RequestDoc, State
 from app.store import DuplicateMode, ListOrder, RequestSummary, Store
 from app.store.service import counter, issue_counts
 from app.store.service import duplicate as duplicate_saved
+
+if TYPE_CHECKING:
+    from app.forms.loader import Catalog
 
 PAGE_SETTING = "ui.page."
 

@@ -275,6 +275,23 @@ class RequestListModel(QAbstractTableModel):
 
         self._tasks.run_db(lambda: judge(self._store(), ids), arrived, self._tasks.report)
 
+    def set_across(self, across: Callable[[Store, list[str]], dict[str, list[str]]]) -> None:
+        """The definitions arrived (after the first rows, at a launch with a remembered key): judge the loaded
+        rows' requests across each other from now on (nothing to do when they already are)."""
+        if self._across_of is not None:
+            return
+        self._across_of = across
+        self._check_across([r.id for r in self._rows])
+
+    def set_names(self, agreement_names: Mapping[str, str], kind_names: Mapping[str, str]) -> None:
+        """The names of agreements and kinds changed (the definitions loaded differ from the index the list
+        started with): show the new ones."""
+        if dict(agreement_names) == dict(self._names) and dict(kind_names) == dict(self._kind_names):
+            return
+        self._names, self._kind_names = agreement_names, kind_names
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+
     def across_warnings(self, request_id: str) -> list[str]:
         """The verdict's warnings across requests of a loaded row (empty when none, or not known yet)."""
         return list(self._across.get(request_id, ()))

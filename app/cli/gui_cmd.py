@@ -13,13 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.common import CliError
-from app.display import DisplayProblem, check_display
+from app.display import DisplayProblem, start_check
 from app.paths import data_dir
 
-# The core the window needs, imported before Qt: once loaded, PySide6 reads the source of every module imported
-# after it, looking for its `__feature__` switches (shibokensupport's feature_imported); the core's hundred-odd
-# modules, none of which uses Qt, are spared that (about 50 ms of the launch).
-CORE_BEFORE_QT = ("app.store.store", "app.store.unlock", "app.store.service", "app.forms", "app.logfile")
+# The core the window needs to show the list, imported before Qt: once loaded, PySide6 reads the source of every
+# module imported after it, looking for its `__feature__` switches (shibokensupport's feature_imported). The form
+# engine is not among them: a launch with a remembered key shows the list first (`app.catalog_index`).
+CORE_BEFORE_QT = (
+    "app.store.store",
+    "app.store.unlock",
+    "app.store.service",
+    "app.logfile",
+    "app.catalog_index",
+)
 
 
 def register(subparsers: Any) -> None:
@@ -44,13 +50,14 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if screenshots and not smoke:
         raise CliError("--screenshots goes with --smoke")
     try:  # before Qt loads: a missing system library is named, never Qt's abort
-        platform = check_display()
+        judge = start_check()  # `ldd` runs on the other core while the core is imported
+        for name in CORE_BEFORE_QT:
+            importlib.import_module(name)
+        platform = judge()
     except DisplayProblem as exc:
         raise CliError(exc.user_text, exc.exit_code)
     if platform is not None:
         os.environ["QT_QPA_PLATFORM"] = platform
-    for name in CORE_BEFORE_QT:
-        importlib.import_module(name)
     try:
         module = importlib.import_module("ui.app")
     except ImportError as exc:

@@ -9,13 +9,16 @@ caller works with.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from app.forms.loader import Catalog
 from app.request import RequestDoc
 from app.store.audit import AuditEvent
 from app.store.errors import InvalidValue
 from app.store.models import DuplicateMode
 from app.store.store import Store
+
+if TYPE_CHECKING:
+    from app.forms.loader import Catalog
 
 Validator = Callable[[RequestDoc], tuple[int, int]]
 
