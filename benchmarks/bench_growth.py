@@ -62,8 +62,8 @@ except OSError:
 print("ready", peak, flush=True)
 """
 
-# `coc --data-dir DATA` as a user starts it (the command line, then the window), until the unlocked window shows
-# the first rows of its list. With a remembered key, the keychain's answer is the only stand-in (there is no system
+# `coc --data-dir DATA` as a user starts it (the command line, then the window), until the unlocked window has
+# painted the first rows of its list (as the bare window's line comes after its first paint). With a remembered key, the keychain's answer is the only stand-in (there is no system
 # keychain here); with a typed passphrase, it is typed into the real dialog as soon as the dialog shows.
 LAUNCH = """
 import importlib.machinery, os, resource, sys
@@ -95,20 +95,34 @@ def patch(uc):
 
     def ready(self, *args, **kwargs):
         opened(self, *args, **kwargs)
+        from PySide6.QtCore import QEvent, QObject
+        from PySide6.QtWidgets import QApplication
 
-        def poll():
-            if self.window.isVisible() and self.window.model.rowCount():
-                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                try:  # this process's own peak (ru_maxrss may carry the parent's across fork and exec)
-                    with open("/proc/self/status") as status:
-                        peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
-                except OSError:
-                    pass
-                print("ready", peak, flush=True)
-                os._exit(0)
-            QTimer.singleShot(1, poll)
+        def report():
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            try:  # this process's own peak (ru_maxrss may carry the parent's across fork and exec)
+                with open("/proc/self/status") as status:
+                    peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+            except OSError:
+                pass
+            print("ready", peak, flush=True)
+            os._exit(0)
 
-        poll()
+        class After(QObject):  # the first event anywhere after the list's paint began: that paint is done
+            def eventFilter(self, watched, event):
+                report()
+                return False
+
+        class Painted(QObject):  # the list painted with rows: what the user sees (reported once that paint is done)
+            def eventFilter(self, watched, event):
+                if event.type() == QEvent.Type.Paint and window.isVisible() and window.model.rowCount():
+                    QApplication.instance().installEventFilter(After(window))
+                return False
+
+        window = self.window
+        self._bench_painted = Painted()
+        window.table.viewport().installEventFilter(self._bench_painted)
+        window.table.viewport().update()
 
     uc.AppController._opened = ready
 

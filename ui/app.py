@@ -54,6 +54,29 @@ def setup_logging(data_dir: Path) -> logging.Handler:
     return handler
 
 
+class EarlyRecords(logging.Handler):
+    """What is logged before the log file opens (`LOG_OPEN_DELAY_MS` after the start, so that its code is not on
+    the way to the first window): kept in memory, at most `EARLY_RECORDS`, then handed to the file's handler,
+    which scrubs them as any other line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < EARLY_RECORDS:
+            self.records.append(record)
+
+    def hand_to(self, handler: logging.Handler) -> None:
+        records, self.records = self.records, []
+        for record in records:
+            handler.handle(record)
+
+
+LOG_OPEN_DELAY_MS = 1000
+EARLY_RECORDS = 200
+
+
 # A stop asked by a signal and not done by then: where each thread is goes to standard error (before the launcher's
 # grace period of 30 s ends).
 STOP_REPORT_SECONDS = 20
@@ -84,7 +107,19 @@ def run(
     app = make_application()
     crash = CrashHandler(data_dir)
     crash.install()
-    handler = setup_logging(data_dir)
+    root = logging.getLogger()
+    early = EarlyRecords()
+    root.addHandler(early)
+    root.setLevel(logging.INFO)
+    handlers: list[logging.Handler] = []
+
+    def open_log() -> None:
+        if not handlers:
+            handlers.append(setup_logging(data_dir))
+            root.removeHandler(early)
+            early.hand_to(handlers[0])
+
+    QTimer.singleShot(LOG_OPEN_DELAY_MS, open_log)
     for sig in STOP_SIGNALS:  # Ctrl+C, `kill`, a closed terminal: save what is pending and quit
         signal.signal(sig, _stop_asked)
     heartbeat = QTimer()  # lets Python see the signals while Qt's event loop runs
@@ -98,5 +133,6 @@ def run(
     try:
         return app.exec()
     finally:
+        open_log()  # what was logged before a quick quit reaches the file too
         crash.uninstall()
-        logging.getLogger().removeHandler(handler)
+        root.removeHandler(handlers[0])

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WARM_UP_DELAY_MS = 300  # after the dialog is on screen; nobody types a passphrase faster
+FIRST_ROWS_WAIT_MS = 250  # the longest the new main window waits for its first rows before it shows
 DEFINITIONS_DELAY_MS = 100  # after the unlocked window, with a remembered key: its first rows come first
 WINDOW_MODULES = ("ui.main_window", "ui.wizard", "ui.settings_dialog")
 
@@ -58,6 +59,13 @@ def load_catalog(data_dir: Path) -> Catalog:
     if catalog_index.read(data_dir, stamp) != index:
         catalog_index.write(data_dir, stamp, index)
     return catalog
+
+
+def with_first_page(store: Store) -> tuple[Store, ops.FirstPage | None]:
+    """The store just opened (on the database thread), with the list's first page read at once (`ops.first_page`)."""
+    from ui.request_model import PAGE_SIZE
+
+    return store, ops.first_page(store, PAGE_SIZE)
 
 
 class AppController(QObject):
@@ -150,8 +158,12 @@ class AppController(QObject):
         self.unlocked.connect(lambda: QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up))
         path = self.store_path
         self.ctx.tasks.run_db(
-            lambda: Store.open(path, key=remembered), self._opened, lambda _e: self.show_unlock()
+            lambda: with_first_page(Store.open(path, key=remembered)),
+            lambda opened: self._opened(opened[0], first=opened[1]),
+            lambda _e: self.show_unlock(),
         )
+        # built here, while the store opens on the database thread; shown once its first rows are in
+        self.window = self._make_window()
 
     def load_definitions(self) -> None:
         """Load the definitions on the pool (once), for the windows that need them (the list, once they came)."""
@@ -230,8 +242,8 @@ class AppController(QObject):
         self._postpone_warm_up()
         path = self.store_path
         self.ctx.tasks.run_db(
-            lambda: Store.open(path, passphrase),
-            lambda store: self._opened(store, remember),
+            lambda: with_first_page(Store.open(path, passphrase)),
+            lambda opened: self._opened(opened[0], remember, opened[1]),
             self._unlock_failed,
         )
 
@@ -258,7 +270,7 @@ class AppController(QObject):
             dialog.clear()
             dialog.deleteLater()
 
-    def _opened(self, store: Store, remember: bool = False) -> None:
+    def _opened(self, store: Store, remember: bool = False, first: ops.FirstPage | None = None) -> None:
         self.ctx.store = store
         self.is_locked = False
         if remember and self.keychain.available:
@@ -272,8 +284,9 @@ class AppController(QObject):
         window = self.window
         if window is None:
             window = self.window = self._make_window()
-            windows.present(window)
-        window.show_unlocked()
+        if not window.isVisible():  # a new window (else the locked one, unlocked again in place)
+            self._present_with_rows(window)
+        window.show_unlocked(first)
         self.watcher.start()
         self.outbox.start()
         self.store_check.start()
@@ -281,6 +294,21 @@ class AppController(QObject):
         for request_id, _page in reopen:
             self.open_request(request_id)
         self.unlocked.emit()
+
+    def _present_with_rows(self, window: MainWindow) -> None:
+        """Show the new window when its first page of rows has come (`show_unlocked` asks for it), so that its
+        first paint shows them (an empty window painted first, then again with its rows, would be two paints for
+        one view); at the latest after `FIRST_ROWS_WAIT_MS`."""
+        shown: list[bool] = []
+
+        def present(_total: int = 0) -> None:
+            if not shown:
+                shown.append(True)
+                window.model.loaded.disconnect(present)
+                windows.present(window)
+
+        window.model.loaded.connect(present)
+        QTimer.singleShot(FIRST_ROWS_WAIT_MS, present)
 
     def _idle_seconds(self, seconds: float) -> None:
         self.ctx.idle_minutes = seconds / 60.0

@@ -8,7 +8,7 @@ idle lock the list is emptied and a "Locked" page replaces it until the passphra
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence
@@ -38,8 +38,10 @@ from app.request import RequestDoc, State
 from app.store import DuplicateMode, RequestSummary, Store
 from ui import gui_settings, messages, ops, style, windows
 from ui.context import AppContext
-from ui.receipt_panel import ReceiptPanel
 from ui.request_model import COLUMNS, RequestListModel
+
+if TYPE_CHECKING:
+    from ui.receipt_panel import ReceiptPanel
 
 SEARCH_DELAY_MS = 250
 CELL_PADDING = 10  # a cell's margins around its text (6 px in Qt's styles), with room to spare
@@ -369,14 +371,14 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.kept_selection: list[str] = []  # the ids selected before a refresh, selected again after it
         self.model.modelAboutToBeReset.connect(self._keep_selection)
-        self.receipt = ReceiptPanel()
+        self._receipt: ReceiptPanel | None = None  # made when a sent request is first selected
         self._receipt_for = ""
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         style.text_color(self.empty_label, "muted")
         self.empty_label.hide()
-        from ui.roster_dialog import ImportedBar
+        from ui.imported_bar import ImportedBar
 
         self.imported_bar = ImportedBar()
         self.imported_bar.show_all_requested.connect(self.show_all)
@@ -386,8 +388,18 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.imported_bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_label)
-        layout.addWidget(self.receipt)
+        self._list_layout = layout
         return page
+
+    @property
+    def receipt(self) -> ReceiptPanel:
+        """The receipt panel under the list (its code loads when a sent request is first selected)."""
+        if self._receipt is None:
+            from ui.receipt_panel import ReceiptPanel
+
+            self._receipt = ReceiptPanel()
+            self._list_layout.addWidget(self._receipt)
+        return self._receipt
 
     def _build_locked_page(self) -> QWidget:
         page = QWidget()
@@ -551,7 +563,8 @@ class MainWindow(QMainWindow):
         """The receipt panel under the list: the selected request's receipt, when it was sent."""
         if summary is None or summary.state not in DONE:
             self._receipt_for = ""
-            self.receipt.clear()
+            if self._receipt is not None:
+                self._receipt.clear()
             return
         if summary.id == self._receipt_for and self.receipt.isVisible():
             return
@@ -664,7 +677,8 @@ class MainWindow(QMainWindow):
         self.model.clear()
         self.deleted.clear()
         self.imported_bar.clear()
-        self.receipt.clear()
+        if self._receipt is not None:
+            self._receipt.clear()
         self._receipt_for = ""
         self.search.blockSignals(True)
         self.search.setText("")  # setText, unlike clear(), leaves nothing in the undo history
@@ -700,7 +714,9 @@ class MainWindow(QMainWindow):
             self.agreement_filter.blockSignals(False)
         self.model.set_across(self._across)
 
-    def show_unlocked(self) -> None:
+    def show_unlocked(self, first: ops.FirstPage | None = None) -> None:
+        """The list of the unlocked store (`first`: its first page as the store was opened, used when the list's
+        query is the one it was read for)."""
         self.stack.setCurrentIndex(0)
         self.menuBar().setEnabled(True)
         for toolbar in self.findChildren(QToolBar):
@@ -714,7 +730,8 @@ class MainWindow(QMainWindow):
             self.export_action,
         ):
             action.setEnabled(True)
-        self.model.set_query(self.current_query())
+        query = self.current_query()
+        self.model.set_query(query, first.page if first is not None and first.query == query else None)
         self.table.setFocus()
 
     def set_outbox_text(self, text: str) -> None:

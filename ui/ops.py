@@ -92,6 +92,27 @@ def list_page(store: Store, query: Query, offset: int, limit: int) -> Page:
     return Page(total, offset, rows, confirmations(store, rows))
 
 
+@dataclass(frozen=True)
+class FirstPage:
+    """The list's first page read on the database thread right after the store opened, for the query a window
+    starts with when nothing is filtered or sorted (`Query()`): the window uses it when its query is that one, and
+    reads its own otherwise. Reading it there, while the window is being built, takes it off the way to the list."""
+
+    query: Query
+    page: Page
+
+
+def first_page(store: Store, limit: int) -> FirstPage | None:
+    """`FirstPage` of `store` (None when it cannot be read: the window reads again, and says why)."""
+    from app.store import StoreError
+
+    query = Query()
+    try:
+        return FirstPage(query, list_page(store, query, 0, limit))
+    except StoreError:
+        return None
+
+
 def count(store: Store, query: Query) -> int:
     """How many requests match `query`: what a full first page leaves to count (a page of given ids, or sorted by
     agreement name, carries its total already)."""

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, TypeAlias
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.request import State
@@ -24,6 +24,7 @@ from ui import ops
 from ui.messages import counted
 from ui.tasks import TaskManager
 
+ACROSS_DELAY_MS = 150  # rows are judged across requests this long after they came (after their first paint)
 # Rows per page, a search's first page included: more than a maximised window shows on a 1920x1080 screen (37 rows
 # of 24 px; 20 at 1024x640, 25 at 1366x768). A taller window fills itself: Qt's view asks `fetchMore` while the last
 # row loaded is in sight. Each row costs a keystroke at 100,000 requests some 5 us, so a page is no larger than that.
@@ -135,6 +136,12 @@ class RequestListModel(QAbstractTableModel):
         # background after each page and each save: `across(store, ids)` (ops.across_warnings with the catalog).
         self._across_of = across
         self._across: dict[str, list[str]] = {}
+        self._across_pending: list[str] = []  # rows waiting for `_judge_across`, of `_across_generation`
+        self._across_generation = 0
+        self._across_timer = QTimer(self)
+        self._across_timer.setSingleShot(True)
+        self._across_timer.setInterval(ACROSS_DELAY_MS)
+        self._across_timer.timeout.connect(self._judge_across)
         self._rows: list[RequestSummary] = []
         self._confirmations: dict[str, str] = {}
         self.queue_note = ""  # what a queued request waits for, when it waits for something ("not set up")
@@ -158,12 +165,13 @@ class RequestListModel(QAbstractTableModel):
         """How many requests match: None while they are being counted (more than `rowCount()`)."""
         return self._total
 
-    def set_query(self, query: ops.Query) -> None:
-        """Show the requests matching `query`, from the first page."""
+    def set_query(self, query: ops.Query, first: ops.Page | None = None) -> None:
+        """Show the requests matching `query`, from the first page (`first`: that page, already read for this
+        query by whoever opened the store, as `ops.first_page` reads it)."""
         self._query = query
-        self.refresh(keep_loaded=False)
+        self.refresh(keep_loaded=False, first=first)
 
-    def refresh(self, *, keep_loaded: bool = True) -> None:
+    def refresh(self, *, keep_loaded: bool = True, first: ops.Page | None = None) -> None:
         """Start over with the current query (after a save, a delete, an unlock), reading again as many rows as were
         loaded (the scroll position stays); a new query (`set_query`) reads one page."""
         self._active = True
@@ -179,6 +187,9 @@ class RequestListModel(QAbstractTableModel):
         self._fetching = True
         self.endResetModel()
         query = self._query
+        if first is not None and not keep_loaded:
+            self._arrived(generation, first, query)
+            return
         self._tasks.run_db(
             lambda: ops.list_page(self._store(), query, 0, wanted),
             lambda page: self._arrived(generation, page, query),
@@ -258,8 +269,20 @@ class RequestListModel(QAbstractTableModel):
         self._tasks.run_db(count, arrived, lambda exc: self._failed(generation, exc, paging=False))
 
     def _check_across(self, ids: list[str]) -> None:
-        """Ask, in the background, which of `ids` have warnings across requests; show them when they come."""
+        """Ask, in the background, which of `ids` have warnings across requests; show them when they come. Asked
+        `ACROSS_DELAY_MS` after the rows came, for all the rows come by then: judging is Python on the database
+        thread, which would slow the painting of those very rows (both need the interpreter)."""
         if self._across_of is None or not ids:
+            return
+        if self._across_generation != self._generation:
+            self._across_pending = []
+            self._across_generation = self._generation
+        self._across_pending.extend(i for i in ids if i not in self._across_pending)
+        self._across_timer.start()
+
+    def _judge_across(self) -> None:
+        ids, self._across_pending = self._across_pending, []
+        if self._across_of is None or not ids or self._across_generation != self._generation:
             return
         generation, judge = self._generation, self._across_of
 

@@ -18,14 +18,9 @@ from app.paths import data_dir
 
 # The core the window needs to show the list, imported before Qt: once loaded, PySide6 reads the source of every
 # module imported after it, looking for its `__feature__` switches (shibokensupport's feature_imported). The form
-# engine is not among them: a launch with a remembered key shows the list first (`app.catalog_index`).
-CORE_BEFORE_QT = (
-    "app.store.store",
-    "app.store.unlock",
-    "app.store.service",
-    "app.logfile",
-    "app.catalog_index",
-)
+# engine is not among them: a launch with a remembered key shows the list first (`app.catalog_index`); nor is the
+# log file's code, which opens after the window (`ui.app.EarlyRecords`).
+CORE_BEFORE_QT = ("app.store.store", "app.store.unlock", "app.store.service", "app.catalog_index")
 
 
 def register(subparsers: Any) -> None:

@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.fileio import fsync_dir, fsync_file, private_dir
 from app.paths import data_dir
 from app.request import RequestDoc, State, now_utc
-from app.store import audit, batches, drafts, outbox, reports, schema, search, settings
+from app.store import audit, drafts, outbox, reports, schema, search, settings
 from app.store.audit import AuditEvent
 from app.store.connection import (
     PAGE_SIZE,
@@ -56,6 +56,9 @@ from app.store.models import (
     Revision,
     StoreCheck,
 )
+
+if TYPE_CHECKING:
+    from app.store import batches
 
 log = logging.getLogger(__name__)
 
@@ -380,12 +383,16 @@ class Store:
 
     def find_external_refs(self, refs: Iterable[str]) -> dict[str, batches.RefMatch]:
         """The request holding each `request.external_ref` answer (those that exist)."""
+        from app.store import batches  # roster imports only: not loaded to open a store
+
         with self._reading() as conn:
             return batches.find_refs(conn, refs)
 
     def save_batch(self, items: Sequence[batches.BatchItem]) -> tuple[str, builtins.list[int]]:
         """Save many requests in ONE transaction, each against the revision it was read at (`BatchConflict`
         rolls all back); recorded as a batch that `undo_batch` undoes. Returns (batch id, revisions)."""
+        from app.store import batches  # roster imports only: not loaded to open a store
+
         now = self._now()
         with self._writing() as conn:
             batch_id, revisions = batches.apply(conn, items, now)
@@ -395,11 +402,15 @@ class Store:
         return batch_id, revisions
 
     def last_batch(self) -> batches.BatchInfo | None:
+        from app.store import batches  # roster imports only: not loaded to open a store
+
         with self._reading() as conn:
             return batches.last(conn)
 
     def undo_batch(self, batch_id: str) -> batches.UndoResult:
         """Undo a batch in one transaction (what changed since is kept, and counted)."""
+        from app.store import batches  # roster imports only: not loaded to open a store
+
         now = self._now()
         with self._writing() as conn:
             return batches.undo(conn, batch_id, now)
