@@ -137,6 +137,11 @@ class AppController(QObject):
             self._warm_up_while_typing()
             self.show_create()
             return
+        if not self.ctx.catalog_loaded:  # the list's names from the index kept at the last launch, if it fits
+            from app import catalog_index
+
+            data_dir = self.ctx.data_dir
+            self.ctx.index = catalog_index.read(data_dir, catalog_index.stamp(data_dir))
         remembered = keychain.recall(self.store_path) if self.keychain.available else None
         if remembered is None:
             self.load_definitions()
@@ -146,15 +151,10 @@ class AppController(QObject):
         # With a remembered key nobody types: the window comes at once, its list named from the index kept at the
         # last launch; the definitions load after the list shows, then the wizard's code (either would compete
         # with the list for the interpreter). Without an index made from these definitions, they load first.
-        if not self.ctx.catalog_loaded:
-            from app import catalog_index
-
-            data_dir = self.ctx.data_dir
-            self.ctx.index = catalog_index.read(data_dir, catalog_index.stamp(data_dir))
-            if self.ctx.index is None:
-                self.load_definitions()
-            else:
-                self.unlocked.connect(lambda: QTimer.singleShot(DEFINITIONS_DELAY_MS, self.load_definitions))
+        if self.ctx.index is None:
+            self.load_definitions()
+        else:
+            self.unlocked.connect(lambda: QTimer.singleShot(DEFINITIONS_DELAY_MS, self.load_definitions))
         self.unlocked.connect(lambda: QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up))
         path = self.store_path
         self.ctx.tasks.run_db(
@@ -162,8 +162,10 @@ class AppController(QObject):
             lambda opened: self._opened(opened[0], first=opened[1]),
             lambda _e: self.show_unlock(),
         )
-        # built here, while the store opens on the database thread; shown once its first rows are in
-        self.window = self._make_window()
+        if (
+            self.window is None
+        ):  # built here, while the store opens on the database thread; shown with its rows
+            self.window = self._make_window()
 
     def load_definitions(self) -> None:
         """Load the definitions on the pool (once), for the windows that need them (the list, once they came)."""
@@ -246,6 +248,8 @@ class AppController(QObject):
             lambda opened: self._opened(opened[0], remember, opened[1]),
             self._unlock_failed,
         )
+        if self.window is None:  # built while the key is derived (on the database thread, by design slow)
+            self.window = self._make_window()
 
     def _unlock_failed(self, exc: BaseException) -> None:
         if self.dialog is not None and isinstance(exc, StoreError):
