@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from typing import Any
 
 from app.request import RequestDoc, now_utc
 from app.store import Store, drafts
-from benchmarks.common import Result, median, percentile
+from benchmarks.common import Result, median, percentile, private_copy
 from benchmarks.population import Population
 from benchmarks.stores import PASSPHRASE, REPO, bulk_entry, growth_stores
 
@@ -205,7 +204,7 @@ def run() -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         root = Path(tmp)
         (root / "enc").mkdir(mode=0o700)
-        shutil.copyfile(biggest.path, root / "enc" / "store.db")
+        private_copy(biggest.path, root / "enc" / "store.db")
         with Store.open(root / "enc", key=biggest.key) as store:
             plain = plaintext_copy(store, root / "plain.db")
             try:

@@ -12,7 +12,6 @@ request's commit and validation overlap the other's network round trip); the bar
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from app.forms.example import example_answers
 from app.store import Store
 from app.transmit import Client, Outbox, TransmitSettings, queue
 from app.transmit.client import key_header
-from benchmarks.common import Result
+from benchmarks.common import Result, private_copy
 from benchmarks.stores import growth_stores
 
 N = int(os.environ.get("BENCH_TRANSMIT_N", "1000"))
@@ -92,7 +91,7 @@ def run() -> list[Result]:
         folder = Path(tmp)
         biggest = growth_stores()[-1]
         (folder / "store").mkdir(mode=0o700)
-        shutil.copyfile(biggest.path, folder / "store" / "store.db")
+        private_copy(biggest.path, folder / "store" / "store.db")
         with (
             Store.open(folder / "store", key=biggest.key) as store,
             intake(folder / "intake-bare") as (bare_url, bare_ca),

@@ -8,6 +8,7 @@ measured in the same run, so it means something on any machine.
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -67,6 +68,14 @@ def fmt_time(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds:.2f} s"
+
+
+def private_copy(source: Path, target: Path) -> None:
+    """A copy of a store file, private (0600) as the application keeps its own, whatever the umask."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "wb") as out, open(source, "rb") as src:
+        shutil.copyfileobj(src, out, 1 << 20)
+    os.chmod(target, 0o600)
 
 
 def launch_marks(code: str, timeout: float = 120.0) -> tuple[dict[str, float], str]:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from app.store import Store
 from app.store.keys import RawKey, derive, read_salt
+from benchmarks.common import private_copy
 from benchmarks.population import TARGETS, Population
 
 REPO = Path(__file__).resolve().parent.parent
@@ -122,7 +123,7 @@ def growth_stores() -> list[GrowthStore]:
             )
         else:
             folder.mkdir(mode=0o700)
-            shutil.copyfile(previous.path, folder / "store.db")
+            private_copy(previous.path, folder / "store.db")
             lines = population.lines(size - previous.size)
         print(f"  bulk entry: a store of {size:,} requests ...", file=sys.stderr, flush=True)
         added, seconds = bulk_entry(folder, lines)
