@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from app.request import State
 from ui import messages
 from ui.context import AppContext
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from app.store import RequestSummary
     from ui.main_window import MainWindow
     from ui.outbox_runner import OutboxRunner
@@ -82,6 +84,8 @@ class BulkActions(QObject):
     # --- transmit all ready --------------------------------------------------------------------------------------
 
     def transmit_ready(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         selected = self.window.selected_summaries()
         ready = [s for s in selected if s.state is State.READY]
         if not ready:
@@ -115,6 +119,8 @@ class BulkActions(QObject):
         box.open()
 
     def _transmit(self, ready: list[RequestSummary]) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         ids = [s.id for s in ready]
         names = {s.id: self._who(s) for s in ready}
         cancel = self._start_progress("Transmitting…", len(ids))
@@ -129,6 +135,7 @@ class BulkActions(QObject):
             self.summary = self._summary("Transmit all ready", text, lines)
 
         def failed(exc: BaseException) -> None:
+
             self._end_progress()
             self.window.refresh()
             from app.errors import UserError
@@ -184,6 +191,8 @@ class BulkActions(QObject):
     # --- export --------------------------------------------------------------------------------------------------
 
     def export_register(self, path: str | None = None, *, with_ssn: bool | None = None) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         if path is None:
             path, _filter = QFileDialog.getSaveFileName(
                 self.window,
@@ -221,6 +230,8 @@ class BulkActions(QObject):
         self._export(Path(path), with_ssn)
 
     def _export(self, path: Path, with_ssn: bool) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         from app.roster import register
 
         ctx, window = self.ctx, self.window
@@ -250,6 +261,7 @@ class BulkActions(QObject):
             )
 
         def failed(exc: BaseException) -> None:
+
             from app.errors import UserError
 
             if isinstance(exc, UserError):
@@ -307,6 +319,8 @@ class BulkActions(QObject):
             progress.deleteLater()
 
     def _summary(self, title: str, text: str, lines: list[str]) -> QMessageBox:
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self.window
         )

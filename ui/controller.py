@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from app.request import RequestDoc
 from app.store import Store, StoreError, keychain, locate
@@ -28,6 +28,8 @@ from ui.store_check import StoreChecker
 from ui.tasks import TaskManager
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from app.forms import Catalog
     from app.forms.model import FormSpec
     from ui.form_updates import FormUpdates
@@ -473,6 +475,8 @@ class AppController(QObject):
         messages.notice(self.window, "Transmission", text)
 
     def _transmit_problem(self, exc: BaseException) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         from app.transmit import TransmitError
 
         assert isinstance(exc, TransmitError)
@@ -533,6 +537,8 @@ class AppController(QObject):
         )
 
     def _transmit_checked(self, request_id: str, missing: list[str]) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         if not missing:
             self.outbox.transmit(request_id)
             return

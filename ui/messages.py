@@ -9,12 +9,16 @@ forward points to the screen instead (`SCREEN_HINTS`), and a hint that names a c
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.errors import UserError
 from app.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 RESTORE = (
     "Restore a backup you made (from the command line: see the README, Where the data lives, and backups), and "
@@ -59,10 +63,13 @@ def box(
     title: str,
     text: str,
     hint: str = "",
-    icon: QMessageBox.Icon = QMessageBox.Icon.Information,
+    icon: QMessageBox.Icon | None = None,
 ) -> QMessageBox:
-    """A message box opened without blocking; it deletes itself when closed."""
-    message = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    """A message box opened without blocking; it deletes itself when closed (`icon`: Information unless said)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    chosen = QMessageBox.Icon.Information if icon is None else icon
+    message = QMessageBox(chosen, title, text, QMessageBox.StandardButton.Ok, parent)
     if hint:
         message.setInformativeText(hint)
     message.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -103,9 +110,13 @@ def screen_text(exc: UserError) -> str:
 
 def store_problem(parent: QWidget | None, exc: StoreError) -> QMessageBox:
     """A known store problem (disk full, store busy, damaged file...): what happened and what to do next."""
+    from PySide6.QtWidgets import QMessageBox
+
     title = TITLES.get(type(exc).__name__, "The store reported a problem")
     return box(parent, title, screen_message(exc), screen_hint(exc), QMessageBox.Icon.Warning)
 
 
 def notice(parent: QWidget | None, title: str, text: str, hint: str = "") -> QMessageBox:
+    from PySide6.QtWidgets import QMessageBox
+
     return box(parent, title, text, hint, QMessageBox.Icon.Information)
