@@ -13,16 +13,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor
 
 from app.request import State
 from app.store import ListOrder, RequestSummary, Store
 from ui import ops
 from ui.messages import counted
 from ui.tasks import TaskManager
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QFont
 
 ACROSS_DELAY_MS = 150  # rows are judged across requests this long after they came (after their first paint)
 # Rows per page, a search's first page included: more than a maximised window shows on a 1920x1080 screen (37 rows
@@ -151,8 +154,7 @@ class RequestListModel(QAbstractTableModel):
         self._generation = 0
         self._fetching = False
         self._active = False
-        self._italic = QFont()
-        self._italic.setItalic(True)
+        self._italic: QFont | None = None  # for the rows without a name yet, made when first shown
 
     # --- the query -----------------------------------------------------------------------------------------------
 
@@ -407,6 +409,11 @@ class RequestListModel(QAbstractTableModel):
                 return QBrush(ERROR_COLOR) if left is not None and left <= SOON_DAYS else None
             return None
         if role == Qt.ItemDataRole.FontRole and key == "worker" and not row.worker_name:
+            if self._italic is None:
+                from PySide6.QtGui import QFont
+
+                self._italic = QFont()
+                self._italic.setItalic(True)
             return self._italic
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("errors", "days_left"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
