@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import logging
 import signal
 import sys
@@ -120,6 +121,7 @@ def run(
             early.hand_to(handlers[0])
 
     QTimer.singleShot(LOG_OPEN_DELAY_MS, open_log)
+    QTimer.singleShot(LOG_OPEN_DELAY_MS, gc.enable)  # off since `coc gui` began (app.cli.gui_cmd)
     for sig in STOP_SIGNALS:  # Ctrl+C, `kill`, a closed terminal: save what is pending and quit
         signal.signal(sig, _stop_asked)
     heartbeat = QTimer()  # lets Python see the signals while Qt's event loop runs

@@ -146,8 +146,11 @@ class AppController(QObject):
             self.ctx.index = catalog_index.read(data_dir, catalog_index.stamp(data_dir))
         remembered = keychain.recall(self.store_path) if self.keychain.available else None
         if remembered is None:
-            self.load_definitions()
-            self._warm_up_while_typing()
+            if (
+                self.ctx.index is None
+            ):  # the window will need their names: loaded while the passphrase is typed
+                self.load_definitions()
+            self._warm_up_while_typing()  # else they load then too, unless the passphrase comes first
             self.show_unlock()
             return
         # With a remembered key nobody types: the window comes at once, its list named from the index kept at the
@@ -183,18 +186,22 @@ class AppController(QObject):
             self.window.definitions_loaded()
 
     def _warm_up_while_typing(self) -> None:
-        """Import the windows' code while the passphrase is being typed (`_postpone_warm_up` if it comes first)."""
+        """Load the definitions and import the windows' code while the passphrase is being typed
+        (`_postpone_warm_up` if it comes first)."""
         timer = self._warm_timer = QTimer(self)
         timer.setSingleShot(True)
+        timer.timeout.connect(self.load_definitions)
         timer.timeout.connect(self._warm_up)
         timer.start(WARM_UP_DELAY_MS)
 
     def _postpone_warm_up(self) -> None:
-        """A passphrase came before the warm-up ran (pasted, or filled by a password manager): the windows' code is
-        imported after the list shows, as with a remembered key, never while the store opens and the list loads."""
+        """A passphrase came before the warm-up ran (pasted, or filled by a password manager): the definitions load
+        and the windows' code is imported after the list shows, as with a remembered key, never while the key is
+        derived (which would slow it: three threads on two cores), the store opens and the list loads."""
         timer, self._warm_timer = self._warm_timer, None
         if timer is not None and timer.isActive():
             timer.stop()
+            self.unlocked.connect(lambda: QTimer.singleShot(DEFINITIONS_DELAY_MS, self.load_definitions))
             self.unlocked.connect(lambda: QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up))
 
     @staticmethod

@@ -7,6 +7,7 @@ loads Qt (a test holds the core to that).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 from pathlib import Path
@@ -44,6 +45,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
     smoke = bool(getattr(args, "smoke", False))
     if screenshots and not smoke:
         raise CliError("--screenshots goes with --smoke")
+    # No cyclic garbage collection while the start-up imports and builds (it would walk the new modules' objects
+    # again and again, some 10% of the launch); `ui.app.run` turns it back on a second after the event loop starts.
+    gc.disable()
     try:  # before Qt loads: a missing system library is named, never Qt's abort
         judge = start_check()  # `ldd` runs on the other core while the core is imported
         for name in CORE_BEFORE_QT:
