@@ -5,6 +5,7 @@ libxcb-keysyms1 were installed (the machine this was written on)."""
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
 from pathlib import Path
@@ -78,6 +79,7 @@ def test_coc_gui_stops_with_the_message_before_loading_qt(
     assert main(["gui"]) == 3
     assert "sudo apt-get install libxcb-icccm4 libxcb-keysyms1" in capsys.readouterr().err
     assert not {m for m in set(sys.modules) - loaded if m.startswith(("PySide6", "ui"))}
+    assert gc.isenabled()  # off only while a start imports and builds: on again when the start ends early
 
 
 def test_the_makefile_installs_every_xcb_package_and_the_readme_names_them() -> None:

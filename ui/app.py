@@ -99,6 +99,7 @@ def run(
     """The event loop of the application (or the smoke run); returns the exit code. `notes` are what `coc` found at
     start and said on standard error (a data folder made private, an interrupted restore tidied): shown here too."""
     if smoke:
+        gc.enable()  # a whole session of windows, not a start: collected as usual
         from ui.smoke import run_smoke
 
         return run_smoke(screenshots)

@@ -132,8 +132,9 @@ class AppController(QObject):
     def start(self) -> None:
         """First run: create the passphrase; later: unlock (with a key the keychain remembers, when there is one).
 
-        The definitions load in the background meanwhile (on the pool, beside the key derivation), and the windows'
-        code is imported while the passphrase is being typed."""
+        The definitions load in the background (on the pool) while a passphrase is typed, or after the list shows
+        when a remembered key opens the store and the index of their names fits (`app.catalog_index`); the windows'
+        code is imported while the passphrase is being typed, else after the list shows."""
         if not self.store_path.exists():
             self.load_definitions()
             self._warm_up_while_typing()
@@ -146,10 +147,8 @@ class AppController(QObject):
             self.ctx.index = catalog_index.read(data_dir, catalog_index.stamp(data_dir))
         remembered = keychain.recall(self.store_path) if self.keychain.available else None
         if remembered is None:
-            if (
-                self.ctx.index is None
-            ):  # the window will need their names: loaded while the passphrase is typed
-                self.load_definitions()
+            if self.ctx.index is None:
+                self.load_definitions()  # the window will need their names: loaded while the passphrase is typed
             self._warm_up_while_typing()  # else they load then too, unless the passphrase comes first
             self.show_unlock()
             return
@@ -167,9 +166,7 @@ class AppController(QObject):
             lambda opened: self._opened(opened[0], first=opened[1]),
             lambda _e: self.show_unlock(),
         )
-        if (
-            self.window is None
-        ):  # built here, while the store opens on the database thread; shown with its rows
+        if self.window is None:  # built while the store opens on the database thread; shown with its rows
             self.window = self._make_window()
 
     def load_definitions(self) -> None:

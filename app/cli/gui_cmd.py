@@ -46,8 +46,16 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if screenshots and not smoke:
         raise CliError("--screenshots goes with --smoke")
     # No cyclic garbage collection while the start-up imports and builds (it would walk the new modules' objects
-    # again and again, some 10% of the launch); `ui.app.run` turns it back on a second after the event loop starts.
+    # again and again, some 10% of the launch): `ui.app.run` turns it back on a second after the event loop starts
+    # (at once for the smoke run); here it is on again whatever ended the start or the session.
     gc.disable()
+    try:
+        return _start(args, smoke, screenshots)
+    finally:
+        gc.enable()
+
+
+def _start(args: argparse.Namespace, smoke: bool, screenshots: str | None) -> int:
     try:  # before Qt loads: a missing system library is named, never Qt's abort
         judge = start_check()  # `ldd` runs on the other core while the core is imported
         for name in CORE_BEFORE_QT:
