@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,14 +87,25 @@ def _path(data_dir: Path) -> Path:
     return data_dir / CACHE_DIR / INDEX_FILE
 
 
+def _read_bounded(path: Path) -> bytes | None:
+    """The file's bytes if it is a regular file of at most `MAX_BYTES` (not a link, not a pipe or a device, which
+    could block or never end), else None."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return None
+        raw = file.read(MAX_BYTES + 1)
+    return raw if len(raw) <= MAX_BYTES else None
+
+
 def read(data_dir: Path, expected: str) -> CatalogIndex | None:
     """The index kept in `data_dir` when it was made from the definitions `expected` identifies (`stamp`), else
     None. Never raises for what is in the file: it is only a shortcut."""
     try:
-        path = _path(data_dir)
-        if path.stat().st_size > MAX_BYTES:
+        raw = _read_bounded(_path(data_dir))
+        if raw is None:
             return None
-        data = json.loads(path.read_bytes())
+        data = json.loads(raw)
     except (OSError, ValueError, RecursionError):
         return None
     try:

@@ -100,6 +100,30 @@ def test_an_oversize_file_is_not_read(tmp_path: Path) -> None:
     assert catalog_index.read(tmp_path, "S") is None
 
 
+@pytest.mark.parametrize("kind", ["endless", "pipe", "link"])
+def test_what_is_not_a_plain_file_is_not_read(
+    tmp_path: Path, forms: Path, catalog: Catalog, kind: str
+) -> None:
+    """A device that never ends, a pipe nobody writes to, a link planted where the index goes: no index, at once."""
+    folder = tmp_path / CACHE_DIR
+    folder.mkdir()
+    path = folder / INDEX_FILE
+    if kind == "endless":
+        path.symlink_to("/dev/zero")
+    elif kind == "pipe":
+        os.mkfifo(path)
+    else:  # a link to a sound index elsewhere is still not ours
+        stamp = catalog_index.stamp(tmp_path)
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        catalog_index.write(elsewhere, stamp, CatalogIndex.of(catalog))
+        path.symlink_to(elsewhere / CACHE_DIR / INDEX_FILE)
+        assert catalog_index.read(elsewhere, stamp) is not None
+        assert catalog_index.read(tmp_path, stamp) is None
+        return
+    assert catalog_index.read(tmp_path, "S") is None
+
+
 def test_an_unwritable_folder_only_costs_the_shortcut(tmp_path: Path, catalog: Catalog) -> None:
     (tmp_path / CACHE_DIR).write_text("a file where the folder would be", encoding="utf-8")
     catalog_index.write(tmp_path, "S", CatalogIndex.of(catalog))  # no exception

@@ -138,4 +138,5 @@ def run(
     finally:
         open_log()  # what was logged before a quick quit reaches the file too
         crash.uninstall()
-        root.removeHandler(handlers[0])
+        for handler in handlers:
+            root.removeHandler(handler)

@@ -311,7 +311,7 @@ class AppController(QObject):
         one view); at the latest after `FIRST_ROWS_WAIT_MS`."""
         shown: list[bool] = []
 
-        def present(_total: int = 0) -> None:
+        def present(_total: int | None = None) -> None:
             if not shown:
                 shown.append(True)
                 window.model.loaded.disconnect(present)

@@ -184,7 +184,7 @@ class Transport:
                 timeout=self.timeout,
                 allow_redirects=False,
                 stream=True,
-                proxies=self._proxies_for(url),
+                proxies=dict(self._proxies_for(url)),  # a copy: requests may add to it
             )
             try:
                 body = self._read(resp)
