@@ -46,7 +46,7 @@ from benchmarks.population import TARGETS
 from benchmarks.stores import PASSPHRASE, GrowthStore, growth_stores
 
 REPO = Path(__file__).resolve().parent.parent
-UNLOCK_ROUNDS = 7
+UNLOCK_ROUNDS = 15
 SEARCH_ROUNDS = 3
 PAINT_ROUNDS = 5
 LAUNCH_ROUNDS = 9  # launches are noisy on a shared machine (a bare one varies 120-190 ms): the median of 9

@@ -4,7 +4,8 @@ holding 100,000 requests (a copy of the largest store of `benchmarks/stores.py`)
 
 The outbox does everything the product does per request: re-read the item from the encrypted store, re-run the full
 validation (the send gate), POST over HTTPS with verification, check the receipt and store it (one SQLCipher
-transaction). The bare loop only POSTs. Each side talks to its own fresh intake service (a separate process, as in
+transaction). The bare loop only POSTs. Before each side's turn the disk is synced (untimed), so neither pays for the
+writes of the other (or of the set-up) reaching the disk during its turn. Each side talks to its own fresh intake service (a separate process, as in
 real use), so neither meets the other's requests as replays. The outbox sends with its default two senders (one
 request's commit and validation overlap the other's network round trip); the bare loop is sequential.
 """
@@ -109,6 +110,7 @@ def run() -> list[Result]:
                     part = ids[chunk * N // CHUNKS : (chunk + 1) * N // CHUNKS]
                     payloads = [(i, queue(store, i).payload) for i in part]  # queueing is not timed
                     for side in ("bare", "ours") if chunk % 2 == 0 else ("ours", "bare"):
+                        os.sync()  # neither side pays for the other's (or the set-up's) writes reaching the disk
                         if side == "bare":
                             baseline += bare_loop(bare_url, bare_ca, payloads)
                         else:

@@ -36,10 +36,14 @@ from app.store.connection import (
 )
 from app.store.errors import (
     DamagedStore,
+    InvalidTransition,
+    InvalidValue,
     NoPassphrase,
     ReadOnlyFolder,
     ReadOnlyStore,
+    RequestNotFound,
     StoreBusy,
+    StoreError,
     StoreExists,
     StoreLocked,
     StoreUnreadable,
@@ -587,6 +591,28 @@ class Store:
         now = self._now()
         with self._writing(power_safe=False) as conn:
             outbox.mark_sent(conn, request_id, receipt, now)
+
+    def mark_sent_many(
+        self, receipts: Sequence[tuple[str, dict[str, Any]]]
+    ) -> builtins.list[StoreError | None]:
+        """`mark_sent` for several requests in one transaction (a group commit: the pages they share, the list's
+        indexes and the name index, are written once); one outcome per receipt, in order: None when stored, else
+        the `RequestNotFound`, `InvalidTransition` or `InvalidValue` that `mark_sent` would have raised for it (that
+        one alone is left out, the others are stored). Any other error stores none of them and is raised."""
+        now = self._now()
+        outcomes: builtins.list[StoreError | None] = []
+        with self._writing(power_safe=False) as conn:
+            for request_id, receipt in receipts:
+                conn.execute("SAVEPOINT receipt")
+                try:
+                    outbox.mark_sent(conn, request_id, receipt, now)
+                except (RequestNotFound, InvalidTransition, InvalidValue) as exc:
+                    conn.execute("ROLLBACK TO receipt")
+                    outcomes.append(exc)
+                else:
+                    outcomes.append(None)
+                conn.execute("RELEASE receipt")
+        return outcomes
 
     def dequeue(self, request_id: str, errors: builtins.list[dict[str, Any]] | None = None) -> None:
         """Take a queued request back to Draft, keeping the receiver's errors (`receiver_errors`)."""

@@ -28,9 +28,10 @@ from typing import Any
 
 from app.forms import Catalog, default_catalog, verdict
 from app.request import State
-from app.store import InvalidTransition, OutboxItem, RequestNotFound, Store
+from app.store import InvalidTransition, OutboxItem, RequestNotFound, Store, StoreError
 from app.transmit.client import Answer, AnswerKind, Client, ReceiverStatus, payload_json
 from app.transmit.errors import AlreadySent, NotQueued, NotReady
+from app.transmit.receipts import LINGER, Accepted, ReceiptWriter
 from app.transmit.retry import RetryPolicy
 from app.transmit.settings import TransmitSettings
 
@@ -161,6 +162,47 @@ def send(
 ) -> SendResult:
     """Send one queued request (see the module's description). Never raises for network or receiver problems:
     they are in the result and in the outbox item. `NotQueued` / `AlreadySent` when it is not in the outbox."""
+    outcome = attempt(store, request_id, client, policy=policy, clock=clock, sleep=sleep, rng=rng)
+    if isinstance(outcome, SendResult):
+        return outcome
+    assert outcome.answer.receipt is not None
+    try:
+        store.mark_sent(request_id, outcome.answer.receipt)
+    except NOT_QUEUED_ANY_MORE as exc:
+        return receipt_stored(store, outcome, exc)
+    return receipt_stored(store, outcome, None)
+
+
+def receipt_stored(store: Store, accepted: Accepted, refused: StoreError | None) -> SendResult:
+    """The result of an accepted send once its receipt is stored (`refused` None), or found no longer queued."""
+    if isinstance(refused, NOT_QUEUED_ANY_MORE):
+        return _taken_out(store, accepted.request_id, accepted.answer, accepted.tries)
+    if refused is not None:
+        raise refused
+    answer = accepted.answer
+    log.info("send %s: sent (HTTP %s, try %d)", accepted.request_id, answer.status, accepted.tries)
+    return SendResult(
+        accepted.request_id,
+        Outcome.SENT,
+        answer.message,
+        answer.receipt,
+        tries=accepted.tries,
+        http_status=answer.status,
+    )
+
+
+def attempt(
+    store: Store,
+    request_id: str,
+    client: Client,
+    *,
+    policy: RetryPolicy | None = None,
+    clock: Clock = time.time,
+    sleep: Sleep = time.sleep,
+    rng: random.Random | None = None,
+) -> SendResult | Accepted:
+    """`send` up to the receiver's receipt: `Accepted` when there is one to store, else the final result (refused,
+    invalid, waiting, taken out: each already recorded in the store)."""
     policy = policy or RetryPolicy()
     rng = rng or random.Random()
     item = store.outbox_item(request_id)
@@ -180,19 +222,7 @@ def send(
             return SendResult(request_id, Outcome.INVALID, exc.message, errors=exc.errors, tries=i)
         if answer.kind is AnswerKind.ACCEPTED:
             assert answer.receipt is not None
-            try:
-                store.mark_sent(request_id, answer.receipt)
-            except NOT_QUEUED_ANY_MORE:
-                return _taken_out(store, request_id, answer, i + 1)
-            log.info("send %s: sent (HTTP %s, try %d)", request_id, answer.status, i + 1)
-            return SendResult(
-                request_id,
-                Outcome.SENT,
-                answer.message,
-                answer.receipt,
-                tries=i + 1,
-                http_status=answer.status,
-            )
+            return Accepted(request_id, answer, i + 1)
         if answer.kind is AnswerKind.REFUSED:
             try:
                 store.dequeue(request_id, answer.errors)
@@ -270,8 +300,9 @@ class Outbox:
     concurrent `send_due` returns at once with `stopped` set.
 
     A run sends up to `concurrency` requests at a time (default 2), each sender on its own connection, so that one
-    request's database commit overlaps the next one's network round trip. Each request is handled by exactly one
-    sender; `concurrency=1` sends strictly one after another.
+    request's validation overlaps another's network round trip. Each request is handled by exactly one sender;
+    `concurrency=1` sends strictly one after another. The receipts of a run are stored by a writer of their own,
+    several to a transaction, while the senders go on (`app.transmit.receipts`).
     """
 
     def __init__(
@@ -285,6 +316,7 @@ class Outbox:
         rng: random.Random | None = None,
         catalog: Catalog | None = None,
         concurrency: int = 2,
+        receipt_linger: float = LINGER,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -292,6 +324,7 @@ class Outbox:
         self.client = client
         self.policy = policy or RetryPolicy()
         self.concurrency = concurrency
+        self.receipt_linger = receipt_linger  # how long the receipts' writer waits for more to share a commit
         self._clock = clock
         self._cancel = threading.Event()
         self._sleep: Sleep = sleep or self._cancel.wait
@@ -350,10 +383,24 @@ class Outbox:
             return self._send(request_id, self.client)
 
     def _send(self, request_id: str, client: Client) -> SendResult:
+        """`send`, with this outbox's bookkeeping (being sent, the pause)."""
+        outcome = self._attempt(request_id, client)
+        if isinstance(outcome, Accepted):
+            assert outcome.answer.receipt is not None
+            try:
+                self.store.mark_sent(request_id, outcome.answer.receipt)
+            except NOT_QUEUED_ANY_MORE as exc:
+                return self._settle(receipt_stored(self.store, outcome, exc))
+            return self._settle(receipt_stored(self.store, outcome, None))
+        return outcome
+
+    def _attempt(self, request_id: str, client: Client) -> SendResult | Accepted:
+        """`attempt`; the request counts as being sent from here until `_settle` (an accepted one: until its
+        receipt is stored)."""
         with self._sending_lock:
             self._sending.add(request_id)
         try:
-            result = send(
+            outcome = attempt(
                 self.store,
                 request_id,
                 client,
@@ -362,9 +409,17 @@ class Outbox:
                 sleep=self._sleep,
                 rng=self._rng,
             )
-        finally:
-            with self._sending_lock:
-                self._sending.discard(request_id)
+        except BaseException:
+            self._done_sending(request_id)
+            raise
+        return outcome if isinstance(outcome, Accepted) else self._settle(outcome)
+
+    def _done_sending(self, request_id: str) -> None:
+        with self._sending_lock:
+            self._sending.discard(request_id)
+
+    def _settle(self, result: SendResult) -> SendResult:
+        self._done_sending(result.request_id)
         if result.endpoint_wide and result.outcome is Outcome.WAITING:
             self.paused_until, self.pause_reason = result.next_try, result.message
         elif result.outcome is Outcome.SENT:
@@ -384,7 +439,8 @@ class Outbox:
         `force` (Send now) sends every queued item whatever its next try time, and ignores a pause. The run stops
         early when a problem concerns the whole endpoint (TLS, no connection, token refused, overloaded with a
         long Retry-After): no further request is started, the others keep their place, and `paused_until` says
-        when automatic sending resumes. `progress` is called from the sending threads, one call at a time.
+        when automatic sending resumes. `progress` is called from the sending threads and the receipts' writer (a
+        sent request is reported once its receipt is stored), one call at a time.
         """
         if not self._running.acquire(blocking=False):
             return RunReport(stopped="Another send is already running.")
@@ -402,9 +458,36 @@ class Outbox:
             self._running.release()
 
     def _run(self, due: list[OutboxItem], report: RunReport, progress: Progress | None) -> None:
+        """The senders take the items in turn; the receipts they get are stored by one writer, several to a
+        transaction (`app.transmit.receipts`); a request is reported when its result is final (a receipt: once
+        stored)."""
         pending = iter(due)
         lock = threading.Lock()
         failures: list[BaseException] = []
+
+        def finish(result: SendResult) -> None:
+            with lock:
+                report.results.append(result)
+                if result.endpoint_wide and report.stopped is None:
+                    report.stopped = result.message
+                    report.paused_until = self.paused_until
+                if progress is not None:
+                    progress(len(report.results), len(due), result)
+
+        def stored(accepted: Accepted, refused: StoreError | None) -> None:
+            try:
+                finish(self._settle(receipt_stored(self.store, accepted, refused)))
+            except BaseException as exc:  # the progress callback, or a receipt the store refused as malformed
+                self._done_sending(accepted.request_id)
+                with lock:
+                    failures.append(exc)
+
+        def failed(exc: BaseException, batch: list[Accepted]) -> None:
+            # not stored: still queued, and sent again (same key, same receipt) by the next run
+            for accepted in batch:
+                self._done_sending(accepted.request_id)
+            with lock:
+                failures.append(exc)
 
         def worker(client: Client) -> None:
             while True:
@@ -418,37 +501,34 @@ class Outbox:
                 if item is None:
                     return
                 try:
-                    result = self._send(item.request_id, client)
+                    outcome = self._attempt(item.request_id, client)
                 except NotQueued:  # taken out (edited, deleted) while the run was going on
                     continue
-                except BaseException as exc:  # a store or program error: end the run, raise it to the caller
-                    with lock:
-                        failures.append(exc)
-                    return
-                with lock:
-                    report.results.append(result)
-                    if result.endpoint_wide and report.stopped is None:
-                        report.stopped = result.message
-                        report.paused_until = self.paused_until
-                    if progress is not None:
-                        progress(len(report.results), len(due), result)
+                if isinstance(outcome, Accepted):
+                    writer.put(outcome)
+                else:
+                    finish(outcome)
 
         def guarded(client: Client) -> None:
             try:
                 worker(client)
-            except BaseException as exc:  # e.g. from the progress callback
+            except BaseException as exc:  # a store or program error, or from the progress callback
                 with lock:
                     failures.append(exc)
 
+        writer = ReceiptWriter(self.store, stored, failed, linger=self.receipt_linger)
         clients = self._clients(min(self.concurrency, len(due)))
         threads = [threading.Thread(target=guarded, args=(c,), name="outbox-sender") for c in clients[1:]]
-        for t in threads:
-            t.start()
         try:
-            guarded(clients[0])
-        finally:
             for t in threads:
-                t.join()
+                t.start()
+            try:
+                guarded(clients[0])
+            finally:
+                for t in threads:
+                    t.join()
+        finally:
+            writer.close()
         if failures:
             raise failures[0]
 

@@ -86,6 +86,60 @@ def test_mark_sent_stores_receipt_and_leaves_the_outbox(store: Store) -> None:
     assert store.receipt(_ready(store)) is None
 
 
+def test_mark_sent_many_stores_each_receipt_or_says_why_not(store: Store) -> None:
+    """Several receipts in one transaction: each stored as `mark_sent` would, except those `mark_sent` would
+    refuse, which are left out alone with their reason (and nothing of them written)."""
+    sent, edited, bad, other = (_ready(store) for _ in range(4))
+    for rid in (sent, edited, bad, other):
+        store.enqueue(rid, "{}", rid)
+    store.save(store.get(edited), error_count=0)  # edited meanwhile: out of the outbox
+    missing = "0d1c7c0e-0000-4000-8000-000000000000"
+    outcomes = store.mark_sent_many(
+        [
+            (sent, {"confirmation": "COC-ABCD-EFGH"}),
+            (edited, {"confirmation": "COC-BCDE-FGHJ"}),
+            (bad, {"when": object()}),
+            (missing, {"confirmation": "COC-CDEF-GHJK"}),
+            (other, {"confirmation": "COC-DEFG-HJKM"}),
+        ]
+    )
+    assert [type(o) if o is not None else None for o in outcomes] == [
+        None,
+        InvalidTransition,
+        InvalidValue,
+        RequestNotFound,
+        None,
+    ]
+    assert store.receipt(sent) == {"confirmation": "COC-ABCD-EFGH"} and store.get(sent).state is State.SENT
+    assert store.receipt(other) == {"confirmation": "COC-DEFG-HJKM"} and store.get(other).state is State.SENT
+    assert store.get(edited).state is State.READY and store.receipt(edited) is None
+    assert store.get(bad).state is State.QUEUED and store.receipt(bad) is None
+    assert [i.request_id for i in store.outbox()] == [bad]
+    assert [r.id for r in store.list(text="DEFG-HJKM")] == [other]  # found by its number, as after mark_sent
+    assert store.list(text="BCDE-FGHJ") == []  # the refused ones' numbers were not kept
+    assert [e.event for e in store.audit(bad)] == ["created", "queued"]  # nothing of it was written
+
+
+def test_mark_sent_many_is_one_transaction(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = _ready(store), _ready(store)
+    for rid in (first, second):
+        store.enqueue(rid, "{}", rid)
+    real = audit_module.log
+
+    def fails_on_the_second(conn: object, request_id: str | None, *args: object, **kwargs: object) -> None:
+        if request_id == second:
+            raise RuntimeError("simulated failure in the middle of the group")
+        real(conn, request_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit_module, "log", fails_on_the_second)
+    with pytest.raises(RuntimeError):
+        store.mark_sent_many([(first, {"confirmation": "C-1"}), (second, {"confirmation": "C-2"})])
+    monkeypatch.undo()
+    for rid in (first, second):  # neither: the first one's writes went with the failed transaction
+        assert store.get(rid).state is State.QUEUED and store.receipt(rid) is None
+    assert len(store.outbox()) == 2
+
+
 def test_confirmations_of_a_page_of_rows(store: Store) -> None:
     """The list asks the numbers of a page's sent rows at once: those without a receipt (or whose receipt has no
     number) are left out; an id that is not in the store is simply absent."""

@@ -24,7 +24,7 @@ import pytest
 from app.request import State
 from app.store import Store
 from app.store.keys import RawKey
-from app.transmit import Outcome, queue, send
+from app.transmit import Outbox, Outcome, queue, send
 from intake import Faults
 from tests.conftest import REPO
 from tests.transmit.helpers import FAST, TOKEN, client_for, ready_request, start
@@ -117,3 +117,71 @@ def test_sigkill_during_send_then_restart(tmp_path: Path, store_key: RawKey, int
     assert sorted(r.request_id for r in rows) == sorted(ids)
     print(f"\n{ITERATIONS} kills: {dict(kinds)}")
     assert kinds["killed before it arrived"] >= 1 and kinds["killed after the receiver stored it"] >= 1
+
+
+@pytest.mark.slow
+def test_sigkill_while_a_run_holds_receipts_then_restart(
+    tmp_path: Path, store_key: RawKey, intake_dir: Path
+) -> None:
+    """An outbox run keeps its receipts in memory until its writer stores them together: killed while it holds
+    some (the receiver has stored them, nothing is committed here), the restarted program finds every request still
+    queued, and draining the outbox brings back the receiver's own receipts, with one copy of each there."""
+    store_dir = tmp_path / "store"
+    with Store.create(store_dir, key=store_key) as store:
+        ids = [ready_request(store) for _ in range(10)]
+        for request_id in ids:
+            queue(store, request_id)
+    env = {**os.environ, "COC_TEST_KEY": store_key.to_hex(), "COC_TOKEN": TOKEN}
+    with start(intake_dir, Faults(delay=DELAY)) as srv:
+        client_id = srv.service.authenticate(f"Bearer {TOKEN}")
+        assert client_id is not None
+
+        def at_receiver() -> int:
+            return sum(srv.service.db.for_client(client_id, r) is not None for r in ids)
+
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.transmit.sender_child",
+                str(store_dir),
+                srv.url,
+                str(srv.ca_path),
+                "--all",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+            # two senders, each request held 2 x DELAY by the receiver: when three are stored, at least one answer
+            # has come back (its receipt is with the writer) and three requests are not finished
+            wait_for(lambda: at_receiver() >= 3, "the receiver stores three of the ten")
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            for stream in (child.stdout, child.stderr):
+                if stream is not None:
+                    stream.close()
+        stored_there = at_receiver()
+        assert 3 <= stored_there < len(ids)
+        with Store.open(store_dir, key=store_key) as store:
+            assert {store.get(r).state for r in ids} == {State.QUEUED}  # nothing half-marked, nothing lost
+            with Outbox(store, client_for(srv), policy=FAST) as outbox:
+                report = outbox.send_due(force=True)
+            assert report.sent == len(ids)
+            for request_id in ids:
+                row = srv.service.db.for_client(client_id, request_id)
+                assert row is not None
+                assert store.get(request_id).state is State.SENT
+                assert store.receipt(request_id) == {**row.receipt(), "receiver": srv.url}
+        assert sorted(r.request_id for r in srv.service.db.all()) == sorted(
+            ids
+        )  # exactly once at the receiver

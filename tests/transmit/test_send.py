@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -249,9 +250,19 @@ def test_cancel_stops_after_the_current_item(store: Store, server: RunningIntake
     for _ in range(3):
         queue(store, ready_request(store))
     with Outbox(store, client_for(server), policy=FAST, concurrency=1) as outbox:
-        report = outbox.send_due(progress=lambda n, m, r: outbox.cancel())
+        submit = outbox.client.submit
+
+        def submit_then_cancel(*args: Any, **kwargs: Any) -> Answer:
+            answer = submit(*args, **kwargs)
+            outbox.cancel()  # pressed while the first request was on its way
+            return answer
+
+        outbox.client.submit = submit_then_cancel  # type: ignore[method-assign]
+        report = outbox.send_due()
     assert report.sent == 1 and report.stopped == "Cancelled."
-    assert len(store.outbox()) == 2
+    assert (
+        len(store.outbox()) == 2
+    )  # the request on its way was finished (its receipt stored), no other begun
 
 
 def test_check_status_records_the_agency_decision(
