@@ -3,11 +3,12 @@ holding 100,000 requests (a copy of the largest store of `benchmarks/stores.py`)
 `requests.Session` loop posting the same payloads, in the same run (goal: within 1.3x).
 
 The outbox does everything the product does per request: re-read the item from the encrypted store, re-run the full
-validation (the send gate), POST over HTTPS with verification, check the receipt and store it (one SQLCipher
-transaction). The bare loop only POSTs. Before each side's turn the disk is synced (untimed), so neither pays for the
-writes of the other (or of the set-up) reaching the disk during its turn. Each side talks to its own fresh intake service (a separate process, as in
-real use), so neither meets the other's requests as replays. The outbox sends with its default two senders (one
-request's commit and validation overlap the other's network round trip); the bare loop is sequential.
+validation (the send gate), POST over HTTPS with verification, check the receipt and store it (SQLCipher
+transactions, several receipts to one). The bare loop only POSTs. Each side talks to its own fresh intake service (a
+separate process, as in real use), so neither meets the other's requests as replays. Before each side's turn the
+disk is synced (untimed), so that neither pays for the other's writes (or the set-up's) reaching the disk during its
+turn. The outbox sends with its default two senders (one request's validation overlaps the other's network round
+trip) and stores the receipts on a thread of its own; the bare loop is sequential.
 """
 
 from __future__ import annotations
