@@ -42,6 +42,7 @@ def now_utc() -> str:
 
 
 KEYS = ("id", "form", "edition", "answers", "created", "updated", "state")
+_STATES = frozenset(s.value for s in State)
 
 
 @dataclass
@@ -88,8 +89,9 @@ class RequestDoc:
     def touched(self, **changes: Any) -> RequestDoc:
         return replace(self, updated=now_utc(), **changes)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> RequestDoc:
+    @staticmethod
+    def check_dict(data: Any) -> None:
+        """`RequestFormatError` when `data` is not a request document's dict (what `from_dict` reads)."""
         if not isinstance(data, dict):
             raise RequestFormatError("a request document must be a JSON object")
         missing = [k for k in ("form", "answers") if k not in data]
@@ -108,12 +110,15 @@ class RequestDoc:
                 uuid.UUID(data["id"])
             except ValueError:
                 raise RequestFormatError(f"'id' is not a UUID: {data['id'][:40]!r}")
-        try:
-            state = State(data.get("state", "draft"))
-        except ValueError:
+        if data.get("state", "draft") not in _STATES:
             raise RequestFormatError(
                 f"unknown state {data['state'][:20]!r} (one of: {', '.join(s.value for s in State)})"
             )
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RequestDoc:
+        cls.check_dict(data)
+        state = State(data.get("state", "draft"))
         doc = cls(
             form=data["form"], edition=data.get("edition", ""), answers=dict(data["answers"]), state=state
         )

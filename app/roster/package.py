@@ -169,9 +169,13 @@ class _Extent:
         pending = False
         top = left = 1 << 62
         bottom = right = -1
+        # the digits of the last cell reference `_position` accepted, and their row: the next cells share them
+        digits_seen: str | None = None
+        row_seen = -1
 
         def start(name: str, attrs: list[str]) -> None:  # attrs: [name, value, name, value...]
-            nonlocal row, column, cell_row, cell_column, pending, top, left, bottom, right
+            nonlocal row, column, cell_row, cell_column, pending, digits_seen, row_seen
+            nonlocal top, left, bottom, right
             if ":" in name:
                 name = name.rpartition(":")[2]
             if name == "c":
@@ -180,8 +184,14 @@ class _Extent:
                 if ref is None:
                     column += 1
                     cell_row = row
-                else:
-                    cell_row, column = _position(ref)
+                else:  # `_position(ref)`, without its work for the digits of the cell before, already read
+                    digits = ref.lstrip(_LETTERS)
+                    known = _COLUMNS.get(ref[: len(ref) - len(digits)]) if digits == digits_seen else None
+                    if known is None:
+                        cell_row, column = _position(ref)
+                        digits_seen, row_seen = digits, cell_row
+                    else:
+                        cell_row, column = row_seen, known
                 cell_column = column
                 pending = True
             elif name == "row":

@@ -98,7 +98,7 @@ def _check(doc: RequestDoc, error_count: int, warning_count: int) -> None:
     if isinstance(warning_count, bool) or not isinstance(warning_count, int) or warning_count < 0:
         raise InvalidValue("warning_count must be a whole number, 0 or more.")
     try:  # the same checks as reading a document from a file
-        RequestDoc.from_dict(doc.to_dict())
+        RequestDoc.check_dict(doc.to_dict())
     except RequestFormatError as exc:
         raise InvalidValue(f"Not a valid request document: {exc}")
     if not doc.form:

@@ -280,3 +280,13 @@ def test_hostile_mapping_files_get_one_line(tmp_path: Path) -> None:
         load_file(huge, catalog)
     with pytest.raises(MappingError, match="is not a file"):
         load_file(Path("/dev/zero"), catalog)
+
+
+@pytest.mark.parametrize("bad", ["B", "B-", "B0", "B²", "B2x"])
+def test_a_reference_without_its_row_after_a_good_one_is_refused(tmp_path: Path, bad: str) -> None:
+    """The guard reuses the row of the cell before when the digits repeat: a reference with no digits (or digits
+    that are not a row) after a good one must still be refused, as calamine refuses it, never given that row."""
+    sheet = HEADER + f'<row r="2">{cell("A2", "Ann")}<c r="{bad}" t="inlineStr"><is><t>x</t></is></c></row>'
+    path = workbook(tmp_path / "bad-ref.xlsx", sheet)
+    with pytest.raises(RosterError, match="damaged"):
+        package.check(path, max_rows=100, max_columns=100)
