@@ -95,9 +95,11 @@ def _quoted(text: str) -> str:
 
 
 def match_expression(text: str | None) -> str | None:
-    """The FTS5 query of the names for what was typed, or None when there is no word to search for."""
+    """The FTS5 query of the names for what was typed, or None when there is no word to search for. A word of 1 or 2
+    characters is the one trigram that marks a word's start with it ("  j", " mc": spaces come only in `SEP`), one
+    list of rows to read rather than a phrase of two to match position by position."""
     terms = [
-        f"search_name : {_quoted(word if len(word) >= 3 else SEP + word)}"
+        f"search_name : {_quoted(word if len(word) >= 3 else (SEP + word)[-3:])}"
         for word in _clean(text or "").split()
     ]
     return " AND ".join(terms) or None
