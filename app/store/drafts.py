@@ -333,17 +333,29 @@ class Filters:
     ending_within_days: int | None = None
     today: dt.date | None = None
 
-    def query(self) -> tuple[str, str, list[Any]]:
-        """(FROM, WHERE, parameters): the requests, joined to the search index when there are words to match."""
+    def query(self, *, first: tuple[str, int] | None = None) -> tuple[str, str, list[Any]]:
+        """(FROM, WHERE, parameters): the requests, joined to the search index when there are words to match.
+
+        `first` ("DESC" or "ASC", n): the caller reads only the first n rows in that order of `seq`. A search by name
+        and number with no other filter then keeps the first n of the matches' `seq`s before any row is read (a name
+        that thousands share is not read row by row for a page of 50)."""
         clauses: list[str] = []
         params: list[Any] = []
         source = "requests"
         match = search.match_expression(self.text)
         numbers = search.number_query(self.text)
-        if numbers is not None:  # by name or by number: the union of two small sets (4 characters at least)
+        if numbers is not None:  # by name or by number: the union of two sets (4 characters at least)
             sql, number_params = numbers
-            names = "SELECT rowid FROM search WHERE search MATCH ? UNION " if match is not None else ""
-            clauses.append(f"seq IN ({names}{sql})")
+            names = "SELECT rowid AS seq FROM search WHERE search MATCH ? UNION " if match is not None else ""
+            matches = f"{names}{sql}"
+            if (
+                first is not None
+                and self.state is None
+                and not self.agreement
+                and self.ending_within_days is None
+            ):
+                matches = f"SELECT seq FROM ({matches}) ORDER BY seq {first[0]} LIMIT {int(first[1])}"
+            clauses.append(f"seq IN ({matches})")
             params.extend([match] if match is not None else [])
             params.extend(number_params)
         elif match is not None:  # by name only: the index read newest first, as far as the page goes
@@ -394,8 +406,13 @@ def list_requests(
     offset: int,
     reverse: bool = False,
 ) -> list[RequestSummary]:
-    source, where, params = filters.query()
-    order = ORDER_SQL[ListOrder(order_by)]
+    order_by = ListOrder(order_by)
+    first = None
+    if limit is not None and order_by in (ListOrder.RECENT, ListOrder.OLDEST):  # a page in the order of seq
+        newest = (order_by is ListOrder.RECENT) != reverse
+        first = ("DESC" if newest else "ASC", max(0, int(limit)) + max(0, int(offset)))
+    source, where, params = filters.query(first=first)
+    order = ORDER_SQL[order_by]
     if source != "requests":  # the index is keyed by seq: newest or oldest first without sorting the matches
         order = SEARCH_ORDER_SQL.get(ListOrder(order_by), order)
     if reverse:

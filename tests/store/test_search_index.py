@@ -286,6 +286,35 @@ def test_the_default_order_is_newest_first_without_sorting(store: Store) -> None
     assert not any("TEMP B-TREE" in str(row) for row in plan), plan
 
 
+def test_a_page_of_a_search_by_name_and_number_is_the_same_page_of_every_match(store: Store) -> None:
+    """A query that can be a name and a number (4 characters or more) keeps only the first rows' seq before reading
+    any row, when nothing else filters: every page, in both directions of the recency order and reversed, is the
+    same slice of the whole list; with a state filter too (which reads every match)."""
+    docs = [make_doc(**_person("Ann", f"Smith{i % 3}")) for i in range(30)]
+    for doc in docs:
+        store.save(doc, error_count=0)
+    for i, doc in enumerate(docs[::4]):  # some found by their number too ("smith" begins it), some by both
+        store.enqueue(doc.id, "{}", f"key-{i}")
+        store.mark_sent(doc.id, {"confirmation": f"SMITH{i}-77", "received_at": "2026-12-01T10:00:00Z"})
+    numbered = [make_doc(**_person("Lee", "Jones")) for _ in range(6)]  # by number only
+    for i, doc in enumerate(numbered):
+        store.save(doc, error_count=0)
+        store.enqueue(doc.id, "{}", f"key-n{i}")
+        store.mark_sent(doc.id, {"confirmation": f"SMITH9{i}-88", "received_at": "2026-12-01T10:00:00Z"})
+    store.save(docs[5], error_count=1)  # edited last: newest
+    for text in ("Smith", "smith9", "SMITH1", "smith ann"):
+        for order_by in ("-updated", "updated", "worker"):
+            for reverse in (False, True):
+                whole = [r.id for r in store.list(text=text, order_by=order_by, reverse=reverse)]
+                assert whole, text
+                for offset in (0, 1, 7, len(whole) - 1, len(whole) + 3):
+                    page = store.list(text=text, order_by=order_by, reverse=reverse, limit=7, offset=offset)
+                    case = (text, order_by, reverse, offset)
+                    assert [r.id for r in page] == whole[offset : offset + 7], case
+        drafts = [r.id for r in store.list(text=text, state="draft")]
+        assert [r.id for r in store.list(text=text, state="draft", limit=1)] == drafts[:1]
+
+
 # --- migration, backup and restore ---------------------------------------------------------------------------
 
 
