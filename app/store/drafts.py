@@ -333,10 +333,10 @@ class Filters:
     ending_within_days: int | None = None
     today: dt.date | None = None
 
-    def query(self, *, first: tuple[str, int] | None = None) -> tuple[str, str, list[Any]]:
+    def query(self, *, first: tuple[bool, int] | None = None) -> tuple[str, str, list[Any]]:
         """(FROM, WHERE, parameters): the requests, joined to the search index when there are words to match.
 
-        `first` ("DESC" or "ASC", n): the caller reads only the first n rows in that order of `seq`. A search by name
+        `first` (newest first, n): the caller reads only the first n rows in that order of `seq`. A search by name
         and number with no other filter then keeps the first n of the matches' `seq`s before any row is read (a name
         that thousands share is not read row by row for a page of 50)."""
         clauses: list[str] = []
@@ -354,7 +354,9 @@ class Filters:
                 and not self.agreement
                 and self.ending_within_days is None
             ):
-                matches = f"SELECT seq FROM ({matches}) ORDER BY seq {first[0]} LIMIT {int(first[1])}"
+                newest, n = first
+                direction = "DESC" if newest else "ASC"
+                matches = f"SELECT seq FROM ({matches}) ORDER BY seq {direction} LIMIT {int(n)}"
             clauses.append(f"seq IN ({matches})")
             params.extend([match] if match is not None else [])
             params.extend(number_params)
@@ -410,11 +412,11 @@ def list_requests(
     first = None
     if limit is not None and order_by in (ListOrder.RECENT, ListOrder.OLDEST):  # a page in the order of seq
         newest = (order_by is ListOrder.RECENT) != reverse
-        first = ("DESC" if newest else "ASC", max(0, int(limit)) + max(0, int(offset)))
+        first = (newest, max(0, int(limit)) + max(0, int(offset)))
     source, where, params = filters.query(first=first)
     order = ORDER_SQL[order_by]
     if source != "requests":  # the index is keyed by seq: newest or oldest first without sorting the matches
-        order = SEARCH_ORDER_SQL.get(ListOrder(order_by), order)
+        order = SEARCH_ORDER_SQL.get(order_by, order)
     if reverse:
         order = reversed_order(order)
     sql = f"SELECT {SUMMARY_COLUMNS} FROM {source}{where} ORDER BY {order}"
