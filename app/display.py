@@ -176,9 +176,8 @@ def start_check(
     checks: list[tuple[str, Callable[[], list[str]]]] = []
     for platform in platforms:
         plugin = plugin_path(platform)
-        if (
-            plugin is not None
-        ):  # else not a plugin of this PySide6 (Qt says so itself), or no PySide6: not ours
+        # None: not a plugin of this PySide6 (Qt says so itself), or no PySide6: not ours
+        if plugin is not None:
             checks.append((platform, _start_missing(plugin, run)))
 
     def judge() -> str | None:

@@ -358,9 +358,8 @@ class MainWindow(QMainWindow):
         # The style may draw the titles bold: a bold title is at most about a tenth wider than the same in regular
         # weight (measured so, not with a bold QFont: that binding costs 5 ms to load before the list shows).
         titles = header.fontMetrics()
-        for i, (key, title) in enumerate(
-            COLUMNS
-        ):  # whole texts ("United Kingdom"); the worker takes the rest
+        # whole texts ("United Kingdom"); the worker takes the rest
+        for i, (key, title) in enumerate(COLUMNS):
             if key != "worker":
                 bold = titles.horizontalAdvance(title) * 11 // 10
                 head = bold + HEADER_PADDING + (arrow if key == "updated" else 0)

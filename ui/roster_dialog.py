@@ -375,9 +375,7 @@ class RosterDialog(QDialog):
         from app.errors import UserError
         from app.roster.errors import MappingError
 
-        if (
-            isinstance(exc, MappingError) and "--" in exc.hint
-        ):  # the command line's way forward; here, the combos
+        if isinstance(exc, MappingError) and "--" in exc.hint:  # the command line's way; here, the combos
             self._show_problem(
                 f"{exc.message} Choose the form above, or the column that gives the host country."
             )

@@ -90,10 +90,7 @@ def _fn_months_between(start: Value, end: Value) -> float | None:
             months -= 1
             anchor = _add_months(a, months)
         following = _add_months(a, months + 1)
-    except (
-        ValueError,
-        OverflowError,
-    ):  # the month after lies beyond year 9999: no answer, as for a missing date
+    except (ValueError, OverflowError):  # the month after lies beyond year 9999: no answer, as for no date
         return None
     span = (following - anchor).days or 1
     return months + (b - anchor).days / span

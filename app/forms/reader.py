@@ -37,9 +37,7 @@ class FileReader:
         except tomllib.TOMLDecodeError as exc:
             m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
             self.error(DefCode.TOML_SYNTAX, "", str(exc), line=int(m.group(1)) if m else None)
-        except (
-            RecursionError
-        ):  # tomllib reads nested arrays and tables recursively: a form update may nest deep
+        except RecursionError:  # tomllib reads nested arrays and tables recursively: an update may nest deep
             self.error(DefCode.TOML_SYNTAX, "", "arrays or tables nested too deeply to be a definition")
 
     # -------------------------------------------------------------------------------------------- errors

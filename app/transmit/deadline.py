@@ -90,9 +90,8 @@ class Watchdog:
             if self._thread is None and not self._closed:
                 self._thread = threading.Thread(target=self._run, name="deadline-watchdog", daemon=True)
                 self._thread.start()
-            if (
-                self._heap[0] is watch
-            ):  # the earliest deadline now: the thread sleeps until a later one otherwise
+            # the earliest deadline now: the thread sleeps until a later one otherwise
+            if self._heap[0] is watch:
                 self._cond.notify()
         return watch
 

@@ -120,9 +120,8 @@ def _taken_out(store: Store, request_id: str, answer: Answer, tries: int) -> Sen
     """The request left the outbox (edited or deleted by someone else) while this send was under way."""
     if answer.kind is AnswerKind.ACCEPTED:
         assert answer.receipt is not None
-        if (
-            _state(store, request_id) in DONE
-        ):  # another sender (a second window, the CLI) stored the receipt first
+        # another sender (a second window, the CLI) stored the receipt first
+        if _state(store, request_id) in DONE:
             return SendResult(
                 request_id,
                 Outcome.SENT,

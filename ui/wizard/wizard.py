@@ -750,9 +750,8 @@ class RequestWizard(QWizard):
             gui_settings.save_splitter(settings, "wizard/review", self.review_page.splitter)
 
     def done(self, result: int) -> None:
-        if (
-            self._conflict is not None and not self._cleared
-        ):  # nothing closes over unsaved, conflicting changes
+        # nothing closes over unsaved, conflicting changes
+        if self._conflict is not None and not self._cleared:
             self._offer_conflict()
             return
         if not self._done and not self._cleared and (self._dirty or self._saving):

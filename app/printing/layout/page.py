@@ -104,9 +104,8 @@ def canvas_class(decor: Decor) -> type[Canvas]:
                 self.setFillColor(INK)
                 self.drawRightString(PAGE_W - MARGIN_X, FOOTER_H - 13, f"Page {number} of {total}")
                 for page, x, y, font, size in self.page_count_spots:
-                    if (
-                        page == number
-                    ):  # the pages from this one on: the error pages before a cover are not sent
+                    # the pages from this one on: the error pages before a cover are not sent
+                    if page == number:
                         self.setFont(font, size)
                         self.drawString(x, y, str(total - number + 1))
                 Canvas.showPage(self)
