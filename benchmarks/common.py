@@ -30,9 +30,16 @@ class Result:
     goal: str = ""  # e.g. "< 150 ms"
     met: bool | None = None  # whether the goal is met
     unit: str = "s"
+    paired: float | None = (
+        None  # the median of ours / baseline over adjacent interleaved pairs, when measured so
+    )
 
     @property
     def ratio(self) -> float | None:
+        """ours / baseline; for pairs measured one right after the other, the median of each pair's ratio (the
+        machine's speed drifts by a third from one second to the next here: a pair shares its moment)."""
+        if self.paired is not None:
+            return self.paired
         if self.baseline is None or self.baseline == 0:
             return None
         return self.ours / self.baseline
