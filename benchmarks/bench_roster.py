@@ -82,12 +82,19 @@ def _read_and_validate(path: Path, docs: list[object]) -> int:
 
 
 def _documents(path: Path) -> list[object]:
+    """The documents the import makes of the roster: planned against a store holding the same employer profile,
+    so that the baseline validates exactly what the import validates (the employer's answers included)."""
     from app.forms import default_catalog
     from app.roster.plan import make_plan, read_roster
+    from app.store import Store
+    from app.store.keys import random_key
+    from tests.roster.helpers import EMPLOYER
 
     catalog = default_catalog()
-    table, mapping = read_roster(path, catalog)
-    return [r.doc for r in make_plan(None, table, mapping, catalog).rows if r.doc is not None]
+    with tempfile.TemporaryDirectory() as tmp, Store.create(Path(tmp) / "plan", key=random_key()) as store:
+        store.set_employer_profile(EMPLOYER)
+        table, mapping = read_roster(path, catalog)
+        return [r.doc for r in make_plan(store, table, mapping, catalog).rows if r.doc is not None]
 
 
 PEAK_CHILD = """
