@@ -45,8 +45,9 @@ class ReceiptWriter:
 
     `stored(accepted, None)` is called on the writer's thread after the commit that stored a receipt, or with the
     store's reason when that one request could not take it (edited or deleted meanwhile: it is no longer queued);
-    `failed(error, batch)` when the whole transaction failed (none of the batch was stored). After a failure the
-    writer stores nothing more: what it still holds, and what comes after, goes to `failed` too.
+    `failed(error, batch)` when the whole transaction failed (none of the batch was stored), and `failed(error,
+    [])` when `stored` itself raised. After a failure the writer stores nothing more: what it still holds, and what
+    comes after, goes to `failed` too.
     """
 
     def __init__(self, store: Store, stored: Stored, failed: Failed, *, linger: float = LINGER) -> None:
@@ -97,13 +98,17 @@ class ReceiptWriter:
             if self._broken is not None:
                 self._failed(self._broken, batch)
                 continue
+            # the store failing (closed, disk full...) stores nothing of the batch
             try:
                 outcomes = self._store.mark_sent_many([(a.request_id, a.answer.receipt or {}) for a in batch])
-            except (
-                BaseException
-            ) as exc:  # the store failed (closed, disk full...): nothing of the batch is stored
+            except BaseException as exc:
                 self._broken = exc
                 self._failed(exc, batch)
                 continue
             for accepted, outcome in zip(batch, outcomes, strict=True):
-                self._stored(accepted, outcome)
+                # a failing callback is the run's failure; the writer stores nothing after it
+                try:
+                    self._stored(accepted, outcome)
+                except BaseException as exc:
+                    self._broken = self._broken or exc
+                    self._failed(exc, [])

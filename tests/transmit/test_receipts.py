@@ -143,3 +143,22 @@ def test_a_single_send_does_not_wait_for_company(store: Store, server: RunningIn
     with Outbox(store, client_for(server), policy=FAST, receipt_linger=FOREVER) as outbox:
         report = outbox.send_due()  # would hang for an hour if the writer waited for company
     assert report.sent == 1 and store.get(request_id).state is State.SENT
+
+
+def test_a_failing_report_ends_the_run_and_loses_no_request(store: Store, server: RunningIntake) -> None:
+    """The progress callback raising on the writer's thread: the run raises it, nothing stays 'being sent', and
+    every request is either Sent with the receiver's receipt or still queued for the next run."""
+    ids = queued(store, 6)
+
+    def boom(n: int, m: int, result: SendResult) -> None:
+        raise RuntimeError("progress failed")
+
+    with Outbox(store, client_for(server), policy=FAST, receipt_linger=FOREVER) as outbox:
+        with pytest.raises(RuntimeError, match="progress failed"):
+            outbox.send_due(progress=boom)
+        assert outbox.sending == frozenset()
+        outbox.send_due()  # the next run finishes what the failed one left queued
+    for request_id in ids:
+        assert store.get(request_id).state is State.SENT
+        assert store.receipt(request_id) == receiver_receipt(server, request_id)
+    assert sorted(r.request_id for r in server.service.db.all()) == sorted(ids)
