@@ -66,9 +66,7 @@ def run() -> list[Result]:
         for doc in warm[1:]:
             render(doc, spec)
         times = []
-        for doc in _fresh(
-            spec, base_answers, RUNS
-        ):  # a new request each time: nothing cached from the last one
+        for doc in _fresh(spec, base_answers, RUNS):  # a new request each time: nothing cached from the last
             t0 = time.perf_counter()
             render(doc, spec)
             times.append(time.perf_counter() - t0)

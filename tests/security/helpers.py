@@ -67,9 +67,8 @@ def loose_modes(*folders: Path) -> list[str]:
                 loose.append(f"{root}/ {mode:04o}")
             for name in names:
                 path = Path(root) / name
-                if (
-                    path.is_symlink()
-                ):  # a link has no mode of its own: it must stay inside (its target is checked)
+                # a link has no mode of its own: it must stay inside (its target is checked)
+                if path.is_symlink():
                     if not path.resolve().is_relative_to(Path(folder).resolve()):
                         loose.append(f"{path} -> {path.resolve()} (outside)")
                     continue

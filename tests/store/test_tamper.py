@@ -75,10 +75,7 @@ def test_every_single_byte_tamper_is_detected(tmp_path: Path) -> None:
         tampered_hash = sha256(target)
         try:
             store = Store.open(target, key=key)
-        except (
-            DamagedStore,
-            WrongPassphrase,
-        ):  # page 1 (or the salt) damaged: indistinguishable from a wrong key
+        except (DamagedStore, WrongPassphrase):  # page 1 (or the salt) damaged: as a wrong key would be
             outcome = "at unlock"
         else:
             with store:

@@ -174,9 +174,8 @@ def unauthenticated_posts(url: str, ca: str, n: int, key_size: int) -> list[int]
             socket.create_connection((host, int(port)), timeout=60) as raw,
             context.wrap_socket(raw, server_hostname="127.0.0.1") as s,
         ):
-            with contextlib.suppress(
-                OSError
-            ):  # the server may close before reading it all: that is the point
+            # the server may close before reading it all: that is the point
+            with contextlib.suppress(OSError):
                 s.sendall(data)
             reply = s.recv(64)
             statuses.append(int(reply.split()[1]))
