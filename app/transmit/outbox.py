@@ -162,14 +162,17 @@ def send(
     """Send one queued request (see the module's description). Never raises for network or receiver problems:
     they are in the result and in the outbox item. `NotQueued` / `AlreadySent` when it is not in the outbox."""
     outcome = attempt(store, request_id, client, policy=policy, clock=clock, sleep=sleep, rng=rng)
-    if isinstance(outcome, SendResult):
-        return outcome
-    assert outcome.answer.receipt is not None
+    return outcome if isinstance(outcome, SendResult) else store_receipt(store, outcome)
+
+
+def store_receipt(store: Store, accepted: Accepted) -> SendResult:
+    """Store one accepted send's receipt in a transaction of its own, and what came of it."""
+    assert accepted.answer.receipt is not None
     try:
-        store.mark_sent(request_id, outcome.answer.receipt)
+        store.mark_sent(accepted.request_id, accepted.answer.receipt)
     except NOT_QUEUED_ANY_MORE as exc:
-        return receipt_stored(store, outcome, exc)
-    return receipt_stored(store, outcome, None)
+        return receipt_stored(store, accepted, exc)
+    return receipt_stored(store, accepted, None)
 
 
 def receipt_stored(store: Store, accepted: Accepted, refused: StoreError | None) -> SendResult:
@@ -384,14 +387,7 @@ class Outbox:
     def _send(self, request_id: str, client: Client) -> SendResult:
         """`send`, with this outbox's bookkeeping (being sent, the pause)."""
         outcome = self._attempt(request_id, client)
-        if isinstance(outcome, Accepted):
-            assert outcome.answer.receipt is not None
-            try:
-                self.store.mark_sent(request_id, outcome.answer.receipt)
-            except NOT_QUEUED_ANY_MORE as exc:
-                return self._settle(receipt_stored(self.store, outcome, exc))
-            return self._settle(receipt_stored(self.store, outcome, None))
-        return outcome
+        return self._settle(store_receipt(self.store, outcome)) if isinstance(outcome, Accepted) else outcome
 
     def _attempt(self, request_id: str, client: Client) -> SendResult | Accepted:
         """`attempt`; the request counts as being sent from here until `_settle` (an accepted one: until its

@@ -16,7 +16,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from app.request import State
 from app.store import Store
 from app.store.keys import RawKey
 from app.transmit import Outbox, Outcome, queue, send
-from intake import Faults
+from intake import Faults, RunningIntake
 from tests.conftest import REPO
 from tests.transmit.helpers import FAST, TOKEN, client_for, ready_request, start
 
@@ -43,6 +44,43 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
     raise AssertionError(f"never: {what}")
 
 
+@contextmanager
+def sender_child(
+    store_dir: Path, srv: RunningIntake, what: str, env: dict[str, str]
+) -> Iterator[subprocess.Popen[str]]:
+    """The child sending `what` (a request id, or `--all` for an outbox run), once it says it is ready; SIGKILLed
+    when the block ends (at the state the block waited for), and always reaped."""
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.transmit.sender_child",
+            str(store_dir),
+            srv.url,
+            str(srv.ca_path),
+            what,
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+        yield child
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for stream in (child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
+
+
 @pytest.mark.slow
 def test_sigkill_during_send_then_restart(tmp_path: Path, store_key: RawKey, intake_dir: Path) -> None:
     store_dir = tmp_path / "store"
@@ -58,25 +96,7 @@ def test_sigkill_during_send_then_restart(tmp_path: Path, store_key: RawKey, int
         for i, request_id in enumerate(ids):
             point = KILL_POINTS[i % len(KILL_POINTS)]
             bodies = srv.stats.bodies
-            child = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.transmit.sender_child",
-                    str(store_dir),
-                    srv.url,
-                    str(srv.ca_path),
-                    request_id,
-                ],
-                cwd=REPO,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            try:
-                assert child.stdout is not None
-                assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+            with sender_child(store_dir, srv, request_id, env) as child:
                 if point == "body read":
                     wait_for(lambda b=bodies: srv.stats.bodies > b, "the receiver reads the body")
                 elif point == "stored":
@@ -85,15 +105,6 @@ def test_sigkill_during_send_then_restart(tmp_path: Path, store_key: RawKey, int
                     )
                 elif point == "answered":
                     assert child.stdout.readline().strip(), "the child reports the outcome"
-                child.send_signal(signal.SIGKILL)
-                child.wait(timeout=30)
-            finally:
-                if child.poll() is None:
-                    child.kill()
-                    child.wait()
-                for stream in (child.stdout, child.stderr):
-                    if stream is not None:
-                        stream.close()
             at_receiver = srv.service.db.for_client(client_id, request_id) is not None
             # restart: open the store again and drain the outbox
             with Store.open(store_dir, key=store_key) as store:
@@ -139,37 +150,10 @@ def test_sigkill_while_a_run_holds_receipts_then_restart(
         def at_receiver() -> int:
             return sum(srv.service.db.for_client(client_id, r) is not None for r in ids)
 
-        child = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.transmit.sender_child",
-                str(store_dir),
-                srv.url,
-                str(srv.ca_path),
-                "--all",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert child.stdout is not None
-            assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+        with sender_child(store_dir, srv, "--all", env):
             # two senders, each request held 2 x DELAY by the receiver: when three are stored, at least one answer
             # has come back (its receipt is with the writer) and three requests are not finished
             wait_for(lambda: at_receiver() >= 3, "the receiver stores three of the ten")
-            child.send_signal(signal.SIGKILL)
-            child.wait(timeout=30)
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-            for stream in (child.stdout, child.stderr):
-                if stream is not None:
-                    stream.close()
         stored_there = at_receiver()
         assert 3 <= stored_there < len(ids)
         with Store.open(store_dir, key=store_key) as store:
