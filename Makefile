@@ -83,8 +83,8 @@ X11_TESTS := tests/gui/test_end_to_end.py tests/gui/test_desktop_run.py tests/gu
 	tests/gui/test_pickers.py
 gui-x11: $(STAMP) system-deps
 	$(XVFB) $(SMALL_SCREEN) env QT_QPA_PLATFORM=xcb $(BIN)/pytest -q $(X11_TESTS)
-	$(XVFB) $(SMALL_SCREEN) env QT_QPA_PLATFORM=xcb $(BIN)/coc gui --smoke --screenshots build/screenshots/1024x640
-	$(XVFB) $(LAPTOP_SCREEN) env QT_QPA_PLATFORM=xcb QT_SCALE_FACTOR=1.25 $(BIN)/coc gui --smoke \
+	$(XVFB) $(SMALL_SCREEN) env QT_QPA_PLATFORM=xcb PYTHONFAULTHANDLER=1 $(BIN)/coc gui --smoke --screenshots build/screenshots/1024x640
+	$(XVFB) $(LAPTOP_SCREEN) env QT_QPA_PLATFORM=xcb QT_SCALE_FACTOR=1.25 PYTHONFAULTHANDLER=1 $(BIN)/coc gui --smoke \
 	  --screenshots build/screenshots/1366x768-125
 
 ## build: the desktop application as one folder (build/dist/coc) with PyInstaller

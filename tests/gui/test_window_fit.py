@@ -60,6 +60,7 @@ def test_every_window_and_dialog_fits_the_screen(screen: str, tmp_path: Path) ->
         os.environ,
         QT_QPA_PLATFORM=f"offscreen:configfile={SCREENS / config}",
         QT_SCALE_FACTOR=scale,
+        PYTHONFAULTHANDLER="1",  # a hard crash shows where each thread was (code locations only)
     )
     result = subprocess.run(
         [sys.executable, "-m", "app", "gui", "--smoke", "--screenshots", str(tmp_path)],
@@ -70,7 +71,7 @@ def test_every_window_and_dialog_fits_the_screen(screen: str, tmp_path: Path) ->
         timeout=600,
         check=False,
     )
-    assert result.returncode == 0, result.stderr[-4000:]
+    assert result.returncode == 0, (result.stdout[-1500:], result.stderr[-6000:])
     assert f"screen: {width}x{height}" in result.stdout
     shots = {p.stem: p for p in tmp_path.glob("*.png")}
     assert set(shots) >= EVERY_SCREEN, sorted(shots)

@@ -146,6 +146,37 @@ def test_closing_drops_the_pdf(qtbot: Any) -> None:
     assert dialog.rendered is None and dialog.pdf.pageCount() == 0
 
 
+def test_the_view_never_holds_a_document_being_closed_or_destroyed(qtbot: Any) -> None:
+    """QPdfView draws pages on a thread of its own, reading its document without Qt's object lock: a document
+    closed (the mask toggled, the dialog closed) or destroyed (the dialog deleted) under it is read after it was
+    freed. A smoke run on CI died with SIGSEGV in that stretch. Giving the view another document waits for the page
+    being drawn; the view is destroyed (its thread stopped) before the document."""
+    import shiboken6
+    from PySide6.QtCore import QObject
+    from PySide6.QtPdf import QPdfDocument
+
+    dialog = dialog_for(qtbot)
+    shown_at_close: list[object] = []
+    closing = QPdfDocument.Status.Unloading
+
+    def status(now: QPdfDocument.Status) -> None:
+        if now == closing:
+            shown_at_close.append(dialog.view.document())
+
+    dialog.pdf.statusChanged.connect(status)
+    dialog.mask_ssn_box.setChecked(True)  # the unmasked copy is closed, the masked one shown
+    assert dialog.view.document() is dialog.pdf and dialog.rendered is not None and dialog.rendered.masked
+    dialog.reject()  # the masked copy is closed
+    assert len(shown_at_close) == 2 and all(doc is not dialog.pdf for doc in shown_at_close)
+
+    order: list[str] = []
+    dialog.view.destroyed.connect(lambda: order.append("view"))
+    pdf: QObject = dialog.pdf
+    pdf.destroyed.connect(lambda: order.append("document"))
+    shiboken6.delete(dialog)
+    assert order == ["view", "document"]
+
+
 @pytest.mark.qt_log_ignore(
     "This plugin does not support propagateSizeHints"
 )  # Qt's own file dialog, offscreen
