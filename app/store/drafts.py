@@ -124,6 +124,17 @@ ROW_COLUMNS = (
 )
 UPDATE_SQL = f"UPDATE requests SET {', '.join(f'{c} = ?' for c in ROW_COLUMNS.split(', '))} WHERE id = ?"
 INSERT_SQL = f"INSERT INTO requests ({ROW_COLUMNS}, id, created) VALUES ({', '.join('?' * 19)})"
+# Many rows to one statement (`save_all`): the name index's triggers run inside the statement that writes the rows,
+# and FTS5 writes its pending terms to disk at the start of every statement that writes to it, so 1,000 rows
+# written one statement each cost about ten times the same rows written fifty to a statement (a roster import: 30 ms
+# against 3). 50 rows of 19 values stay under the 999 parameters of old SQLite builds.
+ROWS_PER_STATEMENT = 50
+_COLUMNS = ROW_COLUMNS.split(", ")
+_UPDATE_FROM = (
+    f"UPDATE requests SET {', '.join(f'{c} = v.column{i}' for i, c in enumerate(_COLUMNS, 1))} "
+    f"FROM (VALUES {{rows}}) AS v WHERE requests.id = v.column{len(_COLUMNS) + 1}"
+)
+_INSERT_VALUES = f"INSERT INTO requests ({ROW_COLUMNS}, id, created) VALUES {{rows}}"
 REVISION_SQL = (
     "INSERT INTO revisions (request_id, rev, saved, state, error_count, warning_count, doc) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -267,13 +278,23 @@ def _save_chunk(conn: Any, items: Sequence[SaveItem], now: str, seq: int) -> lis
         elif audit.last_event(conn, doc.id) != AuditEvent.EDITED:
             entries.append((doc.id, AuditEvent.EDITED, {"revision": w.revision}))
         out.append((w.revision, w.state))
-    conn.executemany(UPDATE_SQL, updates)
-    conn.executemany(INSERT_SQL, inserts)
+    _write_rows(conn, _UPDATE_FROM, updates)
+    _write_rows(conn, _INSERT_VALUES, inserts)
     conn.executemany(REVISION_SQL, revisions)
     conn.executemany(PRUNE_SQL, prunes)
     conn.executemany("DELETE FROM outbox WHERE request_id = ?", dequeued)
     audit.log_many(conn, entries, now)
     return out
+
+
+def _write_rows(conn: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """`sql` (`{rows}` standing for its VALUES) for `rows`, `ROWS_PER_STATEMENT` to a statement."""
+    if not rows:
+        return
+    row = f"({', '.join('?' * len(rows[0]))})"
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        part = rows[start : start + ROWS_PER_STATEMENT]
+        conn.execute(sql.format(rows=", ".join([row] * len(part))), [v for values in part for v in values])
 
 
 def _load(doc_json: str, state: str, updated: str, revision: int | None = None) -> RequestDoc:

@@ -49,7 +49,7 @@ def _items(existing: list[RequestDoc], new: int) -> list[drafts.SaveItem]:
         RequestDoc.from_dict({**d.to_dict(), "answers": {**d.answers, "worker.middle_name": "Q"}})
         for d in existing
     ]
-    revisions = [1, 50, 1]
+    revisions = [1, 50, *[1] * (len(existing) - 2)]
     items: list[drafts.SaveItem] = [(d, 0, 1, r) for d, r in zip(updated, revisions, strict=True)]
     for i in range(new):  # more than one chunk
         items.append((make_doc(worker__first_name="Ann", worker__last_name=f"Lee{i}"), i % 3, 0, None))
@@ -69,6 +69,30 @@ def test_save_all_writes_what_a_save_per_document_writes(tmp_path: Path) -> None
         assert together[0] == (2, State.READY) and together[1] == (51, State.READY)
         assert _dump(many) == _dump(one)
         assert _dump(many)["outbox"] == []  # the edited queued request left the outbox
+    finally:
+        one.close()
+        many.close()
+
+
+def test_rows_written_many_to_a_statement_are_those_of_a_save_each(tmp_path: Path) -> None:
+    """Updates and inserts spanning several statements of `ROWS_PER_STATEMENT` rows (a partial last one too): the
+    same rows, and a name index that agrees with them (FTS5's own integrity check)."""
+    from app.store import search
+
+    extra = drafts.ROWS_PER_STATEMENT + 7
+    names = ("Queued", "Long", "Plain", *(f"Extra{i}" for i in range(extra)))
+    existing = [make_doc(worker__first_name="Ann", worker__last_name=n) for n in names]
+    items = _items(existing, 2 * drafts.ROWS_PER_STATEMENT + 3)
+    one, many = _store(tmp_path / "one", existing), _store(tmp_path / "many", existing)
+    try:
+        with one._writing() as conn:
+            singly = [drafts.save(conn, d, e, w, NOW, base_revision=b) for d, e, w, b in items]
+        with many._writing() as conn:
+            together = drafts.save_all(conn, items, NOW)
+        assert together == singly
+        assert _dump(many) == _dump(one) and len(_dump(many)["search"]) == len(items)
+        with many.connection() as conn:
+            search.check(conn)
     finally:
         one.close()
         many.close()
