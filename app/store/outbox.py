@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from app.request import State
 from app.store import audit, search, stored
 from app.store.audit import AuditEvent
 from app.store.drafts import next_seq, state_of
-from app.store.errors import InvalidTransition, InvalidValue
+from app.store.errors import InvalidTransition, InvalidValue, RequestNotFound, StoreError
 from app.store.models import OutboxItem
 
 MAX_KEY_LENGTH = 255
@@ -54,11 +55,15 @@ def _confirmation(receipt: dict[str, Any]) -> str | None:
 def _require(conn: Any, request_id: str, *allowed: State, doing: str) -> State:
     state = state_of(conn, request_id)
     if state not in allowed:
-        raise InvalidTransition(
-            f"Cannot {doing}: the request is {state.label.lower()}.",
-            "Only a request that is " + " or ".join(s.label.lower() for s in allowed) + " allows this.",
-        )
+        raise _not_allowed(state, allowed, doing)
     return state
+
+
+def _not_allowed(state: State, allowed: Sequence[State], doing: str) -> InvalidTransition:
+    return InvalidTransition(
+        f"Cannot {doing}: the request is {state.label.lower()}.",
+        "Only a request that is " + " or ".join(s.label.lower() for s in allowed) + " allows this.",
+    )
 
 
 def enqueue(conn: Any, request_id: str, payload_json: str, idempotency_key: str, now: str) -> OutboxItem:
@@ -112,6 +117,51 @@ def record_attempt(conn: Any, request_id: str, error: str, next_try: str, now: s
 
 
 def mark_sent(conn: Any, request_id: str, receipt: dict[str, Any], now: str) -> None:
+    keep_receipt(conn, request_id, receipt, now)
+    _set_state(conn, request_id, State.SENT, now)
+
+
+def mark_sent_many(
+    conn: Any, receipts: Sequence[tuple[str, dict[str, Any]]], now: str
+) -> list[StoreError | None]:
+    """`mark_sent` for each receipt, in order, inside the caller's transaction; one outcome per receipt: None when
+    stored, else the `RequestNotFound`, `InvalidTransition` or `InvalidValue` that `mark_sent` raises for it (that
+    one alone is left out: a savepoint each). The requests' rows are changed together at the end, in one
+    statement: a row's change reaches the name index through its trigger, and FTS5 writes its pending terms to
+    disk at every statement that changes it (one statement per receipt cost about as much as the rest of it)."""
+    outcomes: list[StoreError | None] = []
+    stored: list[str] = []
+    for request_id, receipt in receipts:
+        conn.execute("SAVEPOINT receipt")
+        try:
+            if request_id in stored:  # its row changes at the end: it is sent already
+                raise _not_allowed(State.SENT, (State.QUEUED,), "mark it sent")
+            keep_receipt(conn, request_id, receipt, now)
+        except (RequestNotFound, InvalidTransition, InvalidValue) as exc:
+            conn.execute("ROLLBACK TO receipt")
+            outcomes.append(exc)
+        else:
+            outcomes.append(None)
+            stored.append(request_id)
+        conn.execute("RELEASE receipt")
+    if stored:
+        first = next_seq(conn)
+        rows = ", ".join(["(?, ?)"] * len(stored))
+        conn.execute(
+            f"UPDATE requests SET state = ?, updated = ?, seq = v.column2 FROM (VALUES {rows}) AS v "
+            "WHERE requests.id = v.column1",
+            [
+                State.SENT.value,
+                now,
+                *(v for i, request_id in enumerate(stored) for v in (request_id, first + i)),
+            ],
+        )
+    return outcomes
+
+
+def keep_receipt(conn: Any, request_id: str, receipt: dict[str, Any], now: str) -> None:
+    """All of `mark_sent` but the request's new state: the receipt kept, the request out of the outbox, found by
+    its confirmation number, the audit entry."""
     _require(conn, request_id, State.QUEUED, doing="mark it sent")
     if not isinstance(receipt, dict):
         raise InvalidValue("A receipt is a JSON object.")
@@ -125,7 +175,6 @@ def mark_sent(conn: Any, request_id: str, receipt: dict[str, Any], now: str) -> 
         (request_id, key, now, text),
     )
     conn.execute("DELETE FROM outbox WHERE request_id = ?", (request_id,))
-    _set_state(conn, request_id, State.SENT, now)
     search.add_confirmation(conn, request_id, _confirmation(receipt))  # found by its number from now on
     audit.log(conn, request_id, AuditEvent.SENT, "", now)
 

@@ -36,12 +36,9 @@ from app.store.connection import (
 )
 from app.store.errors import (
     DamagedStore,
-    InvalidTransition,
-    InvalidValue,
     NoPassphrase,
     ReadOnlyFolder,
     ReadOnlyStore,
-    RequestNotFound,
     StoreBusy,
     StoreError,
     StoreExists,
@@ -600,19 +597,8 @@ class Store:
         the `RequestNotFound`, `InvalidTransition` or `InvalidValue` that `mark_sent` would have raised for it (that
         one alone is left out, the others are stored). Any other error stores none of them and is raised."""
         now = self._now()
-        outcomes: builtins.list[StoreError | None] = []
         with self._writing(power_safe=False) as conn:
-            for request_id, receipt in receipts:
-                conn.execute("SAVEPOINT receipt")
-                try:
-                    outbox.mark_sent(conn, request_id, receipt, now)
-                except (RequestNotFound, InvalidTransition, InvalidValue) as exc:
-                    conn.execute("ROLLBACK TO receipt")
-                    outcomes.append(exc)
-                else:
-                    outcomes.append(None)
-                conn.execute("RELEASE receipt")
-        return outcomes
+            return outbox.mark_sent_many(conn, receipts, now)
 
     def dequeue(self, request_id: str, errors: builtins.list[dict[str, Any]] | None = None) -> None:
         """Take a queued request back to Draft, keeping the receiver's errors (`receiver_errors`)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.request import State
+from app.request import RequestDoc, State
 from app.store import DamagedStore, InvalidTransition, InvalidValue, RequestNotFound, Store
 from app.store import audit as audit_module
 from tests.store.helpers import PASSPHRASE, make_doc
@@ -118,6 +118,53 @@ def test_mark_sent_many_stores_each_receipt_or_says_why_not(store: Store) -> Non
     assert [r.id for r in store.list(text="DEFG-HJKM")] == [other]  # found by its number, as after mark_sent
     assert store.list(text="BCDE-FGHJ") == []  # the refused ones' numbers were not kept
     assert [e.event for e in store.audit(bad)] == ["created", "queued"]  # nothing of it was written
+
+
+def test_mark_sent_many_writes_what_a_mark_sent_each_writes(tmp_path: Path) -> None:
+    """The rows of a group of receipts are changed together at the end (one statement for the name index): the
+    same rows, order (`seq`), receipts, numbers and audit as one `mark_sent` per receipt; a request given twice is
+    stored once, the second refused as already sent; the name index agrees with its rows (FTS5's check)."""
+    from app.store import search
+    from app.store.keys import random_key
+
+    key = random_key()
+    stores = [Store.create(tmp_path / name, key=key, now=lambda: "2027-01-04T09:30:00Z") for name in "ab"]
+    try:
+        ids = []
+        for i in range(7):
+            doc = make_doc(worker__first_name="Ann", worker__last_name=f"Lee{i}")
+            for store in stores:
+                store.save(RequestDoc.from_dict(doc.to_dict()), error_count=0)
+                store.enqueue(doc.id, "{}", doc.id)
+            ids.append(doc.id)
+        receipts = [(rid, {"confirmation": f"COC-{i:04d}-ABCD"}) for i, rid in enumerate(ids)]
+        one, many = stores
+        for rid, receipt in receipts:
+            one.mark_sent(rid, receipt)
+        outcomes = many.mark_sent_many([*receipts[:3], receipts[1], *receipts[3:]])
+        assert [type(o) if o is not None else None for o in outcomes] == [None] * 3 + [InvalidTransition] + [
+            None
+        ] * 4
+        dumps = []
+        for store in stores:
+            with store.connection() as conn:
+                search.check(conn)
+                dumps.append(
+                    [
+                        conn.execute(sql).fetchall()
+                        for sql in (
+                            "SELECT id, state, updated, seq FROM requests ORDER BY seq",
+                            "SELECT * FROM receipts ORDER BY request_id",
+                            "SELECT * FROM confirmation_words ORDER BY word",
+                            "SELECT request_id, event, detail FROM audit ORDER BY seq",
+                            "SELECT rowid FROM search WHERE search MATCH 'ann' ORDER BY rowid",
+                        )
+                    ]
+                )
+        assert dumps[0] == dumps[1]
+    finally:
+        for store in stores:
+            store.close()
 
 
 def test_mark_sent_many_is_one_transaction(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
