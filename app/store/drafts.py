@@ -278,8 +278,8 @@ def _save_chunk(conn: Any, items: Sequence[SaveItem], now: str, seq: int) -> lis
         elif audit.last_event(conn, doc.id) != AuditEvent.EDITED:
             entries.append((doc.id, AuditEvent.EDITED, {"revision": w.revision}))
         out.append((w.revision, w.state))
-    _write_rows(conn, _UPDATE_FROM, updates)
-    _write_rows(conn, _INSERT_VALUES, inserts)
+    write_rows(conn, _UPDATE_FROM, updates)
+    write_rows(conn, _INSERT_VALUES, inserts)
     conn.executemany(REVISION_SQL, revisions)
     conn.executemany(PRUNE_SQL, prunes)
     conn.executemany("DELETE FROM outbox WHERE request_id = ?", dequeued)
@@ -287,8 +287,8 @@ def _save_chunk(conn: Any, items: Sequence[SaveItem], now: str, seq: int) -> lis
     return out
 
 
-def _write_rows(conn: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """`sql` (`{rows}` standing for its VALUES) for `rows`, `ROWS_PER_STATEMENT` to a statement."""
+def write_rows(conn: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """`sql` (`{rows}` standing for its VALUES) for `rows`, `ROWS_PER_STATEMENT` to a statement (see there)."""
     if not rows:
         return
     row = f"({', '.join('?' * len(rows[0]))})"
