@@ -377,7 +377,14 @@ class Filters:
             ):
                 newest, n = first
                 direction = "DESC" if newest else "ASC"
-                matches = f"SELECT seq FROM ({matches}) ORDER BY seq {direction} LIMIT {int(n)}"
+                if search.common_word(self.text):
+                    # The ORDER BY and LIMIT of the compound itself, not of a subquery over it: SQLite merges the
+                    # two sides in that order and stops at n, FTS5 reading the names' matches in that order as far
+                    # as needed ("Smith" at 100,000 requests: 51 of its 897 matches read, 476 -> 164 µs). FTS5
+                    # reads a longer phrase, or several, in reverse far slower than through: those are left as is.
+                    matches = f"{matches} ORDER BY 1 {direction} LIMIT {int(n)}"
+                else:
+                    matches = f"SELECT seq FROM ({matches}) ORDER BY seq {direction} LIMIT {int(n)}"
             clauses.append(f"seq IN ({matches})")
             params.extend([match] if match is not None else [])
             params.extend(number_params)

@@ -105,6 +105,16 @@ def match_expression(text: str | None) -> str | None:
     return " AND ".join(terms) or None
 
 
+COMMON_WORD = 6  # characters at most: a single word this short can match thousands of names
+
+
+def common_word(text: str | None) -> bool:
+    """Whether what was typed is one word of at most `COMMON_WORD` characters (a prefix like "Smit" that thousands
+    of names may hold), for which reading the names' matches newest first, only as far as a page, pays."""
+    words = _clean(text or "").split()
+    return len(words) == 1 and len(words[0]) <= COMMON_WORD
+
+
 def number_query(text: str | None) -> tuple[str, list[Any]] | None:
     """SQL selecting the `seq` of the requests whose id or confirmation number begins with what was typed (without
     spaces and punctuation), and its parameters; None when that is shorter than `NUMBER_MIN`."""

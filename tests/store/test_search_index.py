@@ -290,7 +290,8 @@ def test_the_default_order_is_newest_first_without_sorting(store: Store) -> None
 def test_a_page_of_a_search_by_name_and_number_is_the_same_page_of_every_match(store: Store) -> None:
     """A query that can be a name and a number (4 characters or more) keeps only the first rows' seq before reading
     any row, when nothing else filters: every page, in both directions of the recency order and reversed, is the
-    same slice of the whole list; with a state filter too (which reads every match)."""
+    same slice of the whole list; with a state filter too (which reads every match). One short word ("Smith") is
+    merged newest first and stopped at the page; several words as the union's sorted seqs."""
     docs = [make_doc(**_person("Ann", f"Smith{i % 3}")) for i in range(30)]
     for doc in docs:
         store.save(doc, error_count=0)
