@@ -100,16 +100,15 @@ class PrintDialog(QDialog):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.mask_ssn_box = QCheckBox("&Mask the Social Security number (internal copy: not for SSA)")
         self.mask_ssn_box.toggled.connect(self.refresh)
-        # The view draws pages on a thread of its own (QPdfPageRenderer), reading the document it is given. It is
-        # made first so that it is destroyed first (children go in the order they were made): its thread has
-        # stopped before the document goes. A document is only shown once loaded, and taken from the view before
-        # it is closed (`_unload`).
+        # The view draws pages on a thread of its own (QPdfPageRenderer) that reads the document through a pointer
+        # cleared only once the document is gone. The view is made first so that it is destroyed first (children
+        # go in the order they were made): its thread has stopped before the document is freed. (Closing and
+        # loading the document under it is safe: QtPdf does both, and each page's drawing, under one lock.)
         self.view = QPdfView(self)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.pdf = QPdfDocument(self)
-        self._blank = QPdfDocument(self)  # what the view holds while no document is loaded
-        self.view.setDocument(self._blank)
+        self.view.setDocument(self.pdf)
 
         self.print_button = QPushButton("&Print…")
         self.print_button.clicked.connect(self.print_document)
@@ -214,12 +213,8 @@ class PrintDialog(QDialog):
         self._buffer = QBuffer(self._bytes, self)
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.pdf.load(self._buffer)
-        self.view.setDocument(self.pdf)
 
     def _unload(self) -> None:
-        # Giving the view another document waits for a page its thread is drawing (the renderer's lock): the
-        # document is never closed, nor its buffer freed, under a page being drawn. (Not None: QtPdf then warns.)
-        self.view.setDocument(self._blank)
         self.pdf.close()
         if self._buffer is not None:
             self._buffer.close()

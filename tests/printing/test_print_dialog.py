@@ -146,29 +146,16 @@ def test_closing_drops_the_pdf(qtbot: Any) -> None:
     assert dialog.rendered is None and dialog.pdf.pageCount() == 0
 
 
-def test_the_view_never_holds_a_document_being_closed_or_destroyed(qtbot: Any) -> None:
-    """QPdfView draws pages on a thread of its own, reading its document without Qt's object lock: a document
-    closed (the mask toggled, the dialog closed) or destroyed (the dialog deleted) under it is read after it was
-    freed. A smoke run on CI died with SIGSEGV in that stretch. Giving the view another document waits for the page
-    being drawn; the view is destroyed (its thread stopped) before the document."""
+def test_the_view_is_destroyed_before_its_document(qtbot: Any) -> None:
+    """QPdfView draws pages on a thread of its own, which reads the document through a pointer that is cleared only
+    once the document is gone: a document freed while that thread still runs is read after it was freed. A smoke
+    run on CI died with SIGSEGV around the print preview's closing. The view (and its thread) goes first."""
     import shiboken6
     from PySide6.QtCore import QObject
-    from PySide6.QtPdf import QPdfDocument
 
     dialog = dialog_for(qtbot)
-    shown_at_close: list[object] = []
-    closing = QPdfDocument.Status.Unloading
-
-    def status(now: QPdfDocument.Status) -> None:
-        if now == closing:
-            shown_at_close.append(dialog.view.document())
-
-    dialog.pdf.statusChanged.connect(status)
-    dialog.mask_ssn_box.setChecked(True)  # the unmasked copy is closed, the masked one shown
+    dialog.mask_ssn_box.setChecked(True)
     assert dialog.view.document() is dialog.pdf and dialog.rendered is not None and dialog.rendered.masked
-    dialog.reject()  # the masked copy is closed
-    assert len(shown_at_close) == 2 and all(doc is not dialog.pdf for doc in shown_at_close)
-
     order: list[str] = []
     dialog.view.destroyed.connect(lambda: order.append("view"))
     pdf: QObject = dialog.pdf
