@@ -102,8 +102,9 @@ class PrintDialog(QDialog):
         self.mask_ssn_box.toggled.connect(self.refresh)
         # The view draws pages on a thread of its own (QPdfPageRenderer) that reads the document through a pointer
         # cleared only once the document is gone. The view is made first so that it is destroyed first (children
-        # go in the order they were made): its thread has stopped before the document is freed. (Closing and
-        # loading the document under it is safe: QtPdf does both, and each page's drawing, under one lock.)
+        # go in the order they were made): its thread has stopped before the document is freed. (The document is
+        # closed and loaded again under it when the mask is toggled: QtPdf does that, and draws a page, under one
+        # lock, and a page asked of a closed document comes back empty.)
         self.view = QPdfView(self)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
