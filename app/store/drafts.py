@@ -126,8 +126,8 @@ UPDATE_SQL = f"UPDATE requests SET {', '.join(f'{c} = ?' for c in ROW_COLUMNS.sp
 INSERT_SQL = f"INSERT INTO requests ({ROW_COLUMNS}, id, created) VALUES ({', '.join('?' * 19)})"
 # Many rows to one statement (`save_all`): the name index's triggers run inside the statement that writes the rows,
 # and FTS5 writes its pending terms to disk at the start of every statement that writes to it, so 1,000 rows
-# written one statement each cost about ten times the same rows written fifty to a statement (a roster import: 30 ms
-# against 3). 50 rows of 19 values stay under the 999 parameters of old SQLite builds.
+# written one statement each cost about ten times the same rows written fifty to a statement (16-34 ms against 2-3,
+# measured on the index alone). 50 rows of 19 values stay under the 999 parameters of old SQLite builds.
 ROWS_PER_STATEMENT = 50
 _COLUMNS = ROW_COLUMNS.split(", ")
 _UPDATE_FROM = (

@@ -56,46 +56,47 @@ def _items(existing: list[RequestDoc], new: int) -> list[drafts.SaveItem]:
     return items
 
 
-def test_save_all_writes_what_a_save_per_document_writes(tmp_path: Path) -> None:
-    existing = [make_doc(worker__first_name="Ann", worker__last_name=n) for n in ("Queued", "Long", "Plain")]
-    items = _items(existing, drafts.SAVE_CHUNK + 20)
-    one, many = _store(tmp_path / "one", existing), _store(tmp_path / "many", existing)
+def _both_ways(
+    folder: Path, existing: list[RequestDoc], items: list[drafts.SaveItem]
+) -> tuple[list[tuple[int, State]], list[tuple[int, State]], dict[str, list[Any]], dict[str, list[Any]]]:
+    """`items` saved with one `save` each into a store holding `existing`, and with `save_all` into another: (what
+    each returned, each store's rows), once the name index of both passed FTS5's own integrity check."""
+    from app.store import search
+
+    one, many = _store(folder / "one", existing), _store(folder / "many", existing)
     try:
         with one._writing() as conn:
             singly = [drafts.save(conn, d, e, w, NOW, base_revision=b) for d, e, w, b in items]
         with many._writing() as conn:
             together = drafts.save_all(conn, items, NOW)
-        assert together == singly
-        assert together[0] == (2, State.READY) and together[1] == (51, State.READY)
-        assert _dump(many) == _dump(one)
-        assert _dump(many)["outbox"] == []  # the edited queued request left the outbox
+        for store in (one, many):
+            with store.connection() as conn:
+                search.check(conn)
+        return singly, together, _dump(one), _dump(many)
     finally:
         one.close()
         many.close()
+
+
+def test_save_all_writes_what_a_save_per_document_writes(tmp_path: Path) -> None:
+    existing = [make_doc(worker__first_name="Ann", worker__last_name=n) for n in ("Queued", "Long", "Plain")]
+    singly, together, one, many = _both_ways(tmp_path, existing, _items(existing, drafts.SAVE_CHUNK + 20))
+    assert together == singly
+    assert together[0] == (2, State.READY) and together[1] == (51, State.READY)
+    assert many == one
+    assert many["outbox"] == []  # the edited queued request left the outbox
 
 
 def test_rows_written_many_to_a_statement_are_those_of_a_save_each(tmp_path: Path) -> None:
     """Updates and inserts spanning several statements of `ROWS_PER_STATEMENT` rows (a partial last one too): the
-    same rows, and a name index that agrees with them (FTS5's own integrity check)."""
-    from app.store import search
-
+    same rows, and a name index that agrees with them."""
     extra = drafts.ROWS_PER_STATEMENT + 7
     names = ("Queued", "Long", "Plain", *(f"Extra{i}" for i in range(extra)))
     existing = [make_doc(worker__first_name="Ann", worker__last_name=n) for n in names]
     items = _items(existing, 2 * drafts.ROWS_PER_STATEMENT + 3)
-    one, many = _store(tmp_path / "one", existing), _store(tmp_path / "many", existing)
-    try:
-        with one._writing() as conn:
-            singly = [drafts.save(conn, d, e, w, NOW, base_revision=b) for d, e, w, b in items]
-        with many._writing() as conn:
-            together = drafts.save_all(conn, items, NOW)
-        assert together == singly
-        assert _dump(many) == _dump(one) and len(_dump(many)["search"]) == len(items)
-        with many.connection() as conn:
-            search.check(conn)
-    finally:
-        one.close()
-        many.close()
+    singly, together, one, many = _both_ways(tmp_path, existing, items)
+    assert together == singly
+    assert many == one and len(many["search"]) == len(items)
 
 
 @pytest.mark.parametrize(
