@@ -117,3 +117,80 @@ def test_an_identifier_message_says_what_is_wrong_without_repeating_the_label(
     assert problem is not None and problem.message.startswith(f"{label}: ")
     assert problem.message.count(label.split(" (")[0]) == 1, problem.message
     assert "never issues this number" in problem.message
+
+
+# --- e-mail: the plain form taken without email-validator, and email-validator ---------------------------------------
+
+_LABEL = st.from_regex(r"[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8}){0,2}", fullmatch=True)
+_PLAIN_ADDRESSES = st.builds(
+    lambda local, labels, top: f"{local}@{'.'.join(labels)}.{top}",
+    st.from_regex(r"[A-Za-z0-9]{1,20}([._+-][A-Za-z0-9]{1,20}){0,3}", fullmatch=True),
+    st.lists(_LABEL, min_size=1, max_size=3),
+    st.from_regex(r"[A-Za-z]{2,10}", fullmatch=True)
+    | st.sampled_from(["test", "LOCAL", "onion", "com", "de"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_PLAIN_ADDRESSES, st.text(max_size=40), st.emails()))
+def test_every_address_the_plain_form_takes_email_validator_takes(value: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    from app.forms.validate import plain_email
+
+    if plain_email(value):
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError as exc:
+            pytest.fail(f"{value!r}: taken as plain, refused by email-validator: {exc}")
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ("pat.lee+coc@hr.example.com", True),
+        ("PAT_LEE@EXAMPLE.DE", True),
+        ("pat@example", False),  # no dot: email-validator refuses it, with its reason
+        ("pat@x.test", False),  # special-use
+        ("pat..lee@example.com", False),
+        (".pat@example.com", False),
+        ("pat@ab--cd.example.com", False),  # two hyphens: email-validator's rules on punycode decide
+        ("pat@exa_mple.com", False),
+        ("pät@example.com", False),  # internationalized: email-validator decides
+        ("pat@example.c0m", False),
+        ("p" * 65 + "@example.com", False),  # the local part over 64: email-validator decides
+        ("pat@" + "a" * 64 + ".com", False),  # a label over 63
+        ("Pat Lee <pat@example.com>", False),
+    ],
+)
+def test_the_plain_form(value: str, plain: bool) -> None:
+    from app.forms.validate import plain_email
+
+    assert plain_email(value) is plain
+
+
+def test_the_special_use_domains_are_email_validators() -> None:
+    """The plain form leaves every domain under one of email-validator's special-use names to it (a newer
+    email-validator naming another fails this test)."""
+    import email_validator
+
+    from app.forms.validate import SPECIAL_USE_DOMAINS
+
+    assert {d.rsplit(".", 1)[-1] for d in email_validator.SPECIAL_USE_DOMAIN_NAMES} <= SPECIAL_USE_DOMAINS
+
+
+def test_a_plain_address_is_checked_without_loading_email_validator() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from app.forms.model import FieldSpec, FieldType\n"
+        "from app.forms.validate import check_value\n"
+        "f = FieldSpec(id='s.f', type=FieldType.EMAIL, label='E-mail', help='h')\n"
+        "assert check_value(f, 'pat.lee@hr.example.com') is None\n"
+        "assert 'email_validator' not in sys.modules\n"
+        "assert check_value(f, 'pat@example').code == 'invalid_email'\n"
+        "assert 'email_validator' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
