@@ -159,9 +159,10 @@ def _by_agreement(
 
 
 def confirmations(store: Store, rows: list[RequestSummary]) -> dict[str, str]:
-    """The confirmation numbers of the sent requests among `rows` (from their receipts, in one query)."""
-    sent = [row.id for row in rows if row.state in WITH_RECEIPT]
-    return store.confirmations(sent) if sent else {}
+    """The confirmation numbers of the sent requests among `rows` (read with the rows: no query)."""
+    return {
+        row.id: row.confirmation for row in rows if row.confirmation is not None and row.state in WITH_RECEIPT
+    }
 
 
 def _summary_or_none(store: Store, request_id: str) -> RequestSummary | None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.fileio import fsync_dir, fsync_file, private_dir, write_private
-from app.store import schema, search
+from app.store import confirmations, schema, search
 from app.store.audit import AuditEvent
 from app.store.connection import configure, connect, precheck, translated, verify
 from app.store.errors import (
@@ -356,9 +356,12 @@ def restore_backup(
             try:
                 configure(conn)
                 schema.migrate(conn)
-                with translated():  # the search index from the restored requests, whatever the backup's held
+                with (
+                    translated()
+                ):  # the search index and the numbers from the restored rows, whatever the backup held
                     conn.execute("BEGIN IMMEDIATE")
                     search.rebuild(conn)
+                    confirmations.rebuild(conn)
                     conn.execute("COMMIT")
                 _full_check(conn)
             finally:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.request import RequestDoc, RequestFormatError, State
-from app.store import audit, search, stored
+from app.store import audit, confirmations, search, stored
 from app.store.audit import AuditEvent
 from app.store.columns import END, IS_EXTENSION, PREVIOUS_END, START, columns_for, iso_date
 from app.store.errors import AmbiguousId, InvalidTransition, InvalidValue, RequestNotFound, RevisionConflict
@@ -28,7 +28,7 @@ OPEN_END = "9999-12-31"
 
 SUMMARY_COLUMNS = (
     "id, form, agreement, kind, edition, state, worker_name, start_date, end_date, error_count, warning_count, "
-    "revision, created, updated"
+    f"revision, created, updated, {confirmations.SELECT_SQL}"
 )
 ORDER_SQL = {
     ListOrder.RECENT: "seq DESC",
@@ -73,7 +73,21 @@ STATES = {s.value: s for s in State}
 
 def _summary(r: Any) -> RequestSummary:
     return RequestSummary(
-        r[0], r[1], r[2], r[3], r[4], STATES[r[5]], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13]
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        STATES[r[5]],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
+        r[11],
+        r[12],
+        r[13],
+        None if r[14] is None else confirmations.number(r[14]),
     )
 
 

@@ -48,6 +48,9 @@ class RequestSummary(NamedTuple):
     revision: int
     created: str
     updated: str
+    confirmation: str | None = (
+        None  # the receiver's confirmation number, once sent (`app.store.confirmations`)
+    )
 
     def to_dict(self) -> dict[str, Any]:
         data = self._asdict()
@@ -104,7 +107,8 @@ class EditionReport:
 
 @dataclass(frozen=True)
 class StoreCheck:
-    """What `Store.check` found in a sound store: how much it read, and whether it had to rebuild the search index."""
+    """What `Store.check` found in a sound store: how much it read, and whether it had to rebuild the search index
+    (or set the confirmation numbers on the rows again from the receipts)."""
 
     pages: int
     size_bytes: int

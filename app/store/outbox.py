@@ -203,41 +203,6 @@ def receipt(conn: Any, request_id: str) -> dict[str, Any] | None:
     return stored.loads(row[0], "a receipt", dict) if row else None
 
 
-# A receipt's confirmation number, read by SQLite without trusting the receipt: anything but JSON text holding an
-# object whose "confirmation" is a string gives NULL (no number), never an error. The number comes back as the bytes
-# of its JSON (escapes kept): a lone surrogate escape decoded by SQLite, or bytes that are not UTF-8 in a crafted
-# file, would make the driver fail the whole query.
-CONFIRMATION_SQL = (
-    "CASE WHEN typeof(receipt) = 'text' AND json_valid(receipt, 2) AND json_type(receipt, '$.confirmation') = 'text' "
-    "THEN CAST(receipt -> '$.confirmation' AS BLOB) END"
-)
-
-
-def _json_string(raw: bytes) -> str | None:
-    """The string of a JSON string's bytes (SQLite wrote them, canonical); None when they are not UTF-8."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return text[1:-1] if "\\" not in text else str(json.loads(text))
-
-
-def confirmations(conn: Any, request_ids: list[str]) -> dict[str, str]:
-    """The receiver's confirmation numbers of those of `request_ids` that have a receipt, in one query per 500 ids
-    (a page of the list asks for its rows' numbers at once). Read in SQL, not parsed in Python (a few microseconds
-    per sent row less). A receipt this application did not write (not an object, not JSON text) gives no number
-    here, so that the list still shows its row; opening the receipt itself says it is damaged (`receipt`)."""
-    out: dict[str, str] = {}
-    for i in range(0, len(request_ids), 500):  # SQLite's limit on parameters
-        chunk = request_ids[i : i + 500]
-        sql = f"SELECT request_id, {CONFIRMATION_SQL} FROM receipts WHERE request_id IN ({','.join('?' * len(chunk))})"
-        for request_id, raw in conn.execute(sql, chunk):
-            number = _json_string(raw) if raw is not None else None
-            if number is not None:
-                out[request_id] = number
-    return out
-
-
 def receiver_errors(conn: Any, request_id: str) -> list[dict[str, Any]]:
     state_of(conn, request_id)
     row = conn.execute("SELECT errors FROM receiver_errors WHERE request_id = ?", (request_id,)).fetchone()

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlcipher3
 
-from app.store import search
+from app.store import confirmations, search
 from app.store.batches import MIGRATION_SQL as BATCHES_SQL
 from app.store.connection import translated
 from app.store.drafts import ORDER_INDEXES_SQL
@@ -145,6 +145,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         6, "names in the search index, confirmation numbers in a table of their own", search.separate_numbers
     ),
+    Migration(7, "the confirmation number on the request's row, kept from its receipt", confirmations.create),
 )
 LATEST = MIGRATIONS[-1].version
 

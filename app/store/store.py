@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from app.fileio import fsync_dir, fsync_file, private_dir
 from app.paths import data_dir
 from app.request import RequestDoc, State, now_utc
-from app.store import audit, drafts, outbox, reports, schema, search, settings
+from app.store import audit, confirmations, drafts, outbox, reports, schema, search, settings
 from app.store.audit import AuditEvent
 from app.store.connection import (
     PAGE_SIZE,
@@ -613,7 +613,7 @@ class Store:
     def confirmations(self, request_ids: builtins.list[str]) -> dict[str, str]:
         """The confirmation numbers of those of `request_ids` that were sent (request id -> number)."""
         with self._reading() as conn:
-            return outbox.confirmations(conn, request_ids)
+            return confirmations.of_requests(conn, request_ids)
 
     def receiver_errors(self, request_id: str) -> builtins.list[dict[str, Any]]:
         with self._reading() as conn:
@@ -712,6 +712,10 @@ class Store:
                 search.rebuild(conn)
                 rebuilt = True
                 log.warning("the search index did not match the requests; it was rebuilt")
+            if not confirmations.in_step(conn):  # the same for the numbers the list shows
+                confirmations.rebuild(conn)
+                rebuilt = True
+                log.warning("the confirmation numbers on the requests did not match the receipts; set again")
             detail = {
                 "pages": min(pages, 999_999),
                 "index": "rebuilt" if rebuilt else "sound",

@@ -46,6 +46,12 @@ def snapshot(folder: Path) -> dict[str, str]:
 # What each migration added, taken away again: `as_schema_version` turns a store written by this version into the
 # file an older version wrote (with the same requests in it), to test the migrations from it.
 DOWNGRADES: dict[int, tuple[str, ...]] = {
+    7: (
+        "DROP TRIGGER receipts_confirmation_insert",
+        "DROP TRIGGER receipts_confirmation_update",
+        "DROP TRIGGER receipts_confirmation_delete",
+        "ALTER TABLE requests DROP COLUMN confirmation",
+    ),
     6: (  # (the numbers' words of version 5 are not rebuilt: no test reads them there)
         "DROP TABLE confirmation_words",
         "DROP TRIGGER requests_search_insert",

@@ -336,3 +336,95 @@ def test_receipt_commit_skips_only_its_own_sync(tmp_path: Path) -> None:
         with store.connection() as conn:
             assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again
         assert store.receipt(doc.id)["confirmation"] == "C-1"  # type: ignore[index]
+
+
+# --- the confirmation number on the request's row (app.store.confirmations) -----------------------------------------
+
+
+def test_a_sent_requests_row_carries_its_number(store: Store) -> None:
+    """The list reads each sent request's number with its row: after a receipt, a group of receipts, a decision
+    kept beside the receipt; a receipt without a number gives none; a request not sent has none."""
+    one, two, three, none, draft = (_ready(store) for _ in range(5))
+    for i, rid in enumerate((one, two, three, none)):
+        store.enqueue(rid, "{}", f"key-{i}")
+    store.mark_sent(one, {"confirmation": "COC-AAAA-1111"})
+    store.mark_sent_many(
+        [(two, {"confirmation": "COC-BBBB-2222"}), (three, {"confirmation": "COC-CCCC-3333"})]
+    )
+    store.mark_sent(none, {"received_at": "2027-01-01T10:00:00Z"})
+    store.set_outcome(one, State.APPROVED, {"period": {"start": "2027-01-04", "end": "2028-01-03"}})
+    numbers = {r.id: r.confirmation for r in store.list()}
+    assert numbers == {
+        one: "COC-AAAA-1111",
+        two: "COC-BBBB-2222",
+        three: "COC-CCCC-3333",
+        none: None,
+        draft: None,
+    }
+    assert store.summary(two).confirmation == "COC-BBBB-2222"
+    assert store.confirmations([one, two, none, draft]) == {one: "COC-AAAA-1111", two: "COC-BBBB-2222"}
+    store.delete(two)
+    assert {r.id for r in store.list() if r.confirmation} == {one, three}
+
+
+@pytest.mark.parametrize(
+    ("column", "number"),
+    [
+        ("'COC-1'", None),  # text that is not a JSON string
+        ("7", None),
+        ("CAST('\"COC-1' AS BLOB)", None),  # a JSON string's start only
+        ("CAST(X'22434f432dff22' AS TEXT)", None),  # not UTF-8
+        ("X'22434f432dff22'", None),
+        ('CAST(\'"COC-\\"1\\""\' AS BLOB)', 'COC-"1"'),
+        ("CAST('\"COC-\\ud800\"' AS BLOB)", "COC-\ud800"),
+    ],
+)
+def test_a_crafted_number_on_a_row_never_fails_the_list(
+    store: Store, column: str, number: str | None
+) -> None:
+    """What a crafted file holds in the column is read as bytes and taken only if it is a JSON string in UTF-8:
+    the list never fails on it."""
+    rid = _ready(store)
+    store.enqueue(rid, "{}", "key")
+    store.mark_sent(rid, {"confirmation": "COC-1"})
+    with store.connection() as conn:
+        conn.execute(f"UPDATE requests SET confirmation = {column} WHERE id = ?", (rid,))
+    (row,) = store.list()
+    assert row.confirmation == number
+    assert store.summary(rid).confirmation == number
+
+
+def test_the_check_sets_numbers_out_of_step_again(store: Store) -> None:
+    rid, other = _ready(store), _ready(store)
+    for i, request_id in enumerate((rid, other)):
+        store.enqueue(request_id, "{}", f"key-{i}")
+        store.mark_sent(request_id, {"confirmation": f"COC-{i}"})
+    with store.connection() as conn:  # written behind the triggers' back
+        conn.execute("UPDATE requests SET confirmation = CAST('\"FORGED\"' AS BLOB) WHERE id = ?", (rid,))
+        conn.execute("UPDATE requests SET confirmation = NULL WHERE id = ?", (other,))
+    assert {r.confirmation for r in store.list()} == {"FORGED", None}
+    assert store.check().index_rebuilt
+    assert {r.id: r.confirmation for r in store.list()} == {rid: "COC-0", other: "COC-1"}
+    assert not store.check().index_rebuilt
+
+
+def test_a_restore_takes_the_numbers_from_the_receipts(tmp_path: Path) -> None:
+    """A backup whose rows carry other numbers than their receipts (crafted) is restored with the receipts'."""
+    from app.store.connection import connect
+    from app.store.keys import derive, read_salt
+    from tests.store.helpers import OTHER_PASSPHRASE
+
+    with Store.create(tmp_path / "a", PASSPHRASE) as store:
+        rid = _ready(store)
+        store.enqueue(rid, "{}", "key")
+        store.mark_sent(rid, {"confirmation": "COC-REAL"})
+        store.backup(tmp_path / "backup.db", OTHER_PASSPHRASE)
+    backup = tmp_path / "backup.db"
+    conn = connect(backup, derive(OTHER_PASSPHRASE, read_salt(backup)))
+    try:
+        conn.execute("UPDATE requests SET confirmation = CAST('\"COC-FORGED\"' AS BLOB)")
+    finally:
+        conn.close()
+    restored, _kept = Store.restore(backup, OTHER_PASSPHRASE, tmp_path / "b", PASSPHRASE)
+    with restored:
+        assert [r.confirmation for r in restored.list()] == ["COC-REAL"]

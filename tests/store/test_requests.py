@@ -208,6 +208,7 @@ def test_list_summary_columns(store: Store) -> None:
         "revision": 1,
         "created": doc.created,
         "updated": doc.updated,
+        "confirmation": None,  # until a receipt gives one (tests/store/test_outbox.py)
     }
     json.dumps(row.to_dict())
 

@@ -88,6 +88,11 @@ def _index_is_sound(store: Store) -> None:
             suffixes = dict.fromkeys("".join(parts[i:]) for i in range(len(parts)))
             expected += [(w, request_id) for w in suffixes]
         assert words == sorted(expected)
+        receipts = dict(conn.execute("SELECT request_id, receipt FROM receipts").fetchall())
+    # the number on each row (`app.store.confirmations`) is its receipt's
+    numbers = {r.id: r.confirmation for r in store.list() if r.confirmation is not None}
+    given = {i: json.loads(text).get("confirmation") for i, text in receipts.items()}
+    assert numbers == {i: n for i, n in given.items() if isinstance(n, str)}
 
 
 def _queries(names: list[str], ids: list[str], confirmations: list[str]) -> list[str]:
