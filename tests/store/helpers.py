@@ -46,6 +46,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 # What each migration added, taken away again: `as_schema_version` turns a store written by this version into the
 # file an older version wrote (with the same requests in it), to test the migrations from it.
 DOWNGRADES: dict[int, tuple[str, ...]] = {
+    8: ("CREATE INDEX requests_by_seq ON requests (seq)",),
     7: (
         "DROP TRIGGER receipts_confirmation_insert",
         "DROP TRIGGER receipts_confirmation_update",
