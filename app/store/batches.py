@@ -23,28 +23,10 @@ from app.request import RequestDoc, State
 from app.store import audit, drafts, stored
 from app.store.audit import AuditEvent
 from app.store.errors import InvalidTransition, StoreError
+from app.store.schema import REF_SQL
 
-REF_PATH = '$.answers."request.external_ref"'
-REF_SQL = f"json_extract(doc, '{REF_PATH}')"
 UPDATABLE = frozenset({State.DRAFT, State.READY})
 CHUNK = 500  # ids or references per query (SQLite allows 999 parameters in old builds)
-
-MIGRATION_SQL = f"""
-CREATE INDEX revisions_by_external_ref ON revisions ({REF_SQL});
-CREATE TABLE batches (
-    id     TEXT PRIMARY KEY,
-    kind   TEXT NOT NULL CHECK (kind IN ('import')),
-    at     TEXT NOT NULL,
-    undone TEXT
-);
-CREATE TABLE batch_items (
-    batch_id   TEXT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
-    request_id TEXT NOT NULL,
-    before_rev INTEGER,
-    after_rev  INTEGER NOT NULL,
-    PRIMARY KEY (batch_id, request_id)
-);
-"""
 
 
 class BatchConflict(StoreError):

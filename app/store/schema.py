@@ -20,7 +20,6 @@ from typing import Any
 import sqlcipher3
 
 from app.store import confirmations, search
-from app.store.batches import MIGRATION_SQL as BATCHES_SQL
 from app.store.connection import translated
 from app.store.drafts import ORDER_INDEXES_SQL
 from app.store.errors import NewerSchema, NotAStoreFile, UnexpectedSchema
@@ -117,6 +116,29 @@ CREATE TABLE audit (
     detail     TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_by_request ON audit (request_id, seq);
+"""
+
+
+# The roster imports' tables and the index that finds a request by its external reference (`app.store.batches`),
+# here rather than there: opening a store then loads no module of the imports.
+REF_PATH = '$.answers."request.external_ref"'
+REF_SQL = f"json_extract(doc, '{REF_PATH}')"
+
+BATCHES_SQL = f"""
+CREATE INDEX revisions_by_external_ref ON revisions ({REF_SQL});
+CREATE TABLE batches (
+    id     TEXT PRIMARY KEY,
+    kind   TEXT NOT NULL CHECK (kind IN ('import')),
+    at     TEXT NOT NULL,
+    undone TEXT
+);
+CREATE TABLE batch_items (
+    batch_id   TEXT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+    request_id TEXT NOT NULL,
+    before_rev INTEGER,
+    after_rev  INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, request_id)
+);
 """
 
 
