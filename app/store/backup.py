@@ -356,9 +356,8 @@ def restore_backup(
             try:
                 configure(conn)
                 schema.migrate(conn)
-                with (
-                    translated()
-                ):  # the search index and the numbers from the restored rows, whatever the backup held
+                # the search index and the confirmation numbers from the restored rows, whatever the backup held
+                with translated():
                     conn.execute("BEGIN IMMEDIATE")
                     search.rebuild(conn)
                     confirmations.rebuild(conn)

@@ -72,23 +72,7 @@ STATES = {s.value: s for s in State}
 
 
 def _summary(r: Any) -> RequestSummary:
-    return RequestSummary(
-        r[0],
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        STATES[r[5]],
-        r[6],
-        r[7],
-        r[8],
-        r[9],
-        r[10],
-        r[11],
-        r[12],
-        r[13],
-        None if r[14] is None else confirmations.number(r[14]),
-    )
+    return RequestSummary._make((*r[:5], STATES[r[5]], *r[6:14], confirmations.number(r[14])))
 
 
 def next_seq(conn: Any) -> int:

@@ -48,9 +48,8 @@ class RequestSummary(NamedTuple):
     revision: int
     created: str
     updated: str
-    confirmation: str | None = (
-        None  # the receiver's confirmation number, once sent (`app.store.confirmations`)
-    )
+    # the receiver's confirmation number, once sent (`app.store.confirmations`)
+    confirmation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = self._asdict()
