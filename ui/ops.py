@@ -7,7 +7,7 @@ count comes from `app.store.service`, which validates with the form engine).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.request import RequestDoc, State
@@ -62,8 +62,7 @@ class Page:
 
     total: int | None
     offset: int
-    rows: list[RequestSummary]
-    confirmations: dict[str, str] = field(default_factory=dict)  # request id -> the receiver's number
+    rows: list[RequestSummary]  # each sent one with its confirmation number (`RequestSummary.confirmation`)
 
     @property
     def more(self) -> bool:
@@ -72,7 +71,7 @@ class Page:
 
 
 def list_page(store: Store, query: Query, offset: int, limit: int) -> Page:
-    """Rows `offset` to `offset + limit` of the list, with the confirmation numbers of those sent; a reversed
+    """Rows `offset` to `offset + limit` of the list (a sent one with its confirmation number); a reversed
     sort is the store's order reversed (an index walked backwards: as fast). The rows are read as `limit + 1`, so
     that whether more match is known without counting them: a short page gives the exact total at no cost, a full
     one leaves it to `count`, whose cost grows with the matches (every "S" among 100,000 requests), not the page's."""
@@ -89,7 +88,7 @@ def list_page(store: Store, query: Query, offset: int, limit: int) -> Page:
         )
         total = offset + len(rows) if len(rows) <= limit else None
         del rows[limit:]
-    return Page(total, offset, rows, confirmations(store, rows))
+    return Page(total, offset, rows)
 
 
 @dataclass(frozen=True)
@@ -156,13 +155,6 @@ def _by_agreement(
         )
         skip = 0
     return total, rows
-
-
-def confirmations(store: Store, rows: list[RequestSummary]) -> dict[str, str]:
-    """The confirmation numbers of the sent requests among `rows` (read with the rows: no query)."""
-    return {
-        row.id: row.confirmation for row in rows if row.confirmation is not None and row.state in WITH_RECEIPT
-    }
 
 
 def _summary_or_none(store: Store, request_id: str) -> RequestSummary | None:

@@ -146,7 +146,6 @@ class RequestListModel(QAbstractTableModel):
         self._across_timer.setInterval(ACROSS_DELAY_MS)
         self._across_timer.timeout.connect(self._judge_across)
         self._rows: list[RequestSummary] = []
-        self._confirmations: dict[str, str] = {}
         self.queue_note = ""  # what a queued request waits for, when it waits for something ("not set up")
         self._total: int | None = 0  # None: more match than the rows loaded, and their count has not arrived
         self._more = False  # requests match beyond the rows loaded
@@ -183,7 +182,6 @@ class RequestListModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         self._across = {}
-        self._confirmations = {}
         self._total = None
         self._more = False
         self._fetching = True
@@ -205,7 +203,6 @@ class RequestListModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = []
         self._across = {}
-        self._confirmations = {}
         self._total = 0
         self._more = False
         self._fetching = False
@@ -241,7 +238,6 @@ class RequestListModel(QAbstractTableModel):
         uncounted = self._total is None and page.total is None and page.offset == 0
         if page.total is not None:  # a short page: the exact total, for free
             self._total = page.total
-        self._confirmations.update(page.confirmations)
         if page.rows:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
@@ -366,9 +362,6 @@ class RequestListModel(QAbstractTableModel):
                 names.extend(w for w in row.worker_name.replace(",", " ").split() if len(w.strip(".")) >= 3)
         return names
 
-    def confirmation(self, request_id: str) -> str:
-        return self._confirmations.get(request_id, "")
-
     def set_queue_note(self, note: str) -> None:
         """What queued requests wait for ("" when nothing): shown in their State column."""
         if note != self.queue_note:
@@ -440,7 +433,7 @@ class RequestListModel(QAbstractTableModel):
                 return f"{row.state.label} ({self.queue_note})"
             return "Approved" if row.state is State.APPROVED else row.state.label  # the tooltip says what
         if key == "confirmation":
-            return self._confirmations.get(row.id, "")
+            return (row.confirmation or "") if row.state in ops.WITH_RECEIPT else ""
         if key == "errors":
             return str(row.error_count) if row.error_count else ("—" if row.state is not State.DRAFT else "0")
         if key == "across":

@@ -84,16 +84,3 @@ def number(raw: bytes | None) -> str | None:
     except ValueError:
         return None
     return value if isinstance(value, str) else None
-
-
-def of_requests(conn: Any, request_ids: list[str]) -> dict[str, str]:
-    """The confirmation numbers of those of `request_ids` that have one, in one query per 500 ids."""
-    out: dict[str, str] = {}
-    for i in range(0, len(request_ids), 500):  # SQLite's limit on parameters
-        chunk = request_ids[i : i + 500]
-        sql = f"SELECT id, {SELECT_SQL} FROM requests WHERE id IN ({','.join('?' * len(chunk))})"
-        for request_id, raw in conn.execute(sql, chunk):
-            value = number(raw)
-            if value is not None:
-                out[request_id] = value
-    return out

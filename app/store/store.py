@@ -610,11 +610,6 @@ class Store:
         with self._reading() as conn:
             return outbox.receipt(conn, request_id)
 
-    def confirmations(self, request_ids: builtins.list[str]) -> dict[str, str]:
-        """The confirmation numbers of those of `request_ids` that were sent (request id -> number)."""
-        with self._reading() as conn:
-            return confirmations.of_requests(conn, request_ids)
-
     def receiver_errors(self, request_id: str) -> builtins.list[dict[str, Any]]:
         with self._reading() as conn:
             return outbox.receiver_errors(conn, request_id)

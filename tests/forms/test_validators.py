@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -193,4 +194,6 @@ def test_a_plain_address_is_checked_without_loading_email_validator() -> None:
         "assert check_value(f, 'pat@example').code == 'invalid_email'\n"
         "assert 'email_validator' in sys.modules\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, timeout=120, cwd=Path(__file__).resolve().parents[2]
+    )
